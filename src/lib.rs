@@ -1,0 +1,5 @@
+//! madoguchi (窓口): answers residents' questions from FAQ sets written by
+//! city staff.
+
+pub mod diagnostic;
+pub mod text;

@@ -1,0 +1,322 @@
+//! Turns a text into the terms the index matches on.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+
+use super::dictionary::{system_dictionary, user_dictionary};
+use super::lexicon::Lexicon;
+use super::normalize::{fold_kana, is_kana, is_kanji, normalize};
+use super::TextError;
+
+/// The terms of one text, one list per kind of match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Content words in their base form (取りたい → 取る), with adjacent
+    /// nouns also joined into compounds (住民 + 票 → 住民票).
+    pub words: Vec<String>,
+    /// The readings of the content words in hiragana, so that 引越し,
+    /// 引っ越し and ひっこし match each other.
+    pub readings: Vec<String>,
+    /// Character bigrams of the kana-folded text, so that unknown words and
+    /// typos still match in part.
+    pub grams: Vec<String>,
+}
+
+/// The text pipeline: normalisation, synonyms, tokenising and filtering.
+/// Cheap to share between threads; build one per content version.
+pub struct Analyzer {
+    segmenter: Segmenter,
+    synonyms: SynonymTable,
+    broader: Vec<(String, Vec<String>)>,
+    stopwords: HashSet<String>,
+}
+
+impl Analyzer {
+    /// Builds the pipeline from the staff's lexicon.
+    pub fn new(lexicon: &Lexicon) -> Result<Analyzer, TextError> {
+        let dictionary = system_dictionary()?;
+        let user_dictionary = user_dictionary(&dictionary, &lexicon.user_words)?;
+        let segmenter = Segmenter::new(Mode::Normal, dictionary, user_dictionary);
+        let broader = lexicon
+            .synonyms
+            .broader
+            .iter()
+            .map(|(word, narrower)| (normalize(word), narrower.iter().map(|w| normalize(w)).collect()))
+            .collect();
+        Ok(Analyzer {
+            segmenter,
+            synonyms: SynonymTable::new(&lexicon.synonyms.same),
+            broader,
+            stopwords: lexicon.stopwords.iter().cloned().collect(),
+        })
+    }
+
+    /// Normalises `text` and replaces every synonym by its group's first word.
+    pub fn canonical_text(&self, text: &str) -> String {
+        self.synonyms.apply(&normalize(text))
+    }
+
+    /// Analyses a text into words, readings and bigrams.
+    pub fn analyze(&self, text: &str) -> Analysis {
+        let text = self.canonical_text(text);
+        let mut analysis = Analysis {
+            grams: char_bigrams(&fold_kana(&text)),
+            ..Analysis::default()
+        };
+        let Ok(tokens) = self.segmenter.segment(Cow::Borrowed(text.as_str())) else {
+            return analysis;
+        };
+        let mut compound = Compound::default();
+        for mut token in tokens {
+            let surface = token.surface.to_string();
+            let details = token.details();
+            let class = WordClass::of(&details);
+            let base = match details.get(6) {
+                Some(&base) if base != "*" && !base.is_empty() => normalize(base),
+                _ => surface.clone(),
+            };
+            let reading = match details.get(7) {
+                Some(&reading) if reading != "*" && !reading.is_empty() => fold_kana(reading),
+                _ => fold_kana(&surface),
+            };
+            compound.push_or_flush(class.joins_compounds().then_some(&surface), &mut analysis.words);
+            if !class.is_content() || self.stopwords.contains(&base) || is_noise(&base) {
+                continue;
+            }
+            analysis.words.push(base);
+            analysis.readings.push(reading);
+        }
+        compound.push_or_flush(None, &mut analysis.words);
+        analysis
+    }
+
+    /// The narrower words that a question containing a broad word may mean
+    /// (引っ越し → 転入, 転出, 転居), for a weaker second search.
+    pub fn narrower_words(&self, text: &str) -> Vec<&str> {
+        let text = self.canonical_text(text);
+        self.broader
+            .iter()
+            .filter(|(word, _)| text.contains(word.as_str()))
+            .flat_map(|(_, narrower)| narrower.iter().map(String::as_str))
+            .collect()
+    }
+}
+
+/// Collects runs of adjacent nouns and emits each run of two or more as one
+/// compound word.
+#[derive(Default)]
+struct Compound {
+    parts: Vec<String>,
+}
+
+impl Compound {
+    fn push_or_flush(&mut self, part: Option<&String>, words: &mut Vec<String>) {
+        match part {
+            Some(part) => self.parts.push(part.clone()),
+            None => {
+                if self.parts.len() >= 2 {
+                    words.push(self.parts.concat());
+                }
+                self.parts.clear();
+            }
+        }
+    }
+}
+
+/// The part-of-speech classes the pipeline tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WordClass {
+    Noun,
+    /// Prefixes and suffixes of nouns (再発行, 手数料): part of compounds.
+    Affix,
+    Verb,
+    Adjective,
+    /// Not in the dictionary: kept as written.
+    Unknown,
+    /// Particles, auxiliaries, symbols, pronouns, numbers, …
+    Function,
+}
+
+impl WordClass {
+    fn of(details: &[&str]) -> WordClass {
+        let pos = details.first().copied().unwrap_or("*");
+        let sub = details.get(1).copied().unwrap_or("*");
+        match pos {
+            "名詞" => match sub {
+                "非自立" | "代名詞" | "数" | "特殊" => WordClass::Function,
+                "接尾" => WordClass::Affix,
+                _ => WordClass::Noun,
+            },
+            "接頭詞" if sub == "名詞接続" => WordClass::Affix,
+            "動詞" if sub == "自立" => WordClass::Verb,
+            "形容詞" if sub == "自立" => WordClass::Adjective,
+            "UNK" => WordClass::Unknown,
+            _ if details.len() < 7 => WordClass::Unknown,
+            _ => WordClass::Function,
+        }
+    }
+
+    fn is_content(self) -> bool {
+        !matches!(self, WordClass::Function)
+    }
+
+    fn joins_compounds(self) -> bool {
+        matches!(self, WordClass::Noun | WordClass::Affix | WordClass::Unknown)
+    }
+}
+
+/// Single characters that carry no meaning alone (one kana, a symbol).
+fn is_noise(word: &str) -> bool {
+    let mut chars = word.chars();
+    match (chars.next(), chars.next()) {
+        (None, _) => true,
+        (Some(c), None) => !is_kanji(c) && !c.is_alphanumeric(),
+        _ => !word.chars().any(|c| c.is_alphanumeric()),
+    }
+}
+
+/// Overlapping character bigrams of each run of word characters; a run of
+/// one character yields that character.
+fn char_bigrams(text: &str) -> Vec<String> {
+    let mut grams = Vec::new();
+    for run in text.split(|c: char| !(c.is_alphanumeric() || is_kana(c))) {
+        let chars: Vec<char> = run.chars().collect();
+        match chars.len() {
+            0 => {}
+            1 => grams.push(chars[0].to_string()),
+            _ => grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>())),
+        }
+    }
+    grams
+}
+
+/// Replaces synonyms by the first word of their group, longest match first.
+struct SynonymTable {
+    /// Variants by their first character, longest first.
+    by_first_char: HashMap<char, Vec<(String, String)>>,
+}
+
+impl SynonymTable {
+    fn new(groups: &[Vec<String>]) -> SynonymTable {
+        let mut by_first_char: HashMap<char, Vec<(String, String)>> = HashMap::new();
+        for group in groups {
+            let Some(canonical) = group.first().map(|w| normalize(w)) else {
+                continue;
+            };
+            for variant in group.iter().skip(1).map(|w| normalize(w)) {
+                if let Some(first) = variant.chars().next() {
+                    by_first_char
+                        .entry(first)
+                        .or_default()
+                        .push((variant, canonical.clone()));
+                }
+            }
+        }
+        for variants in by_first_char.values_mut() {
+            variants.sort_by_key(|(variant, _)| std::cmp::Reverse(variant.len()));
+        }
+        SynonymTable { by_first_char }
+    }
+
+    fn apply(&self, text: &str) -> String {
+        if self.by_first_char.is_empty() {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            let replacement = self.by_first_char.get(&c).and_then(|variants| {
+                variants
+                    .iter()
+                    .find(|(variant, _)| rest.starts_with(variant.as_str()))
+            });
+            match replacement {
+                Some((variant, canonical)) => {
+                    out.push_str(canonical);
+                    rest = &rest[variant.len()..];
+                }
+                None => {
+                    out.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::lexicon::{SynonymFile, UserWord};
+
+    fn analyzer() -> Analyzer {
+        let lexicon = Lexicon {
+            user_words: vec![UserWord {
+                surface: "コンビニ交付".into(),
+                part_of_speech: "名詞".into(),
+                reading: "コンビニコウフ".into(),
+            }],
+            synonyms: SynonymFile {
+                same: vec![vec!["マイナンバーカード".into(), "マイナカード".into()]],
+                broader: [("引っ越し".to_string(), vec!["転入".to_string()])].into(),
+            },
+            stopwords: vec!["教える".into()],
+        };
+        Analyzer::new(&lexicon).expect("analyzer")
+    }
+
+    #[test]
+    fn verbs_are_reduced_to_their_base_form() {
+        let analysis = analyzer().analyze("住民票を取りたい");
+        assert!(analysis.words.contains(&"取る".to_string()), "{analysis:?}");
+        assert!(analysis.words.contains(&"住民票".to_string()), "{analysis:?}");
+        assert!(!analysis.words.iter().any(|w| w == "を" || w == "たい"));
+    }
+
+    #[test]
+    fn stopwords_are_dropped() {
+        let analysis = analyzer().analyze("住所変更を教えてください");
+        assert!(!analysis.words.contains(&"教える".to_string()), "{analysis:?}");
+    }
+
+    #[test]
+    fn user_dictionary_keeps_municipal_terms_whole() {
+        let analysis = analyzer().analyze("コンビニ交付はどこでできますか");
+        assert!(analysis.words.contains(&"コンビニ交付".to_string()), "{analysis:?}");
+    }
+
+    #[test]
+    fn synonyms_map_to_the_first_word_of_their_group() {
+        let a = analyzer();
+        assert_eq!(a.canonical_text("マイナカードの更新"), "マイナンバーカードの更新");
+        assert_eq!(a.analyze("マイナカード").grams, a.analyze("マイナンバーカード").grams);
+    }
+
+    #[test]
+    fn readings_match_across_spellings() {
+        let a = analyzer();
+        let one = a.analyze("引越し");
+        let other = a.analyze("引っ越し");
+        assert!(one.readings.iter().any(|r| other.readings.contains(r)), "{one:?} {other:?}");
+    }
+
+    #[test]
+    fn adjacent_nouns_form_compounds() {
+        let analysis = analyzer().analyze("印鑑登録証明書");
+        assert!(analysis.words.contains(&"印鑑登録証明書".to_string()), "{analysis:?}");
+    }
+
+    #[test]
+    fn broad_words_list_their_narrower_words() {
+        assert_eq!(analyzer().narrower_words("引っ越しの手続き"), vec!["転入"]);
+    }
+
+    #[test]
+    fn bigrams_split_at_punctuation() {
+        assert_eq!(char_bigrams("あいう、え"), vec!["あい", "いう", "え"]);
+    }
+}
