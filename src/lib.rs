@@ -2,4 +2,7 @@
 //! city staff.
 
 pub mod diagnostic;
+pub mod eval;
+pub mod faq;
+pub mod index;
 pub mod text;

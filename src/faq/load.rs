@@ -1,0 +1,489 @@
+//! Reading and checking the whole `faq/` directory.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+
+use super::model::{
+    Department, DepartmentFile, Entry, Procedure, ProcedureFile, RulesFile, SourceLocation,
+    TopicFile,
+};
+use crate::diagnostic::{Diagnostic, Diagnostics, edit_distance, line_column, yaml_error};
+use crate::text::normalize;
+
+pub const PROCEDURES_FILE: &str = "procedures.yaml";
+pub const DEPARTMENTS_FILE: &str = "departments.yaml";
+pub const RULES_FILE: &str = "rules.yaml";
+/// Subdirectories of `faq/` that hold no topic files.
+const NOT_TOPICS: [&str; 2] = ["tests", "flows"];
+
+/// All FAQ content, checked and with every reference resolved.
+#[derive(Debug, Clone)]
+pub struct Content {
+    /// Entries in file order, each with its category and department filled in.
+    pub entries: Vec<Entry>,
+    pub procedures: BTreeMap<String, Procedure>,
+    pub departments: BTreeMap<String, Department>,
+    pub rules: RulesFile,
+    /// Categories in the order their files are read.
+    pub categories: Vec<String>,
+    /// A short hash of every file read: tells content versions apart.
+    pub version: String,
+}
+
+impl Content {
+    /// Loads and checks the FAQ directory. On success the warnings come with
+    /// the content; on failure every problem found is returned.
+    pub fn load(dir: &Path) -> Result<(Content, Diagnostics), Diagnostics> {
+        let mut diagnostics = Diagnostics::default();
+        let mut hasher = Sha256::new();
+        let mut read = |path: &Path, diagnostics: &mut Diagnostics| -> Option<String> {
+            match fs::read_to_string(path) {
+                Ok(text) => {
+                    hasher.update(path.to_string_lossy().as_bytes());
+                    hasher.update(text.as_bytes());
+                    Some(text)
+                }
+                Err(err) => {
+                    diagnostics.push(Diagnostic::error(path, 0, 0, format!("cannot read: {err}")));
+                    None
+                }
+            }
+        };
+
+        if !dir.is_dir() {
+            diagnostics.push(
+                Diagnostic::error(dir, 0, 0, "the FAQ directory does not exist")
+                    .with_help("pass the directory holding the Q&A YAML files, e.g. `faq/`"),
+            );
+            return Err(diagnostics);
+        }
+
+        let procedures_path = dir.join(PROCEDURES_FILE);
+        let procedure_file: ProcedureFile =
+            parse_required(&procedures_path, &mut read, &mut diagnostics).unwrap_or_default();
+        let departments_path = dir.join(DEPARTMENTS_FILE);
+        let department_file: DepartmentFile =
+            parse_required(&departments_path, &mut read, &mut diagnostics).unwrap_or_default();
+        let rules_path = dir.join(RULES_FILE);
+        let rules: Option<RulesFile> = parse_required(&rules_path, &mut read, &mut diagnostics);
+
+        let procedures = index_by_id(
+            &procedures_path,
+            procedure_file.procedures,
+            |p| &p.id,
+            &mut diagnostics,
+        );
+        let departments = index_by_id(
+            &departments_path,
+            department_file.departments,
+            |d| &d.id,
+            &mut diagnostics,
+        );
+        check_procedure_urls(&procedures_path, &procedures, &mut diagnostics);
+
+        let mut entries = Vec::new();
+        let mut categories = Vec::new();
+        for path in topic_files(dir, &mut diagnostics) {
+            let Some(text) = read(&path, &mut diagnostics) else {
+                continue;
+            };
+            let topic: TopicFile = match serde_yaml::from_str::<Option<TopicFile>>(&text) {
+                Ok(Some(topic)) => topic,
+                Ok(None) => continue,
+                Err(err) => {
+                    diagnostics.push(yaml_error(&path, &err));
+                    continue;
+                }
+            };
+            let source = SourceText::new(&path, &text);
+            if !categories.contains(&topic.category) {
+                categories.push(topic.category.clone());
+            }
+            for mut entry in topic.entries {
+                entry.source = SourceLocation {
+                    file: path.clone(),
+                    line: source.entry_line(&entry.id),
+                };
+                entry.category.get_or_insert_with(|| topic.category.clone());
+                if entry.department.is_none() {
+                    entry.department = topic.department.clone();
+                }
+                check_entry(&entry, &source, &procedures, &departments, &mut diagnostics);
+                entries.push(entry);
+            }
+        }
+        check_duplicate_ids(&entries, &mut diagnostics);
+        if let Some(rules) = &rules {
+            check_rules(&rules_path, rules, &procedures, &departments, &mut diagnostics);
+        }
+        warn_near_duplicate_questions(&entries, &mut diagnostics);
+
+        match rules {
+            Some(rules) if !diagnostics.has_errors() => {
+                let version = hasher.finalize()[..6]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                Ok((
+                    Content {
+                        entries,
+                        procedures,
+                        departments,
+                        rules,
+                        categories,
+                        version,
+                    },
+                    diagnostics,
+                ))
+            }
+            _ => Err(diagnostics),
+        }
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: &str) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The department answering for an entry.
+    pub fn department_of(&self, entry: &Entry) -> Option<&Department> {
+        entry
+            .department
+            .as_ref()
+            .and_then(|id| self.departments.get(id))
+    }
+}
+
+/// Every topic file below `dir`, sorted, leaving out the catalogues and the
+/// directories that hold other kinds of file.
+fn topic_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let listing = match fs::read_dir(&current) {
+            Ok(listing) => listing,
+            Err(err) => {
+                diagnostics.push(Diagnostic::error(&current, 0, 0, format!("cannot list: {err}")));
+                continue;
+            }
+        };
+        for item in listing.flatten() {
+            let path = item.path();
+            let name = item.file_name().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !(current == dir && NOT_TOPICS.contains(&name.as_str())) && !name.starts_with('.') {
+                    pending.push(path);
+                }
+            } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
+                && !(current == dir && [PROCEDURES_FILE, DEPARTMENTS_FILE, RULES_FILE].contains(&name.as_str()))
+            {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn parse_required<T: DeserializeOwned>(
+    path: &Path,
+    read: &mut impl FnMut(&Path, &mut Diagnostics) -> Option<String>,
+    diagnostics: &mut Diagnostics,
+) -> Option<T> {
+    if !path.exists() {
+        diagnostics.push(
+            Diagnostic::error(path, 0, 0, "this file is missing")
+                .with_help("every FAQ directory needs procedures.yaml, departments.yaml and rules.yaml; see faq/README.md"),
+        );
+        return None;
+    }
+    let text = read(path, diagnostics)?;
+    serde_yaml::from_str(&text)
+        .map_err(|err| diagnostics.push(yaml_error(path, &err)))
+        .ok()
+}
+
+fn index_by_id<T>(
+    path: &Path,
+    items: Vec<T>,
+    id: impl Fn(&T) -> &String,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<String, T> {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let source = SourceText::new(path, &text);
+    let mut by_id = BTreeMap::new();
+    for item in items {
+        let key = id(&item).clone();
+        if let Some(problem) = id_problem(&key) {
+            diagnostics.push(Diagnostic::error(path, source.entry_line(&key), 0, problem.0).with_help(problem.1));
+        }
+        if by_id.contains_key(&key) {
+            diagnostics.push(
+                Diagnostic::error(path, source.entry_line(&key), 0, format!("the id `{key}` is used twice"))
+                    .with_help("give each item its own id"),
+            );
+        }
+        by_id.insert(key, item);
+    }
+    by_id
+}
+
+/// Ids appear in links and logs: ASCII letters, digits, `-` and `_` only.
+fn id_problem(id: &str) -> Option<(String, &'static str)> {
+    let valid = !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    (!valid).then(|| {
+        (
+            format!("the id `{id}` may only use a-z, 0-9, `-` and `_`"),
+            "write ids in lower-case ASCII, e.g. `juminhyo-conveni`",
+        )
+    })
+}
+
+fn check_procedure_urls(
+    path: &Path,
+    procedures: &BTreeMap<String, Procedure>,
+    diagnostics: &mut Diagnostics,
+) {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let source = SourceText::new(path, &text);
+    for procedure in procedures.values() {
+        let line = source.entry_line(&procedure.id);
+        match &procedure.url {
+            Some(url) => {
+                let parsed = url::Url::parse(url);
+                if !parsed.as_ref().is_ok_and(|u| u.scheme() == "https" || u.scheme() == "http") {
+                    let (line, column) = source.find_after(line, url);
+                    diagnostics.push(
+                        Diagnostic::error(path, line, column, format!("`{url}` is not a web address"))
+                            .with_help("write the full address, starting with https://"),
+                    );
+                }
+            }
+            None if procedure.kind.is_online() => diagnostics.push(
+                Diagnostic::error(
+                    path,
+                    line,
+                    0,
+                    format!("the online procedure `{}` has no url", procedure.id),
+                )
+                .with_help("add `url: https://…` with the address where residents apply"),
+            ),
+            None => {}
+        }
+    }
+}
+
+fn check_entry(
+    entry: &Entry,
+    source: &SourceText,
+    procedures: &BTreeMap<String, Procedure>,
+    departments: &BTreeMap<String, Department>,
+    diagnostics: &mut Diagnostics,
+) {
+    let path = source.path;
+    let line = entry.source.line;
+    if let Some((message, help)) = id_problem(&entry.id) {
+        diagnostics.push(Diagnostic::error(path, line, 0, message).with_help(help));
+    }
+    if entry.question.trim().is_empty() {
+        diagnostics.push(
+            Diagnostic::error(path, line, 0, format!("entry `{}` has an empty question", entry.id))
+                .with_help("write the question as a resident would ask it"),
+        );
+    }
+    if entry.answer.trim().is_empty() {
+        let (line, column) = source.find_after(line, "answer:");
+        diagnostics.push(
+            Diagnostic::error(path, line, column, format!("entry `{}` has an empty answer", entry.id))
+                .with_help("write the answer under `answer: |`, indented"),
+        );
+    }
+    for procedure in &entry.procedures {
+        if !procedures.contains_key(procedure) {
+            let (line, column) = source.find_after(line, procedure);
+            diagnostics.push(
+                Diagnostic::error(path, line, column, format!("unknown procedure id `{procedure}`"))
+                    .with_help(unknown_id_help(procedure, procedures.keys(), PROCEDURES_FILE)),
+            );
+        }
+    }
+    match &entry.department {
+        Some(department) if !departments.contains_key(department) => {
+            let (line, column) = source.find_after(line, department);
+            diagnostics.push(
+                Diagnostic::error(path, line, column, format!("unknown department id `{department}`"))
+                    .with_help(unknown_id_help(department, departments.keys(), DEPARTMENTS_FILE)),
+            );
+        }
+        Some(_) => {}
+        None => diagnostics.push(
+            Diagnostic::error(path, line, 0, format!("entry `{}` has no department", entry.id))
+                .with_help("add `department: <id>` to the entry, or once at the top of the file"),
+        ),
+    }
+    if let (Some(from), Some(until)) = (entry.valid_from, entry.valid_until)
+        && from > until
+    {
+        let (line, column) = source.find_after(line, "valid_until");
+        diagnostics.push(
+            Diagnostic::error(path, line, column, format!("valid_until {until} is before valid_from {from}"))
+                .with_help("swap the dates or correct the year"),
+        );
+    }
+}
+
+fn unknown_id_help<'a>(id: &str, known: impl Iterator<Item = &'a String>, file: &str) -> String {
+    let closest = known.min_by_key(|k| edit_distance(id, k));
+    match closest {
+        Some(closest) if edit_distance(id, closest) <= 3 => {
+            format!("did you mean `{closest}`? (ids are listed in {file})")
+        }
+        _ => format!("add it to {file}, or correct the spelling"),
+    }
+}
+
+fn check_duplicate_ids(entries: &[Entry], diagnostics: &mut Diagnostics) {
+    let mut first_seen: HashMap<&str, &Entry> = HashMap::new();
+    for entry in entries {
+        if let Some(first) = first_seen.get(entry.id.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(&entry.source.file, entry.source.line, 0, format!("the id `{}` is used twice", entry.id))
+                    .with_help(format!(
+                        "it is first used at {}:{}; give this entry a new id",
+                        first.source.file.display(),
+                        first.source.line
+                    )),
+            );
+        } else {
+            first_seen.insert(&entry.id, entry);
+        }
+    }
+}
+
+fn check_rules(
+    path: &Path,
+    rules: &RulesFile,
+    procedures: &BTreeMap<String, Procedure>,
+    departments: &BTreeMap<String, Department>,
+    diagnostics: &mut Diagnostics,
+) {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let source = SourceText::new(path, &text);
+    if !departments.contains_key(&rules.fallback.department) {
+        let (line, column) = source.find_after(1, &rules.fallback.department);
+        diagnostics.push(
+            Diagnostic::error(path, line, column, format!("unknown department id `{}`", rules.fallback.department))
+                .with_help(unknown_id_help(&rules.fallback.department, departments.keys(), DEPARTMENTS_FILE)),
+        );
+    }
+    if !procedures.contains_key(&rules.fallback.inquiry_form) {
+        let (line, column) = source.find_after(1, &rules.fallback.inquiry_form);
+        diagnostics.push(
+            Diagnostic::error(path, line, column, format!("unknown procedure id `{}`", rules.fallback.inquiry_form))
+                .with_help(unknown_id_help(&rules.fallback.inquiry_form, procedures.keys(), PROCEDURES_FILE)),
+        );
+    }
+    let mut seen = HashSet::new();
+    for rule in &rules.rules {
+        let line = source.entry_line(&rule.id);
+        if !seen.insert(&rule.id) {
+            diagnostics.push(Diagnostic::error(path, line, 0, format!("the rule id `{}` is used twice", rule.id)));
+        }
+        if rule.says.is_empty() && rule.contains.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(path, line, 0, format!("rule `{}` never fires", rule.id))
+                    .with_help("add `says:` (whole messages) or `contains:` (phrases) to the rule"),
+            );
+        }
+    }
+}
+
+/// Warns when two entries ask nearly the same question: residents would get
+/// choices between them instead of an answer.
+fn warn_near_duplicate_questions(entries: &[Entry], diagnostics: &mut Diagnostics) {
+    let questions: Vec<(usize, String, HashSet<(char, char)>)> = entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| std::iter::once(&e.question).chain(&e.phrasings).map(move |q| (i, q)))
+        .map(|(i, q)| {
+            let text: String = normalize(q).chars().filter(|c| c.is_alphanumeric()).collect();
+            let chars: Vec<char> = text.chars().collect();
+            let pairs = chars.windows(2).map(|w| (w[0], w[1])).collect();
+            (i, q.clone(), pairs)
+        })
+        .collect();
+    let mut reported = HashSet::new();
+    for (a, (ia, qa, pa)) in questions.iter().enumerate() {
+        for (ib, qb, pb) in &questions[a + 1..] {
+            if ia == ib || pa.is_empty() || reported.contains(&(*ia, *ib)) {
+                continue;
+            }
+            let shared = pa.intersection(pb).count() as f64;
+            let jaccard = shared / (pa.len() + pb.len()) as f64 * 2.0;
+            if jaccard >= 0.9 {
+                reported.insert((*ia, *ib));
+                let (first, second) = (&entries[*ia], &entries[*ib]);
+                diagnostics.push(
+                    Diagnostic::warning(
+                        &second.source.file,
+                        second.source.line,
+                        0,
+                        format!("「{qb}」 ({}) is nearly the same question as 「{qa}」 ({})", second.id, first.id),
+                    )
+                    .with_help(format!(
+                        "merge the two entries or make the questions distinct ({}:{})",
+                        first.source.file.display(),
+                        first.source.line
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// The text of one file, for finding where things are written in it.
+struct SourceText<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl<'a> SourceText<'a> {
+    fn new(path: &'a Path, text: &'a str) -> Self {
+        SourceText { path, text }
+    }
+
+    /// The line of `id: <id>`, or 0 if it cannot be found.
+    fn entry_line(&self, id: &str) -> usize {
+        self.text
+            .lines()
+            .position(|line| {
+                let line = line.trim_start().trim_start_matches('-').trim();
+                line.strip_prefix("id:")
+                    .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
+                    == Some(id)
+            })
+            .map_or(0, |i| i + 1)
+    }
+
+    /// The line and column of the first `needle` at or after `line`; falls
+    /// back to `line` itself.
+    fn find_after(&self, line: usize, needle: &str) -> (usize, usize) {
+        let start: usize = self
+            .text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        match self.text[start..].find(needle) {
+            Some(offset) => line_column(self.text, start + offset),
+            None => (line, 0),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! FAQ content: the model staff write in YAML, and loading and checking it.
+
+mod load;
+pub mod model;
+
+pub use load::{Content, DEPARTMENTS_FILE, PROCEDURES_FILE, RULES_FILE};
+pub use model::{Date, Department, Entry, Procedure, ProcedureKind, Rule, RuleAction};

@@ -1,0 +1,303 @@
+//! The shapes of the YAML files staff write under `faq/`.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A topic file: one category of questions and their answers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicFile {
+    /// Shown in menus, e.g. 「マイナンバーカード」.
+    pub category: String,
+    /// The department answering for every entry that names none itself.
+    #[serde(default)]
+    pub department: Option<String>,
+    #[serde(default)]
+    pub entries: Vec<Entry>,
+}
+
+/// One question and its answer.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Stable identifier, used in links, logs and tests; never reuse one.
+    pub id: String,
+    /// The question as a resident would ask it.
+    pub question: String,
+    /// Other ways residents ask the same thing.
+    #[serde(default)]
+    pub phrasings: Vec<String>,
+    /// Words that should find this entry even if the question lacks them.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// The answer, short enough to read on a phone.
+    pub answer: String,
+    /// Overrides the file's category.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Id from `departments.yaml`; overrides the file's department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// Ids from `procedures.yaml`, shown as links under the answer.
+    #[serde(default)]
+    pub procedures: Vec<String>,
+    /// First day the answer is shown (`2026-04-01`).
+    #[serde(default)]
+    pub valid_from: Option<Date>,
+    /// Last day the answer is shown.
+    #[serde(default)]
+    pub valid_until: Option<Date>,
+    /// Where the entry is written, filled in when loading.
+    #[serde(skip)]
+    pub source: SourceLocation,
+}
+
+impl Entry {
+    /// Whether the entry is to be shown on `today`.
+    pub fn is_valid_on(&self, today: Date) -> bool {
+        self.valid_from.is_none_or(|from| from <= today)
+            && self.valid_until.is_none_or(|until| today <= until)
+    }
+}
+
+/// A file and line in the content.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SourceLocation {
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// `procedures.yaml`: every procedure once, referred to by id.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedureFile {
+    #[serde(default)]
+    pub procedures: Vec<Procedure>,
+}
+
+/// An online or counter procedure a resident can act on.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procedure {
+    pub id: String,
+    pub name: String,
+    pub kind: ProcedureKind,
+    /// Where to apply online, or the page describing the counter.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// What to bring or have ready.
+    #[serde(default)]
+    pub bring: Vec<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Where a procedure is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum ProcedureKind {
+    #[serde(rename = "マイナポータル")]
+    Mynaportal,
+    #[serde(rename = "LoGoフォーム")]
+    LogoForm,
+    #[serde(rename = "コンビニ交付")]
+    ConvenienceStore,
+    #[serde(rename = "窓口")]
+    Counter,
+}
+
+impl ProcedureKind {
+    /// Online kinds must have a URL.
+    pub fn is_online(self) -> bool {
+        matches!(self, ProcedureKind::Mynaportal | ProcedureKind::LogoForm)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ProcedureKind::Mynaportal => "マイナポータル",
+            ProcedureKind::LogoForm => "LoGoフォーム",
+            ProcedureKind::ConvenienceStore => "コンビニ交付",
+            ProcedureKind::Counter => "窓口",
+        }
+    }
+}
+
+/// `departments.yaml`: who answers, and how to reach them.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentFile {
+    #[serde(default)]
+    pub departments: Vec<Department>,
+}
+
+/// A department (担当課) and its contact details.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Department {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    /// Office hours, e.g. 「平日 8:30〜17:15」.
+    pub hours: String,
+    /// Where the counter is.
+    #[serde(default)]
+    pub place: Option<String>,
+}
+
+/// `rules.yaml`: what the bot says outside the Q&A, and the rules that win
+/// over search.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesFile {
+    /// Said when a question matches several entries equally well.
+    pub choices_prompt: String,
+    /// Said when a category menu is shown.
+    pub menu_prompt: String,
+    pub fallback: Fallback,
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// What the bot does when no entry matches.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fallback {
+    pub message: String,
+    /// The department residents are referred to.
+    pub department: String,
+    /// The city's inquiry form (a procedure id).
+    pub inquiry_form: String,
+}
+
+/// A rule that answers certain messages before any search.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    /// Fires when the whole message is one of these (after normalisation,
+    /// ignoring trailing punctuation).
+    #[serde(default)]
+    pub says: Vec<String>,
+    /// Fires when the message contains one of these.
+    #[serde(default)]
+    pub contains: Vec<String>,
+    pub reply: String,
+    #[serde(default)]
+    pub action: RuleAction,
+}
+
+/// What a rule does besides replying.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleAction {
+    /// Only the reply.
+    #[default]
+    Reply,
+    /// The reply plus the contact and inquiry form of the fallback.
+    Escalate,
+    /// The reply plus the categories as choices.
+    Menu,
+}
+
+/// A calendar date, as staff write it: `2026-04-01`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Today in Japan (UTC+9), where the city is.
+    pub fn today_in_japan() -> Date {
+        let seconds = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        Date::from_days_since_epoch((seconds + 9 * 3600).div_euclid(86_400))
+    }
+
+    /// The civil date `days` after 1970-01-01.
+    pub fn from_days_since_epoch(days: i64) -> Date {
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+}
+
+impl FromStr for Date {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Date, String> {
+        let invalid = || format!("`{s}` is not a date; write it as YYYY-MM-DD, e.g. 2026-04-01");
+        let mut parts = s.trim().splitn(3, '-');
+        let mut next = || parts.next().and_then(|p| p.parse::<u32>().ok());
+        let (Some(year), Some(month), Some(day)) = (next(), next(), next()) else {
+            return Err(invalid());
+        };
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+            2 => 28,
+            _ => return Err(invalid()),
+        };
+        if !(1..=days_in_month).contains(&day) || !(1900..=9999).contains(&year) {
+            return Err(invalid());
+        }
+        Ok(Date {
+            year: year as i32,
+            month,
+            day,
+        })
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl<'de> Deserialize<'de> for Date {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_and_order() {
+        let a: Date = "2026-04-01".parse().unwrap();
+        let b: Date = "2026-12-31".parse().unwrap();
+        assert!(a < b);
+        assert_eq!(a.to_string(), "2026-04-01");
+        assert!("2026-02-30".parse::<Date>().is_err());
+        assert!("令和8年4月1日".parse::<Date>().is_err());
+    }
+
+    #[test]
+    fn days_since_epoch_convert_to_civil_dates() {
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days_since_epoch(20_513).to_string(), "2026-03-01");
+    }
+}

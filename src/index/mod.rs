@@ -1,0 +1,282 @@
+//! The search index over FAQ entries: tantivy with BM25 over several fields
+//! (question words, their readings, character bigrams, keywords, answer), fed
+//! by the text pipeline.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, FAST, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
+
+use crate::text::{Analysis, Analyzer};
+
+mod weights;
+pub use weights::Weights;
+
+/// Failures of the index itself.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// What gets indexed for one entry.
+#[derive(Debug, Clone, Default)]
+pub struct Document {
+    /// The caller's key for the entry (its position in the content).
+    pub key: usize,
+    /// The canonical question followed by its other phrasings.
+    pub questions: Vec<String>,
+    pub keywords: Vec<String>,
+    pub answer: String,
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub key: usize,
+    /// The BM25 score summed over the fields, with their weights.
+    pub score: f32,
+    /// Share (0–1) of the question's meaning, weighted by rarity, that this
+    /// entry's questions and keywords contain.
+    pub coverage: f32,
+    /// The question's words found in this entry's questions or keywords.
+    pub matched: Vec<String>,
+}
+
+struct Fields {
+    key: Field,
+    question_words: Field,
+    question_readings: Field,
+    question_grams: Field,
+    keywords: Field,
+    answer_words: Field,
+    answer_grams: Field,
+}
+
+/// The words of an entry's questions and keywords, for coverage and
+/// explanations.
+#[derive(Default)]
+struct QuestionSide {
+    words: HashSet<String>,
+    readings: HashSet<String>,
+}
+
+/// An immutable, in-memory index of FAQ entries; build a new one when the
+/// content changes.
+pub struct FaqIndex {
+    analyzer: Arc<Analyzer>,
+    weights: Weights,
+    fields: Fields,
+    searcher: Searcher,
+    _reader: IndexReader,
+    question_sides: HashMap<usize, QuestionSide>,
+}
+
+impl FaqIndex {
+    /// Indexes `documents` with `analyzer`.
+    pub fn build(
+        analyzer: Arc<Analyzer>,
+        weights: Weights,
+        documents: &[Document],
+    ) -> Result<FaqIndex, IndexError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        let mut question_sides = HashMap::with_capacity(documents.len());
+        for document in documents {
+            let mut doc = TantivyDocument::default();
+            doc.add_u64(fields.key, document.key as u64);
+            let mut side = QuestionSide::default();
+            for question in &document.questions {
+                let analysis = analyzer.analyze(question);
+                add_terms(&mut doc, fields.question_words, analysis.words.iter().chain(&analysis.compounds));
+                add_terms(&mut doc, fields.question_readings, &analysis.readings);
+                add_terms(&mut doc, fields.question_grams, &analysis.grams);
+                side.words.extend(analysis.words.iter().chain(&analysis.compounds).cloned());
+                side.readings.extend(analysis.readings);
+            }
+            for keyword in &document.keywords {
+                let analysis = analyzer.analyze(keyword);
+                let mut words: Vec<&String> = analysis.words.iter().chain(&analysis.compounds).collect();
+                let whole = analyzer.canonical_text(keyword);
+                words.push(&whole);
+                add_terms(&mut doc, fields.keywords, words.iter().copied());
+                side.words.extend(words.into_iter().cloned());
+                side.readings.extend(analysis.readings);
+            }
+            let answer = analyzer.analyze(&document.answer);
+            add_terms(&mut doc, fields.answer_words, answer.words.iter().chain(&answer.compounds));
+            add_terms(&mut doc, fields.answer_grams, &answer.grams);
+            writer.add_document(doc)?;
+            question_sides.insert(document.key, side);
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        Ok(FaqIndex {
+            analyzer,
+            weights,
+            fields,
+            searcher: reader.searcher(),
+            _reader: reader,
+            question_sides,
+        })
+    }
+
+    /// The analyzer the index was built with.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// How many entries are indexed.
+    pub fn len(&self) -> usize {
+        self.question_sides.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.question_sides.is_empty()
+    }
+
+    /// The best `limit` entries for `question`, best first.
+    pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
+        let analysis = self.analyzer.analyze(question);
+        let mut clauses = Vec::new();
+        self.add_clauses(&analysis, 1.0, &mut clauses);
+        for narrower in self.analyzer.narrower_words(question) {
+            let analysis = self.analyzer.analyze(narrower);
+            self.add_clauses(&analysis, self.weights.narrower, &mut clauses);
+        }
+        if clauses.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = self
+            .searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let idf = self.word_idf(&analysis.words)?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let key = self
+                .searcher
+                .segment_reader(address.segment_ord)
+                .fast_fields()
+                .u64("key")?
+                .first(address.doc_id)
+                .unwrap_or_default() as usize;
+            let (coverage, matched) = self.coverage(key, &analysis, &idf);
+            hits.push(Hit {
+                key,
+                score,
+                coverage,
+                matched,
+            });
+        }
+        Ok(hits)
+    }
+
+    fn add_clauses(&self, analysis: &Analysis, scale: f32, clauses: &mut Vec<(Occur, Box<dyn Query>)>) {
+        let w = &self.weights;
+        let f = &self.fields;
+        let words = unique(analysis.words.iter().chain(&analysis.compounds));
+        for word in &words {
+            push_term(clauses, f.question_words, word, w.question_words * scale);
+            push_term(clauses, f.keywords, word, w.keywords * scale);
+            push_term(clauses, f.answer_words, word, w.answer_words * scale);
+        }
+        for reading in unique(&analysis.readings) {
+            push_term(clauses, f.question_readings, reading, w.question_readings * scale);
+        }
+        for gram in unique(&analysis.grams) {
+            push_term(clauses, f.question_grams, gram, w.question_grams * scale);
+            push_term(clauses, f.answer_grams, gram, w.answer_grams * scale);
+        }
+    }
+
+    /// Inverse document frequency of each word in the questions.
+    fn word_idf(&self, words: &[String]) -> Result<Vec<f32>, IndexError> {
+        let total = self.searcher.num_docs() as f32;
+        words
+            .iter()
+            .map(|word| {
+                let df = self
+                    .searcher
+                    .doc_freq(&Term::from_field_text(self.fields.question_words, word))?
+                    as f32;
+                Ok((1.0 + (total - df + 0.5) / (df + 0.5)).ln())
+            })
+            .collect()
+    }
+
+    fn coverage(&self, key: usize, analysis: &Analysis, idf: &[f32]) -> (f32, Vec<String>) {
+        let Some(side) = self.question_sides.get(&key) else {
+            return (0.0, Vec::new());
+        };
+        let mut seen = HashSet::new();
+        let (mut matched_weight, mut total_weight) = (0.0, 0.0);
+        let mut matched = Vec::new();
+        for ((word, reading), weight) in analysis.words.iter().zip(&analysis.readings).zip(idf) {
+            if !seen.insert(word) {
+                continue;
+            }
+            total_weight += weight;
+            if side.words.contains(word) || side.readings.contains(reading) {
+                matched_weight += weight;
+                matched.push(word.clone());
+            }
+        }
+        let coverage = if total_weight > 0.0 {
+            matched_weight / total_weight
+        } else {
+            0.0
+        };
+        (coverage, matched)
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let terms = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("whitespace")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        key: builder.add_u64_field("key", FAST | STORED),
+        question_words: builder.add_text_field("question_words", terms.clone()),
+        question_readings: builder.add_text_field("question_readings", terms.clone()),
+        question_grams: builder.add_text_field("question_grams", terms.clone()),
+        keywords: builder.add_text_field("keywords", terms.clone()),
+        answer_words: builder.add_text_field("answer_words", terms.clone()),
+        answer_grams: builder.add_text_field("answer_grams", terms),
+    };
+    (builder.build(), fields)
+}
+
+/// Adds terms to a field as one whitespace-separated value (terms never
+/// contain whitespace: the analyzer splits on it).
+fn add_terms<'a>(doc: &mut TantivyDocument, field: Field, terms: impl IntoIterator<Item = &'a String>) {
+    let joined = terms.into_iter().map(String::as_str).collect::<Vec<_>>().join(" ");
+    if !joined.is_empty() {
+        doc.add_text(field, joined);
+    }
+}
+
+fn push_term(clauses: &mut Vec<(Occur, Box<dyn Query>)>, field: Field, text: &str, boost: f32) {
+    if boost <= 0.0 {
+        return;
+    }
+    let query = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+}
+
+fn unique<'a>(terms: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut seen = HashSet::new();
+    terms.into_iter().filter(|t| seen.insert(*t)).collect()
+}
