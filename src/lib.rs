@@ -2,6 +2,7 @@
 //! city staff.
 
 pub mod diagnostic;
+pub mod engine;
 pub mod eval;
 pub mod faq;
 pub mod index;

@@ -1,19 +1,27 @@
 //! The `madoguchi` command.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
-use madoguchi::eval::{self, localgovfaq::LocalGovFaq};
+use madoguchi::engine::{
+    ChoiceValue, Contact, Decision, Engine, EngineError, Explanation, Link, Policy,
+};
+use madoguchi::eval::{self, QueryOutcome, Summary, localgovfaq::LocalGovFaq};
+use madoguchi::faq::Content;
+use madoguchi::faq::import::import_csv;
 use madoguchi::index::{FaqIndex, Weights};
 use madoguchi::text::{Analyzer, Lexicon};
 
 #[derive(Parser)]
 #[command(name = "madoguchi", version, about = "Answers residents' questions from the city's FAQ")]
 struct Cli {
+    /// Directory of the Q&A files.
+    #[arg(long, global = true, default_value = "faq", env = "MADOGUCHI_FAQ_DIR")]
+    faq: PathBuf,
     /// Directory of the word lists (user dictionary, synonyms, stopwords).
     #[arg(long, global = true, default_value = "dictionaries", env = "MADOGUCHI_DICTIONARIES_DIR")]
     dictionaries: PathBuf,
@@ -23,20 +31,62 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Measure retrieval on the localgovFAQ benchmark directory.
-    Eval {
-        /// Directory holding corpus.json, queries.json and qrels.json.
+    /// Check the Q&A files and word lists; exits non-zero on any error.
+    Check {
+        /// The FAQ directory (default: --faq).
+        dir: Option<PathBuf>,
+    },
+    /// Ask the engine one question.
+    Ask {
+        question: String,
+        /// Show the candidates, their scores and the rule that decided.
         #[arg(long)]
-        benchmark: PathBuf,
-        /// List the queries whose answer is not in the top 10.
+        explain: bool,
+        /// Print the decision (and explanation) as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure retrieval: on our paraphrase tests (--queries) or on the
+    /// localgovFAQ benchmark (--benchmark).
+    Eval {
+        /// A paraphrase file (`- ask: … / expect: <entry id>`) for the --faq content.
+        #[arg(long, conflicts_with = "benchmark")]
+        queries: Option<PathBuf>,
+        /// Directory holding the benchmark's corpus.json, queries.json and qrels.json.
+        #[arg(long)]
+        benchmark: Option<PathBuf>,
+        /// List the queries whose answer is not ranked first.
         #[arg(long)]
         misses: bool,
+        /// Field weights as JSON, e.g. '{"answer_words": 0.5}'; unnamed
+        /// fields keep their defaults.
+        #[arg(long, value_parser = parse_weights)]
+        weights: Option<Weights>,
+    },
+    /// Convert an FAQ CSV (自治体標準オープンデータセット layout) into topic files.
+    ImportCsv {
+        csv: PathBuf,
+        /// Where to write the topic files (one per category).
+        #[arg(long)]
+        out: PathBuf,
+        /// Department id answering the imported entries.
+        #[arg(long)]
+        department: String,
+        /// Category for rows without one.
+        #[arg(long, default_value = "その他")]
+        category: String,
     },
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -46,23 +96,233 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let lexicon = Lexicon::load(&cli.dictionaries).map_err(|d| anyhow::anyhow!("{d}"))?;
-    let analyzer = Arc::new(Analyzer::new(&lexicon)?);
     match cli.command {
-        Command::Eval { benchmark, misses } => {
-            let data = LocalGovFaq::load(&benchmark)?;
-            let started = std::time::Instant::now();
-            let index = FaqIndex::build(analyzer, Weights::default(), &data.documents)
-                .context("building the index")?;
-            eprintln!("indexed {} documents in {:?}", data.documents.len(), started.elapsed());
-            let (summary, outcomes) = eval::run(&index, &data.doc_ids, &data.queries)?;
-            println!("{summary:#?}");
-            if misses {
-                for o in outcomes.iter().filter(|o| o.metrics.first_answer_rank.is_none_or(|r| r > 10)) {
-                    println!("{}\t{}\t{:?}", o.id, o.text, o.ranked);
+        Command::Check { dir } => check(dir.as_deref().unwrap_or(&cli.faq), &cli.dictionaries),
+        Command::Ask {
+            question,
+            explain,
+            json,
+        } => {
+            let engine = load_engine(&cli.faq, &cli.dictionaries, Weights::default())?;
+            let (decision, explanation) = engine.ask(&question)?;
+            if json {
+                let value = if explain {
+                    serde_json::json!({ "decision": decision, "explanation": explanation })
+                } else {
+                    serde_json::to_value(&decision)?
+                };
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                print!("{}", render(&decision));
+                if explain {
+                    print!("{}", render_explanation(&explanation));
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Eval {
+            queries,
+            benchmark,
+            misses,
+            weights,
+        } => {
+            let weights = weights.unwrap_or_default();
+            let (summary, outcomes) = match (queries, benchmark) {
+                (_, Some(dir)) => {
+                    let lexicon = Lexicon::load(&cli.dictionaries).map_err(|d| anyhow::anyhow!("{d}"))?;
+                    let data = LocalGovFaq::load(&dir)?;
+                    let index = FaqIndex::build(Arc::new(Analyzer::new(&lexicon)?), weights, &data.documents)
+                        .context("building the index")?;
+                    eval::run(&index, &data.doc_ids, &data.queries)?
+                }
+                (Some(file), None) => {
+                    let engine = load_engine(&cli.faq, &cli.dictionaries, weights)?;
+                    let ids: Vec<&str> = engine.content().entries.iter().map(|e| e.id.as_str()).collect();
+                    let queries = eval::paraphrases::load(&file, &ids).map_err(|d| anyhow::anyhow!("{d}"))?;
+                    let doc_ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+                    eval::run(engine.index(), &doc_ids, &queries)?
+                }
+                (None, None) => bail!("name --queries FILE or --benchmark DIR"),
+            };
+            print!("{}", render_summary(&summary));
+            if misses {
+                print!("{}", render_misses(&outcomes));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportCsv {
+            csv,
+            out,
+            department,
+            category,
+        } => {
+            let file = std::fs::File::open(&csv).with_context(|| format!("opening {}", csv.display()))?;
+            let topics = import_csv(file, &department, &category)?;
+            std::fs::create_dir_all(&out)?;
+            for (number, topic) in topics.iter().enumerate() {
+                let path = out.join(format!("imported-{:02}.yaml", number + 1));
+                std::fs::write(&path, &topic.yaml)?;
+                println!("{}: {} entries in 「{}」", path.display(), topic.entries, topic.category);
+            }
+            println!("check the result with: madoguchi check {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
+}
+
+fn check(faq: &Path, dictionaries: &Path) -> Result<ExitCode> {
+    let mut failed = false;
+    match Lexicon::load(dictionaries) {
+        Ok(_) => {}
+        Err(diagnostics) => {
+            eprint!("{diagnostics}");
+            failed = true;
+        }
+    }
+    match Content::load(faq) {
+        Ok((content, warnings)) => {
+            eprint!("{warnings}");
+            println!(
+                "{}: {} entries in {} categories, {} procedures, {} departments; {} warnings",
+                faq.display(),
+                content.entries.len(),
+                content.categories.len(),
+                content.procedures.len(),
+                content.departments.len(),
+                warnings.warnings().count()
+            );
+        }
+        Err(diagnostics) => {
+            eprint!("{diagnostics}");
+            eprintln!("{} errors", diagnostics.errors().count());
+            failed = true;
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+fn load_engine(faq: &Path, dictionaries: &Path, weights: Weights) -> Result<Engine> {
+    match Engine::load(faq, dictionaries, Policy::default(), weights) {
+        Ok((engine, _warnings)) => Ok(engine),
+        Err(EngineError::Content(diagnostics)) => {
+            bail!("the content has errors (run `madoguchi check`):\n{diagnostics}")
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+fn parse_weights(json: &str) -> Result<Weights, String> {
+    serde_json::from_str(json).map_err(|err| format!("not valid weights: {err}"))
+}
+
+/// The decision as plain text for the terminal.
+fn render(decision: &Decision) -> String {
+    let mut out = String::new();
+    let mut line = |s: String| {
+        out.push_str(&s);
+        out.push('\n');
+    };
+    match decision {
+        Decision::Answer(answer) => {
+            line(format!("[{}] {}", answer.id, answer.question));
+            line(answer.text.clone());
+            out.push_str(&render_contact(&answer.links, answer.contact.as_ref()));
+        }
+        Decision::Choices { prompt, choices } => {
+            line(prompt.clone());
+            for (number, choice) in choices.iter().enumerate() {
+                let target = match &choice.value {
+                    ChoiceValue::Entry(id) => id,
+                    ChoiceValue::Category(name) => name,
+                };
+                line(format!("  {}. {} [{}]", number + 1, choice.label, target));
+            }
+        }
+        Decision::Rule {
+            text,
+            choices,
+            contact,
+            links,
+            ..
+        } => {
+            line(text.clone());
+            for choice in choices {
+                line(format!("  ・{}", choice.label));
+            }
+            out.push_str(&render_contact(links, contact.as_ref()));
+        }
+        Decision::Fallback {
+            text,
+            contact,
+            links,
+        } => {
+            line(text.clone());
+            out.push_str(&render_contact(links, contact.as_ref()));
+        }
+    }
+    out
+}
+
+fn render_contact(links: &[Link], contact: Option<&Contact>) -> String {
+    let mut out = String::new();
+    for link in links {
+        out.push_str(&format!(
+            "→ {}（{}）{}\n",
+            link.title,
+            link.kind,
+            link.url.as_deref().unwrap_or("")
+        ));
+    }
+    if let Some(contact) = contact {
+        out.push_str(&format!(
+            "問い合わせ: {} {}（{}）\n",
+            contact.department, contact.phone, contact.hours
+        ));
+    }
+    out
+}
+
+fn render_explanation(explanation: &Explanation) -> String {
+    let mut out = format!(
+        "\n--- explain\nnormalised: {}\nwords: {}\ndecided: {}\n",
+        explanation.normalized,
+        explanation.words.join(" "),
+        explanation.reason
+    );
+    for candidate in &explanation.candidates {
+        out.push_str(&format!(
+            "  {:>7.2}  coverage {:>3.0}%  {}  matched: {}\n",
+            candidate.score,
+            candidate.coverage * 100.0,
+            candidate.id,
+            candidate.matched.join(" ")
+        ));
+    }
+    out
+}
+
+fn render_summary(s: &Summary) -> String {
+    format!(
+        "queries     {}\nRecall@10   {:.3}\nnDCG@10     {:.3}\nP@10        {:.3}\nP@1         {:.3}\nSR@1        {:.3}\nSR@3        {:.3}\nSR@5        {:.3}\nSR@10       {:.3}\nMRR         {:.3}\nMAP         {:.3}\n",
+        s.queries,
+        s.recall_at_10,
+        s.ndcg_at_10,
+        s.precision_at_10,
+        s.precision_at_1,
+        s.success_at_1,
+        s.success_at_3,
+        s.success_at_5,
+        s.success_at_10,
+        s.mrr,
+        s.map
+    )
+}
+
+fn render_misses(outcomes: &[QueryOutcome]) -> String {
+    let mut out = String::from("\nmisses (query id, rank of the first answer, query, top 3):\n");
+    for o in outcomes.iter().filter(|o| o.metrics.first_answer_rank != Some(1)) {
+        let rank = o.metrics.first_answer_rank.map_or("-".to_string(), |r| r.to_string());
+        out.push_str(&format!("{}\t{}\t{}\t{}\n", o.id, rank, o.text, o.ranked.iter().take(3).cloned().collect::<Vec<_>>().join(",")));
+    }
+    out
 }

@@ -86,6 +86,8 @@ pub struct Summary {
     pub queries: usize,
     pub recall_at_10: f64,
     pub precision_at_10: f64,
+    /// Share of queries whose first result is relevant.
+    pub precision_at_1: f64,
     pub ndcg_at_10: f64,
     /// Share of queries with a grade-2 document within the top 1, 3, 5, 10.
     pub success_at_1: f64,
@@ -113,6 +115,7 @@ impl Summary {
             queries: n,
             recall_at_10: mean(&|m| m.recall_at_10),
             precision_at_10: mean(&|m| m.precision_at_10),
+            precision_at_1: mean(&|m| f64::from(u8::from(m.first_relevant_rank == Some(1)))),
             ndcg_at_10: mean(&|m| m.ndcg_at_10),
             success_at_1: success(1),
             success_at_3: success(3),

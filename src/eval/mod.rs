@@ -3,6 +3,7 @@
 
 pub mod localgovfaq;
 pub mod metrics;
+pub mod paraphrases;
 
 use serde::Serialize;
 

@@ -1,5 +1,6 @@
 //! FAQ content: the model staff write in YAML, and loading and checking it.
 
+pub mod import;
 mod load;
 pub mod model;
 

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Field weights (BM25 boosts). Questions count most: residents ask about
-/// the same things in the same words as other residents, while answers use
-/// the city's words.
+/// Field weights (BM25 boosts), chosen on the localgovFAQ dev queries (see
+/// `docs/benchmarks.md`): residents' questions are long and share many words
+/// with the answers, so answers weigh as much as questions.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Weights {
@@ -23,10 +23,10 @@ impl Default for Weights {
         Weights {
             question_words: 3.0,
             question_readings: 1.0,
-            question_grams: 1.0,
+            question_grams: 3.0,
             keywords: 2.0,
-            answer_words: 1.0,
-            answer_grams: 0.5,
+            answer_words: 3.0,
+            answer_grams: 3.0,
             narrower: 0.5,
         }
     }

@@ -11,6 +11,16 @@ use super::lexicon::Lexicon;
 use super::normalize::{fold_kana, is_kana, is_kanji, normalize};
 use super::TextError;
 
+/// Spoken contractions that the dictionary does not know, and their
+/// written forms (なくしちゃった → なくしてしまった).
+const COLLOQUIAL: [(&str, &str); 5] = [
+    ("ちゃった", "てしまった"),
+    ("ちゃいました", "てしまいました"),
+    ("ちゃう", "てしまう"),
+    ("じゃった", "でしまった"),
+    ("なきゃ", "なければ"),
+];
+
 /// The terms of one text, one list per kind of match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analysis {
@@ -55,22 +65,29 @@ impl Analyzer {
         })
     }
 
-    /// Normalises `text` and replaces every synonym by its group's first word.
+    /// Normalises `text`, expands colloquial contractions and replaces every
+    /// synonym by its group's first word.
     pub fn canonical_text(&self, text: &str) -> String {
-        self.synonyms.apply(&normalize(text))
+        let mut text = normalize(text);
+        for (spoken, written) in COLLOQUIAL {
+            if text.contains(spoken) {
+                text = text.replace(spoken, written);
+            }
+        }
+        self.synonyms.apply(&text)
     }
 
     /// Analyses a text into words, readings and bigrams.
     pub fn analyze(&self, text: &str) -> Analysis {
         let text = self.canonical_text(text);
-        let mut analysis = Analysis {
-            grams: char_bigrams(&fold_kana(&text)),
-            ..Analysis::default()
-        };
+        let mut analysis = Analysis::default();
         let Ok(tokens) = self.segmenter.segment(Cow::Borrowed(text.as_str())) else {
             return analysis;
         };
         let mut compound = Compound::default();
+        // Bigrams are taken within runs of content words only, so particles
+        // and endings (です, ます, して) add no noise.
+        let mut content_run = String::new();
         for mut token in tokens {
             let surface = token.surface.to_string();
             let details = token.details();
@@ -87,13 +104,21 @@ impl Analyzer {
                 class.joins_compounds().then_some(&surface),
                 &mut analysis.compounds,
             );
-            if !class.is_content() || self.stopwords.contains(&base) || is_noise(&base) {
+            let meaningful = class.is_content() && !self.stopwords.contains(&base);
+            if meaningful {
+                content_run.push_str(&fold_kana(&surface));
+            } else {
+                analysis.grams.extend(char_bigrams(&content_run));
+                content_run.clear();
+            }
+            if !meaningful || class == WordClass::Affix || is_noise(&base) {
                 continue;
             }
             analysis.words.push(base);
             analysis.readings.push(reading);
         }
         compound.push_or_flush(None, &mut analysis.compounds);
+        analysis.grams.extend(char_bigrams(&content_run));
         analysis
     }
 
@@ -312,6 +337,12 @@ mod tests {
     fn adjacent_nouns_form_compounds() {
         let analysis = analyzer().analyze("印鑑登録証明書");
         assert!(analysis.compounds.contains(&"印鑑登録証明書".to_string()), "{analysis:?}");
+    }
+
+    #[test]
+    fn colloquial_contractions_keep_their_verb() {
+        let analysis = analyzer().analyze("カードなくしちゃった");
+        assert!(analysis.words.contains(&"なくす".to_string()), "{analysis:?}");
     }
 
     #[test]

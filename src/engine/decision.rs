@@ -1,0 +1,158 @@
+//! What the engine decides for one message, in terms every channel can
+//! render.
+
+use serde::Serialize;
+
+use crate::faq::{Department, Procedure};
+
+/// The engine's reply to one message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Decision {
+    /// One entry answers the question.
+    Answer(Answer),
+    /// Several entries fit about equally: the resident picks one.
+    Choices {
+        prompt: String,
+        choices: Vec<Choice>,
+    },
+    /// A rule fired before any search (greeting, thanks, escalation, menu).
+    Rule {
+        rule: String,
+        text: String,
+        /// Categories, when the rule shows the menu.
+        choices: Vec<Choice>,
+        /// The contact, when the rule escalates.
+        contact: Option<Contact>,
+        links: Vec<Link>,
+    },
+    /// Nothing matched: an apology, the contact and the inquiry form.
+    Fallback {
+        text: String,
+        contact: Option<Contact>,
+        links: Vec<Link>,
+    },
+}
+
+impl Decision {
+    /// The short name of the decision's kind, as used in logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Decision::Answer(_) => "answer",
+            Decision::Choices { .. } => "choices",
+            Decision::Rule { .. } => "rule",
+            Decision::Fallback { .. } => "fallback",
+        }
+    }
+
+    /// The answered entry's id, if this is an answer.
+    pub fn answer_id(&self) -> Option<&str> {
+        match self {
+            Decision::Answer(answer) => Some(&answer.id),
+            _ => None,
+        }
+    }
+}
+
+/// An entry's answer, ready to show.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub id: String,
+    pub question: String,
+    pub text: String,
+    pub links: Vec<Link>,
+    pub contact: Option<Contact>,
+    pub confidence: Confidence,
+}
+
+/// How sure the engine is of an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// Chosen by the resident, or matched nearly word for word.
+    High,
+    /// Most of the question's words matched.
+    Medium,
+    /// Only part of the question matched.
+    Low,
+}
+
+/// Something the resident can pick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Choice {
+    /// What picking it means: an entry id, or a category name.
+    pub value: ChoiceValue,
+    pub label: String,
+}
+
+/// The target of a [`Choice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "id", rename_all = "snake_case")]
+pub enum ChoiceValue {
+    Entry(String),
+    Category(String),
+}
+
+/// A procedure to act on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Link {
+    pub title: String,
+    /// Absent for counter procedures without a page.
+    pub url: Option<String>,
+    /// マイナポータル, LoGoフォーム, コンビニ交付 or 窓口.
+    pub kind: String,
+    pub bring: Vec<String>,
+}
+
+impl From<&Procedure> for Link {
+    fn from(procedure: &Procedure) -> Link {
+        Link {
+            title: procedure.name.clone(),
+            url: procedure.url.clone(),
+            kind: procedure.kind.label().to_string(),
+            bring: procedure.bring.clone(),
+        }
+    }
+}
+
+/// Who to call or visit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    pub department: String,
+    pub phone: String,
+    pub hours: String,
+    pub place: Option<String>,
+}
+
+impl From<&Department> for Contact {
+    fn from(department: &Department) -> Contact {
+        Contact {
+            department: department.name.clone(),
+            phone: department.phone.clone(),
+            hours: department.hours.clone(),
+            place: department.place.clone(),
+        }
+    }
+}
+
+/// Why the engine decided as it did, for `ask --explain` and the query log.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The message after normalisation and synonyms.
+    pub normalized: String,
+    /// The words searched for.
+    pub words: Vec<String>,
+    /// The best candidates, best first.
+    pub candidates: Vec<Candidate>,
+    /// The rule of the decision policy that applied, in words.
+    pub reason: String,
+}
+
+/// One scored entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub id: String,
+    pub score: f32,
+    pub coverage: f32,
+    pub matched: Vec<String>,
+}

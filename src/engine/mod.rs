@@ -1,0 +1,346 @@
+//! The decision engine: explicit rules first, then search, then the policy
+//! that turns scores into an answer, choices or a fallback. It knows nothing
+//! of channels or HTTP.
+
+mod decision;
+mod rules;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use decision::{
+    Answer, Candidate, Choice, ChoiceValue, Confidence, Contact, Decision, Explanation, Link,
+};
+use rules::RuleMatcher;
+
+use crate::diagnostic::Diagnostics;
+use crate::faq::{Content, Date, Entry, RuleAction};
+use crate::index::{Document, FaqIndex, Hit, IndexError, Weights};
+use crate::text::{Analyzer, Lexicon, TextError};
+
+/// When to answer, offer choices or fall back. Coverage is the share of the
+/// question's meaning found in an entry's questions and keywords (0–1).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Policy {
+    /// Answer outright when the best entry covers at least this much…
+    pub answer_coverage: f32,
+    /// …and the runner-up scores below this share of the best score.
+    pub runner_up_ratio: f32,
+    /// Entries covering less than this are never offered.
+    pub choice_coverage: f32,
+    /// Entries scoring below this share of the best are not offered.
+    pub choice_score_ratio: f32,
+    /// At most this many choices.
+    pub max_choices: usize,
+    /// Coverage from which an answer counts as high confidence.
+    pub high_confidence: f32,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            answer_coverage: 0.6,
+            runner_up_ratio: 0.85,
+            choice_coverage: 0.3,
+            choice_score_ratio: 0.6,
+            max_choices: 4,
+            high_confidence: 0.85,
+        }
+    }
+}
+
+/// Failures to build an engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the content has errors:\n{0}")]
+    Content(Diagnostics),
+    #[error(transparent)]
+    Text(#[from] TextError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// Answers messages from one version of the content. Immutable: build a new
+/// engine to change content, and share it between threads.
+pub struct Engine {
+    content: Arc<Content>,
+    index: FaqIndex,
+    rules: RuleMatcher,
+    policy: Policy,
+}
+
+impl Engine {
+    /// Loads the FAQ and dictionaries directories and builds an engine; the
+    /// content's warnings come with it.
+    pub fn load(
+        faq_dir: &Path,
+        dictionaries_dir: &Path,
+        policy: Policy,
+        weights: Weights,
+    ) -> Result<(Engine, Diagnostics), EngineError> {
+        let lexicon = Lexicon::load(dictionaries_dir);
+        let content = Content::load(faq_dir);
+        let (lexicon, (content, warnings)) = match (lexicon, content) {
+            (Ok(lexicon), Ok(content)) => (lexicon, content),
+            (lexicon, content) => {
+                let mut all = Diagnostics::default();
+                if let Err(d) = lexicon {
+                    all.extend(d);
+                }
+                match content {
+                    Err(d) => all.extend(d),
+                    Ok((_, warnings)) => all.extend(warnings),
+                }
+                return Err(EngineError::Content(all));
+            }
+        };
+        let analyzer = Arc::new(Analyzer::new(&lexicon)?);
+        Ok((Engine::new(content, analyzer, policy, weights)?, warnings))
+    }
+
+    /// Builds an engine over loaded content.
+    pub fn new(
+        content: Content,
+        analyzer: Arc<Analyzer>,
+        policy: Policy,
+        weights: Weights,
+    ) -> Result<Engine, EngineError> {
+        let documents: Vec<Document> = content
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(key, entry)| Document {
+                key,
+                questions: std::iter::once(&entry.question)
+                    .chain(&entry.phrasings)
+                    .cloned()
+                    .collect(),
+                keywords: entry.keywords.clone(),
+                answer: entry.answer.clone(),
+            })
+            .collect();
+        let index = FaqIndex::build(analyzer, weights, &documents)?;
+        let rules = RuleMatcher::new(&content.rules.rules);
+        Ok(Engine {
+            content: Arc::new(content),
+            index,
+            rules,
+            policy,
+        })
+    }
+
+    /// The search index, for evaluation.
+    pub fn index(&self) -> &FaqIndex {
+        &self.index
+    }
+
+    /// The content this engine answers from.
+    pub fn content(&self) -> &Content {
+        &self.content
+    }
+
+    /// Decides how to reply to `message`, today.
+    pub fn ask(&self, message: &str) -> Result<(Decision, Explanation), EngineError> {
+        self.ask_on(message, Date::today_in_japan())
+    }
+
+    /// Decides how to reply to `message` on a given day (entries outside
+    /// their validity dates are left out).
+    pub fn ask_on(&self, message: &str, today: Date) -> Result<(Decision, Explanation), EngineError> {
+        let normalized = self.index.analyzer().canonical_text(message);
+        let mut explanation = Explanation {
+            normalized: normalized.clone(),
+            ..Explanation::default()
+        };
+        if let Some(rule) = self.rules.find(&normalized) {
+            explanation.reason = format!("rule `{}` matched the message", rule.id);
+            return Ok((self.rule_decision(rule), explanation));
+        }
+        let analysis = self.index.analyzer().analyze(message);
+        explanation.words = analysis.words.clone();
+        let hits: Vec<Hit> = self
+            .index
+            .search(message, 10)?
+            .into_iter()
+            .filter(|hit| self.content.entries[hit.key].is_valid_on(today))
+            .collect();
+        explanation.candidates = hits
+            .iter()
+            .map(|hit| Candidate {
+                id: self.content.entries[hit.key].id.clone(),
+                score: hit.score,
+                coverage: hit.coverage,
+                matched: hit.matched.clone(),
+            })
+            .collect();
+        let (decision, reason) = self.decide(&hits);
+        explanation.reason = reason;
+        Ok((decision, explanation))
+    }
+
+    /// The answer of one entry, as when the resident picks it from choices.
+    pub fn answer(&self, id: &str) -> Option<Decision> {
+        self.content
+            .entry(id)
+            .map(|entry| Decision::Answer(self.render_answer(entry, Confidence::High)))
+    }
+
+    /// The entries of a category, in file order, as choices.
+    pub fn category(&self, name: &str) -> Option<Decision> {
+        let choices: Vec<Choice> = self
+            .content
+            .entries
+            .iter()
+            .filter(|e| e.category.as_deref() == Some(name))
+            .map(entry_choice)
+            .collect();
+        (!choices.is_empty()).then(|| Decision::Choices {
+            prompt: format!("「{name}」のよくある質問です。"),
+            choices,
+        })
+    }
+
+    /// The category menu.
+    pub fn menu(&self) -> Decision {
+        Decision::Choices {
+            prompt: self.content.rules.menu_prompt.clone(),
+            choices: self.category_choices(),
+        }
+    }
+
+    fn decide(&self, hits: &[Hit]) -> (Decision, String) {
+        let policy = &self.policy;
+        let Some(best) = hits.first().filter(|h| h.coverage >= policy.choice_coverage) else {
+            return (
+                self.fallback(),
+                format!(
+                    "no entry covers {:.0}% of the question",
+                    policy.choice_coverage * 100.0
+                ),
+            );
+        };
+        let offered: Vec<&Hit> = hits
+            .iter()
+            .filter(|h| {
+                h.coverage >= policy.choice_coverage
+                    && h.score >= best.score * policy.choice_score_ratio
+            })
+            .take(policy.max_choices)
+            .collect();
+        let runner_up_close = offered
+            .get(1)
+            .is_some_and(|second| second.score >= best.score * policy.runner_up_ratio);
+        if best.coverage >= policy.answer_coverage && !runner_up_close {
+            let confidence = if best.coverage >= policy.high_confidence {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            };
+            let entry = &self.content.entries[best.key];
+            return (
+                Decision::Answer(self.render_answer(entry, confidence)),
+                format!(
+                    "`{}` covers {:.0}% of the question and leads the runner-up clearly",
+                    entry.id,
+                    best.coverage * 100.0
+                ),
+            );
+        }
+        let reason = if runner_up_close {
+            "the best entries score within a close margin of each other".to_string()
+        } else {
+            format!(
+                "the best entry covers only {:.0}% of the question",
+                best.coverage * 100.0
+            )
+        };
+        let choices = offered
+            .iter()
+            .map(|hit| entry_choice(&self.content.entries[hit.key]))
+            .collect();
+        (
+            Decision::Choices {
+                prompt: self.content.rules.choices_prompt.clone(),
+                choices,
+            },
+            reason,
+        )
+    }
+
+    fn render_answer(&self, entry: &Entry, confidence: Confidence) -> Answer {
+        Answer {
+            id: entry.id.clone(),
+            question: entry.question.clone(),
+            text: entry.answer.trim_end().to_string(),
+            links: entry
+                .procedures
+                .iter()
+                .filter_map(|id| self.content.procedures.get(id))
+                .map(Link::from)
+                .collect(),
+            contact: self.content.department_of(entry).map(Contact::from),
+            confidence,
+        }
+    }
+
+    fn fallback(&self) -> Decision {
+        let (contact, links) = self.escalation();
+        Decision::Fallback {
+            text: self.content.rules.fallback.message.trim_end().to_string(),
+            contact,
+            links,
+        }
+    }
+
+    fn escalation(&self) -> (Option<Contact>, Vec<Link>) {
+        let fallback = &self.content.rules.fallback;
+        (
+            self.content
+                .departments
+                .get(&fallback.department)
+                .map(Contact::from),
+            self.content
+                .procedures
+                .get(&fallback.inquiry_form)
+                .map(Link::from)
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    fn rule_decision(&self, rule: &crate::faq::Rule) -> Decision {
+        let (choices, (contact, links)) = match rule.action {
+            RuleAction::Reply => (Vec::new(), (None, Vec::new())),
+            RuleAction::Escalate => (Vec::new(), self.escalation()),
+            RuleAction::Menu => (self.category_choices(), (None, Vec::new())),
+        };
+        Decision::Rule {
+            rule: rule.id.clone(),
+            text: rule.reply.trim_end().to_string(),
+            choices,
+            contact,
+            links,
+        }
+    }
+
+    fn category_choices(&self) -> Vec<Choice> {
+        self.content
+            .categories
+            .iter()
+            .map(|name| Choice {
+                value: ChoiceValue::Category(name.clone()),
+                label: name.clone(),
+            })
+            .collect()
+    }
+}
+
+fn entry_choice(entry: &Entry) -> Choice {
+    Choice {
+        value: ChoiceValue::Entry(entry.id.clone()),
+        label: entry.question.clone(),
+    }
+}

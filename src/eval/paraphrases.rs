@@ -1,0 +1,58 @@
+//! Our own content tests: everyday phrasings of residents' questions and the
+//! entry each should find, in `faq/tests/paraphrases.yaml`.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::Judged;
+use crate::diagnostic::{Diagnostic, Diagnostics, yaml_error};
+
+/// One test: a question and the id of the entry that answers it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Paraphrase {
+    pub ask: String,
+    pub expect: String,
+}
+
+/// Reads a paraphrase file; every expected id must be in `known_ids`.
+pub fn load(path: &Path, known_ids: &[&str]) -> Result<Vec<Judged>, Diagnostics> {
+    let mut diagnostics = Diagnostics::default();
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        let mut d = Diagnostics::default();
+        d.push(Diagnostic::error(path, 0, 0, format!("cannot read: {err}")));
+        d
+    })?;
+    let paraphrases: Vec<Paraphrase> = serde_yaml::from_str(&text).map_err(|err| {
+        let mut d = Diagnostics::default();
+        d.push(yaml_error(path, &err));
+        d
+    })?;
+    let mut judged = Vec::with_capacity(paraphrases.len());
+    for (number, paraphrase) in paraphrases.into_iter().enumerate() {
+        if !known_ids.contains(&paraphrase.expect.as_str()) {
+            let line = text
+                .lines()
+                .position(|l| l.contains(&format!("expect: {}", paraphrase.expect)))
+                .map_or(0, |i| i + 1);
+            diagnostics.push(Diagnostic::error(
+                path,
+                line,
+                0,
+                format!("`{}` is not the id of any entry", paraphrase.expect),
+            ));
+            continue;
+        }
+        judged.push(Judged {
+            id: format!("{}", number + 1),
+            text: paraphrase.ask,
+            judgements: [(paraphrase.expect, 2)].into(),
+        });
+    }
+    if diagnostics.has_errors() {
+        Err(diagnostics)
+    } else {
+        Ok(judged)
+    }
+}
