@@ -27,8 +27,11 @@ use crate::text::{Analyzer, Lexicon, TextError};
 pub struct Policy {
     /// Answer outright when the best entry covers at least this much…
     pub answer_coverage: f32,
-    /// …and the runner-up scores below this share of the best score.
+    /// …and the runner-up either scores below this share of the best
+    /// score…
     pub runner_up_ratio: f32,
+    /// …or covers at least this much less of the question.
+    pub runner_up_coverage_gap: f32,
     /// Entries covering less than this are never offered.
     pub choice_coverage: f32,
     /// Entries scoring below this share of the best are not offered.
@@ -44,6 +47,7 @@ impl Default for Policy {
         Policy {
             answer_coverage: 0.6,
             runner_up_ratio: 0.85,
+            runner_up_coverage_gap: 0.2,
             choice_coverage: 0.3,
             choice_score_ratio: 0.6,
             max_choices: 4,
@@ -230,9 +234,10 @@ impl Engine {
             })
             .take(policy.max_choices)
             .collect();
-        let runner_up_close = offered
-            .get(1)
-            .is_some_and(|second| second.score >= best.score * policy.runner_up_ratio);
+        let runner_up_close = offered.get(1).is_some_and(|second| {
+            second.score >= best.score * policy.runner_up_ratio
+                && second.coverage > best.coverage - policy.runner_up_coverage_gap
+        });
         if best.coverage >= policy.answer_coverage && !runner_up_close {
             let confidence = if best.coverage >= policy.high_confidence {
                 Confidence::High

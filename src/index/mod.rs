@@ -17,6 +17,10 @@ use crate::text::{Analysis, Analyzer};
 mod weights;
 pub use weights::Weights;
 
+/// The share of a word's weight counted when it is found in an entry's
+/// answer but not in its questions.
+const ANSWER_ONLY_CREDIT: f32 = 0.5;
+
 /// Failures of the index itself.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -42,7 +46,8 @@ pub struct Hit {
     /// The BM25 score summed over the fields, with their weights.
     pub score: f32,
     /// Share (0–1) of the question's meaning, weighted by rarity, that this
-    /// entry's questions and keywords contain.
+    /// entry's questions and keywords contain (words found only in the answer
+    /// count half).
     pub coverage: f32,
     /// The question's words found in this entry's questions or keywords.
     pub matched: Vec<String>,
@@ -58,12 +63,13 @@ struct Fields {
     answer_grams: Field,
 }
 
-/// The words of an entry's questions and keywords, for coverage and
-/// explanations.
+/// The words of an entry, for coverage and explanations.
 #[derive(Default)]
-struct QuestionSide {
-    words: HashSet<String>,
-    readings: HashSet<String>,
+struct EntryTerms {
+    /// Words and readings of the questions and keywords.
+    question_words: HashSet<String>,
+    question_readings: HashSet<String>,
+    answer_words: HashSet<String>,
 }
 
 /// An immutable, in-memory index of FAQ entries; build a new one when the
@@ -74,7 +80,7 @@ pub struct FaqIndex {
     fields: Fields,
     searcher: Searcher,
     _reader: IndexReader,
-    question_sides: HashMap<usize, QuestionSide>,
+    entry_terms: HashMap<usize, EntryTerms>,
 }
 
 impl FaqIndex {
@@ -87,18 +93,18 @@ impl FaqIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
-        let mut question_sides = HashMap::with_capacity(documents.len());
+        let mut entry_terms = HashMap::with_capacity(documents.len());
         for document in documents {
             let mut doc = TantivyDocument::default();
             doc.add_u64(fields.key, document.key as u64);
-            let mut side = QuestionSide::default();
+            let mut side = EntryTerms::default();
             for question in &document.questions {
                 let analysis = analyzer.analyze(question);
                 add_terms(&mut doc, fields.question_words, analysis.words.iter().chain(&analysis.compounds));
                 add_terms(&mut doc, fields.question_readings, &analysis.readings);
                 add_terms(&mut doc, fields.question_grams, &analysis.grams);
-                side.words.extend(analysis.words.iter().chain(&analysis.compounds).cloned());
-                side.readings.extend(analysis.readings);
+                side.question_words.extend(analysis.words.iter().chain(&analysis.compounds).cloned());
+                side.question_readings.extend(analysis.readings);
             }
             for keyword in &document.keywords {
                 let analysis = analyzer.analyze(keyword);
@@ -106,14 +112,15 @@ impl FaqIndex {
                 let whole = analyzer.canonical_text(keyword);
                 words.push(&whole);
                 add_terms(&mut doc, fields.keywords, words.iter().copied());
-                side.words.extend(words.into_iter().cloned());
-                side.readings.extend(analysis.readings);
+                side.question_words.extend(words.into_iter().cloned());
+                side.question_readings.extend(analysis.readings);
             }
             let answer = analyzer.analyze(&document.answer);
             add_terms(&mut doc, fields.answer_words, answer.words.iter().chain(&answer.compounds));
             add_terms(&mut doc, fields.answer_grams, &answer.grams);
+            side.answer_words.extend(answer.words.into_iter().chain(answer.compounds));
             writer.add_document(doc)?;
-            question_sides.insert(document.key, side);
+            entry_terms.insert(document.key, side);
         }
         writer.commit()?;
         let reader = index.reader()?;
@@ -123,7 +130,7 @@ impl FaqIndex {
             fields,
             searcher: reader.searcher(),
             _reader: reader,
-            question_sides,
+            entry_terms,
         })
     }
 
@@ -134,14 +141,16 @@ impl FaqIndex {
 
     /// How many entries are indexed.
     pub fn len(&self) -> usize {
-        self.question_sides.len()
+        self.entry_terms.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.question_sides.is_empty()
+        self.entry_terms.is_empty()
     }
 
-    /// The best `limit` entries for `question`, best first.
+    /// The best `limit` entries for `question`, best first: BM25 finds the
+    /// candidates, which are then reranked by how much of the question
+    /// they cover.
     pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
         let analysis = self.analyzer.analyze(question);
         let mut clauses = Vec::new();
@@ -154,9 +163,10 @@ impl FaqIndex {
             return Ok(Vec::new());
         }
         let query = BooleanQuery::new(clauses);
+        let pool = limit.max(self.weights.rerank_depth);
         let top = self
             .searcher
-            .search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+            .search(&query, &TopDocs::with_limit(pool).order_by_score())?;
         let idf = self.word_idf(&analysis.words)?;
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
@@ -170,11 +180,13 @@ impl FaqIndex {
             let (coverage, matched) = self.coverage(key, &analysis, &idf);
             hits.push(Hit {
                 key,
-                score,
+                score: score * (1.0 + self.weights.coverage * coverage),
                 coverage,
                 matched,
             });
         }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits.truncate(limit);
         Ok(hits)
     }
 
@@ -212,7 +224,7 @@ impl FaqIndex {
     }
 
     fn coverage(&self, key: usize, analysis: &Analysis, idf: &[f32]) -> (f32, Vec<String>) {
-        let Some(side) = self.question_sides.get(&key) else {
+        let Some(terms) = self.entry_terms.get(&key) else {
             return (0.0, Vec::new());
         };
         let mut seen = HashSet::new();
@@ -223,8 +235,11 @@ impl FaqIndex {
                 continue;
             }
             total_weight += weight;
-            if side.words.contains(word) || side.readings.contains(reading) {
+            if terms.question_words.contains(word) || terms.question_readings.contains(reading) {
                 matched_weight += weight;
+                matched.push(word.clone());
+            } else if terms.answer_words.contains(word) {
+                matched_weight += weight * ANSWER_ONLY_CREDIT;
                 matched.push(word.clone());
             }
         }

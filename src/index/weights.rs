@@ -16,6 +16,11 @@ pub struct Weights {
     pub answer_grams: f32,
     /// Scale of the words a broad word stands for (引っ越し → 転入).
     pub narrower: f32,
+    /// How much coverage of the question raises a candidate's score when
+    /// reranking: score × (1 + coverage × this).
+    pub coverage: f32,
+    /// How many BM25 candidates are reranked.
+    pub rerank_depth: usize,
 }
 
 impl Default for Weights {
@@ -28,6 +33,8 @@ impl Default for Weights {
             answer_words: 3.0,
             answer_grams: 3.0,
             narrower: 0.5,
+            coverage: 1.0,
+            rerank_depth: 30,
         }
     }
 }

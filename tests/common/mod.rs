@@ -1,0 +1,73 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use madoguchi::engine::{Engine, Policy};
+use madoguchi::index::Weights;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The demo engine over `faq/` and `dictionaries/`.
+pub fn demo_engine() -> Engine {
+    let (engine, _) = Engine::load(
+        &root().join("faq"),
+        &root().join("dictionaries"),
+        Policy::default(),
+        Weights::default(),
+    )
+    .expect("the demo content loads");
+    engine
+}
+
+/// A copy of the demo `faq/` directory in a temporary directory, to break.
+pub struct FaqCopy {
+    pub dir: tempfile::TempDir,
+}
+
+impl FaqCopy {
+    pub fn new() -> FaqCopy {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&root().join("faq"), dir.path());
+        FaqCopy { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Replaces the first occurrence of `from` by `to` in `file`.
+    pub fn edit(&self, file: &str, from: &str, to: &str) {
+        let path = self.dir.path().join(file);
+        let text = fs::read_to_string(&path).expect("readable");
+        assert!(text.contains(from), "{file} does not contain {from:?}");
+        fs::write(&path, text.replacen(from, to, 1)).expect("writable");
+    }
+
+    pub fn write(&self, file: &str, text: &str) {
+        fs::write(self.dir.path().join(file), text).expect("writable");
+    }
+
+    /// The 1-based line of the first line containing `needle` in `file`.
+    pub fn line_of(&self, file: &str, needle: &str) -> usize {
+        let text = fs::read_to_string(self.dir.path().join(file)).expect("readable");
+        text.lines().position(|l| l.contains(needle)).expect("present") + 1
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create");
+    for item in fs::read_dir(from).expect("list") {
+        let item = item.expect("entry");
+        let target = to.join(item.file_name());
+        if item.path().is_dir() {
+            copy_dir(&item.path(), &target);
+        } else {
+            fs::copy(item.path(), target).expect("copy");
+        }
+    }
+}

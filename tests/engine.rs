@@ -1,0 +1,145 @@
+//! The engine's decisions on the demo content, without any channel.
+
+mod common;
+
+use madoguchi::engine::{ChoiceValue, Confidence, Decision, Engine, Policy};
+use madoguchi::faq::Date;
+use madoguchi::index::Weights;
+
+#[test]
+fn a_precise_question_is_answered_with_links_and_contact() {
+    let engine = common::demo_engine();
+    let (decision, explanation) = engine.ask("コンビニで住民票って取れる？").unwrap();
+    let Decision::Answer(answer) = decision else {
+        panic!("expected an answer, got {decision:?}");
+    };
+    assert_eq!(answer.id, "conveni-what");
+    assert!(answer.links.iter().any(|l| l.kind == "コンビニ交付" && l.url.is_some()));
+    assert_eq!(answer.contact.as_ref().map(|c| c.department.as_str()), Some("市民課"));
+    assert_ne!(answer.confidence, Confidence::Low);
+    assert_eq!(explanation.candidates[0].id, "conveni-what");
+    assert!(explanation.candidates[0].matched.contains(&"住民票".to_string()));
+    assert!(explanation.reason.contains("conveni-what"));
+}
+
+#[test]
+fn an_ambiguous_question_offers_choices() {
+    let engine = common::demo_engine();
+    let (decision, explanation) = engine.ask("引っ越しの手続き").unwrap();
+    let Decision::Choices { choices, .. } = decision else {
+        panic!("expected choices, got {decision:?}");
+    };
+    let ids: Vec<_> = choices
+        .iter()
+        .filter_map(|c| match &c.value {
+            ChoiceValue::Entry(id) => Some(id.as_str()),
+            ChoiceValue::Category(_) => None,
+        })
+        .collect();
+    assert!((2..=4).contains(&ids.len()), "{ids:?}");
+    for expected in ["tennyu", "tenshutsu", "tenkyo"] {
+        assert!(ids.contains(&expected), "{ids:?}");
+    }
+    assert!(explanation.reason.contains("close margin"), "{}", explanation.reason);
+}
+
+#[test]
+fn an_unrelated_question_falls_back_to_the_contact_and_form() {
+    let engine = common::demo_engine();
+    let (decision, _) = engine.ask("宇宙旅行の申し込みをしたい").unwrap();
+    let Decision::Fallback { contact, links, .. } = decision else {
+        panic!("expected a fallback, got {decision:?}");
+    };
+    assert_eq!(contact.map(|c| c.department), Some("総務課（総合案内）".to_string()));
+    assert_eq!(links[0].kind, "LoGoフォーム");
+}
+
+#[test]
+fn rules_win_over_search() {
+    let engine = common::demo_engine();
+    let rule_of = |message: &str| match engine.ask(message).unwrap().0 {
+        Decision::Rule { rule, .. } => rule,
+        other => panic!("{message}: expected a rule, got {other:?}"),
+    };
+    assert_eq!(rule_of("こんにちは"), "greeting");
+    assert_eq!(rule_of("ありがとうございました！"), "thanks");
+    assert_eq!(rule_of("住民票のことで職員と話したい"), "escalate");
+    assert_eq!(rule_of("メニュー"), "menu");
+    assert_eq!(rule_of(""), "menu");
+
+    let Decision::Rule { contact, links, .. } = engine.ask("オペレーターにつないで").unwrap().0 else {
+        panic!("expected the escalation rule");
+    };
+    assert!(contact.is_some() && !links.is_empty(), "escalation carries the contact and the form");
+
+    let Decision::Rule { choices, .. } = engine.ask("メニュー").unwrap().0 else {
+        panic!("expected the menu rule");
+    };
+    assert!(choices.iter().any(|c| c.value == ChoiceValue::Category("マイナンバーカード".into())));
+}
+
+#[test]
+fn a_greeting_with_a_question_is_searched() {
+    let engine = common::demo_engine();
+    let (decision, _) = engine.ask("こんにちは、印鑑証明書がほしいです").unwrap();
+    assert_ne!(decision.kind(), "rule", "{decision:?}");
+}
+
+#[test]
+fn choices_and_categories_resolve() {
+    let engine = common::demo_engine();
+    assert_eq!(engine.answer("tenkyo").and_then(|d| d.answer_id().map(String::from)), Some("tenkyo".into()));
+    assert!(engine.answer("no-such-entry").is_none());
+    let Some(Decision::Choices { choices, .. }) = engine.category("税金") else {
+        panic!("the 税金 category lists its entries");
+    };
+    assert_eq!(choices[0].value, ChoiceValue::Entry("tax-payment".into()));
+    assert!(engine.category("存在しない分類").is_none());
+    let Decision::Choices { choices, .. } = engine.menu() else {
+        panic!("menu is a choice of categories");
+    };
+    assert_eq!(choices.len(), engine.content().categories.len());
+}
+
+#[test]
+fn entries_are_only_answered_within_their_validity_dates() {
+    let faq = common::FaqCopy::new();
+    faq.write(
+        "season.yaml",
+        "category: 季節\ndepartment: somu\nentries:\n  - id: natsu-matsuri\n    question: 夏祭りの花火大会はいつですか\n    answer: 8月の第1土曜日です。\n    valid_from: 2026-07-01\n    valid_until: 2026-08-31\n",
+    );
+    let (engine, _) = Engine::load(
+        faq.path(),
+        &common::root().join("dictionaries"),
+        Policy::default(),
+        Weights::default(),
+    )
+    .unwrap();
+    let date = |s: &str| s.parse::<Date>().unwrap();
+    let in_season = engine.ask_on("花火大会はいつ", date("2026-07-15")).unwrap().0;
+    assert_eq!(in_season.answer_id(), Some("natsu-matsuri"));
+    let out_of_season = engine.ask_on("花火大会はいつ", date("2026-11-24")).unwrap().0;
+    assert_ne!(out_of_season.answer_id(), Some("natsu-matsuri"));
+    assert_eq!(out_of_season.kind(), "fallback");
+}
+
+#[test]
+fn odd_input_never_fails() {
+    let engine = common::demo_engine();
+    let long = "住民票".repeat(2000);
+    for message in ["", " ", "？？？", "🙂🙂🙂", "a", "\u{0}\u{1}", "ｱｲｳｴｵ", long.as_str(), "<script>alert(1)</script>"] {
+        let (decision, _) = engine.ask(message).unwrap();
+        assert!(!decision.kind().is_empty());
+    }
+}
+
+#[test]
+fn width_and_script_variants_get_the_same_answer() {
+    let engine = common::demo_engine();
+    let plain = engine.ask("マイナンバーカードの暗証番号を忘れた").unwrap().0;
+    let half_width = engine.ask("ﾏｲﾅﾝﾊﾞｰｶｰﾄﾞの暗証番号を忘れた").unwrap().0;
+    let synonym = engine.ask("マイナカードのパスワードを忘れた").unwrap().0;
+    assert_eq!(plain.answer_id(), Some("mynumber-pin-forgot"));
+    assert_eq!(half_width.answer_id(), plain.answer_id());
+    assert_eq!(synonym.answer_id(), plain.answer_id());
+}
