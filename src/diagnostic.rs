@@ -155,7 +155,10 @@ fn misspelt_key_help(message: &str) -> Option<String> {
     if edit_distance(unknown, closest) <= 2.max(unknown.len() / 3) {
         Some(format!("did you mean `{closest}`?"))
     } else {
-        Some(format!("the keys allowed here are: {}", expected.join(", ")))
+        Some(format!(
+            "the keys allowed here are: {}",
+            expected.join(", ")
+        ))
     }
 }
 

@@ -17,13 +17,22 @@ use madoguchi::index::{FaqIndex, Weights};
 use madoguchi::text::{Analyzer, Lexicon};
 
 #[derive(Parser)]
-#[command(name = "madoguchi", version, about = "Answers residents' questions from the city's FAQ")]
+#[command(
+    name = "madoguchi",
+    version,
+    about = "Answers residents' questions from the city's FAQ"
+)]
 struct Cli {
     /// Directory of the Q&A files.
     #[arg(long, global = true, default_value = "faq", env = "MADOGUCHI_FAQ_DIR")]
     faq: PathBuf,
     /// Directory of the word lists (user dictionary, synonyms, stopwords).
-    #[arg(long, global = true, default_value = "dictionaries", env = "MADOGUCHI_DICTIONARIES_DIR")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "dictionaries",
+        env = "MADOGUCHI_DICTIONARIES_DIR"
+    )]
     dictionaries: PathBuf,
     #[command(subcommand)]
     command: Command,
@@ -81,8 +90,7 @@ enum Command {
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -129,16 +137,27 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let weights = weights.unwrap_or_default();
             let (summary, outcomes) = match (queries, benchmark) {
                 (_, Some(dir)) => {
-                    let lexicon = Lexicon::load(&cli.dictionaries).map_err(|d| anyhow::anyhow!("{d}"))?;
+                    let lexicon =
+                        Lexicon::load(&cli.dictionaries).map_err(|d| anyhow::anyhow!("{d}"))?;
                     let data = LocalGovFaq::load(&dir)?;
-                    let index = FaqIndex::build(Arc::new(Analyzer::new(&lexicon)?), weights, &data.documents)
-                        .context("building the index")?;
+                    let index = FaqIndex::build(
+                        Arc::new(Analyzer::new(&lexicon)?),
+                        weights,
+                        &data.documents,
+                    )
+                    .context("building the index")?;
                     eval::run(&index, &data.doc_ids, &data.queries)?
                 }
                 (Some(file), None) => {
                     let engine = load_engine(&cli.faq, &cli.dictionaries, weights)?;
-                    let ids: Vec<&str> = engine.content().entries.iter().map(|e| e.id.as_str()).collect();
-                    let queries = eval::paraphrases::load(&file, &ids).map_err(|d| anyhow::anyhow!("{d}"))?;
+                    let ids: Vec<&str> = engine
+                        .content()
+                        .entries
+                        .iter()
+                        .map(|e| e.id.as_str())
+                        .collect();
+                    let queries =
+                        eval::paraphrases::load(&file, &ids).map_err(|d| anyhow::anyhow!("{d}"))?;
                     let doc_ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
                     eval::run(engine.index(), &doc_ids, &queries)?
                 }
@@ -156,13 +175,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             department,
             category,
         } => {
-            let file = std::fs::File::open(&csv).with_context(|| format!("opening {}", csv.display()))?;
+            let file =
+                std::fs::File::open(&csv).with_context(|| format!("opening {}", csv.display()))?;
             let topics = import_csv(file, &department, &category)?;
             std::fs::create_dir_all(&out)?;
             for (number, topic) in topics.iter().enumerate() {
                 let path = out.join(format!("imported-{:02}.yaml", number + 1));
                 std::fs::write(&path, &topic.yaml)?;
-                println!("{}: {} entries in 「{}」", path.display(), topic.entries, topic.category);
+                println!(
+                    "{}: {} entries in 「{}」",
+                    path.display(),
+                    topic.entries,
+                    topic.category
+                );
             }
             println!("check the result with: madoguchi check {}", out.display());
             Ok(ExitCode::SUCCESS)
@@ -198,7 +223,11 @@ fn check(faq: &Path, dictionaries: &Path) -> Result<ExitCode> {
             failed = true;
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn load_engine(faq: &Path, dictionaries: &Path, weights: Weights) -> Result<Engine> {
@@ -320,9 +349,26 @@ fn render_summary(s: &Summary) -> String {
 
 fn render_misses(outcomes: &[QueryOutcome]) -> String {
     let mut out = String::from("\nmisses (query id, rank of the first answer, query, top 3):\n");
-    for o in outcomes.iter().filter(|o| o.metrics.first_answer_rank != Some(1)) {
-        let rank = o.metrics.first_answer_rank.map_or("-".to_string(), |r| r.to_string());
-        out.push_str(&format!("{}\t{}\t{}\t{}\n", o.id, rank, o.text, o.ranked.iter().take(3).cloned().collect::<Vec<_>>().join(",")));
+    for o in outcomes
+        .iter()
+        .filter(|o| o.metrics.first_answer_rank != Some(1))
+    {
+        let rank = o
+            .metrics
+            .first_answer_rank
+            .map_or("-".to_string(), |r| r.to_string());
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            o.id,
+            rank,
+            o.text,
+            o.ranked
+                .iter()
+                .take(3)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(",")
+        ));
     }
     out
 }

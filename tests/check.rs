@@ -10,12 +10,16 @@ use madoguchi::faq::Content;
 
 fn check(faq: &std::path::Path) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .args(["--dictionaries", common::root().join("dictionaries").to_str().unwrap()])
+        .args([
+            "--dictionaries",
+            common::root().join("dictionaries").to_str().unwrap(),
+        ])
         .arg("check")
         .arg(faq)
         .output()
         .expect("runs");
-    let text = String::from_utf8_lossy(&output.stdout).to_string() + &String::from_utf8_lossy(&output.stderr);
+    let text = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), text)
 }
 
@@ -23,17 +27,27 @@ fn check(faq: &std::path::Path) -> (bool, String) {
 fn the_demo_content_passes() {
     let (ok, text) = check(&common::root().join("faq"));
     assert!(ok, "{text}");
-    assert!(text.contains("89 entries") || text.contains("entries in"), "{text}");
+    assert!(
+        text.contains("89 entries") || text.contains("entries in"),
+        "{text}"
+    );
 }
 
 #[test]
 fn a_misspelt_key_is_named_with_its_position_and_a_suggestion() {
     let faq = FaqCopy::new();
-    faq.edit("zei.yaml", "    answer: |\n      市税は", "    anwser: |\n      市税は");
+    faq.edit(
+        "zei.yaml",
+        "    answer: |\n      市税は",
+        "    anwser: |\n      市税は",
+    );
     let line = faq.line_of("zei.yaml", "anwser:");
     let (ok, text) = check(faq.path());
     assert!(!ok);
-    assert!(text.contains(&format!("zei.yaml:{line}:5: error: ")), "{text}");
+    assert!(
+        text.contains(&format!("zei.yaml:{line}:5: error: ")),
+        "{text}"
+    );
     assert!(text.contains("unknown field `anwser`"), "{text}");
     assert!(text.contains("did you mean `answer`?"), "{text}");
 }
@@ -41,11 +55,20 @@ fn a_misspelt_key_is_named_with_its_position_and_a_suggestion() {
 #[test]
 fn an_unknown_procedure_points_at_the_reference() {
     let faq = FaqCopy::new();
-    faq.edit("zei.yaml", "procedures: [tax-transfer-form]", "procedures: [tax-transfer-from]");
+    faq.edit(
+        "zei.yaml",
+        "procedures: [tax-transfer-form]",
+        "procedures: [tax-transfer-from]",
+    );
     let line = faq.line_of("zei.yaml", "tax-transfer-from");
     let (ok, text) = check(faq.path());
     assert!(!ok);
-    assert!(text.contains(&format!("zei.yaml:{line}:18: error: unknown procedure id `tax-transfer-from`")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "zei.yaml:{line}:18: error: unknown procedure id `tax-transfer-from`"
+        )),
+        "{text}"
+    );
     assert!(text.contains("did you mean `tax-transfer-form`?"), "{text}");
 }
 
@@ -55,14 +78,21 @@ fn duplicate_ids_name_both_places() {
     faq.edit("zei.yaml", "id: tax-slip-lost", "id: tax-payment");
     let (ok, text) = check(faq.path());
     assert!(!ok);
-    assert!(text.contains("the id `tax-payment` is used twice"), "{text}");
+    assert!(
+        text.contains("the id `tax-payment` is used twice"),
+        "{text}"
+    );
     assert!(text.contains("it is first used at"), "{text}");
 }
 
 #[test]
 fn bad_urls_empty_answers_and_unknown_departments_are_errors() {
     let faq = FaqCopy::new();
-    faq.edit("procedures.yaml", "url: https://logoform.jp/form/kaizu/sodaigomi", "url: logoform/sodaigomi");
+    faq.edit(
+        "procedures.yaml",
+        "url: https://logoform.jp/form/kaizu/sodaigomi",
+        "url: logoform/sodaigomi",
+    );
     faq.edit("kurashi.yaml", "department: kankyo", "department: kankyou");
     faq.write(
         "extra.yaml",
@@ -70,21 +100,34 @@ fn bad_urls_empty_answers_and_unknown_departments_are_errors() {
     );
     let (ok, text) = check(faq.path());
     assert!(!ok);
-    assert!(text.contains("`logoform/sodaigomi` is not a web address"), "{text}");
+    assert!(
+        text.contains("`logoform/sodaigomi` is not a web address"),
+        "{text}"
+    );
     assert!(text.contains("unknown department id `kankyou`"), "{text}");
     assert!(text.contains("did you mean `kankyo`?"), "{text}");
-    assert!(text.contains("extra.yaml:4:0: error: entry `empty-answer` has an empty answer") || text.contains("entry `empty-answer` has an empty answer"), "{text}");
+    assert!(
+        text.contains("extra.yaml:4:0: error: entry `empty-answer` has an empty answer")
+            || text.contains("entry `empty-answer` has an empty answer"),
+        "{text}"
+    );
 }
 
 #[test]
 fn yaml_syntax_errors_have_a_position() {
     let faq = FaqCopy::new();
-    faq.write("broken.yaml", "category: 壊れた\nentries:\n  - id: a\n    question: [unclosed\n");
+    faq.write(
+        "broken.yaml",
+        "category: 壊れた\nentries:\n  - id: a\n    question: [unclosed\n",
+    );
     let (ok, text) = check(faq.path());
     assert!(!ok);
     assert!(text.contains("broken.yaml:"), "{text}");
     let diagnostics = Content::load(faq.path()).unwrap_err();
-    let error = diagnostics.errors().find(|d| d.file.ends_with("broken.yaml")).expect("an error in broken.yaml");
+    let error = diagnostics
+        .errors()
+        .find(|d| d.file.ends_with("broken.yaml"))
+        .expect("an error in broken.yaml");
     assert!(error.line >= 4, "{error}");
 }
 
@@ -97,8 +140,14 @@ fn near_duplicate_questions_are_warnings_only() {
     );
     let (ok, text) = check(faq.path());
     assert!(ok, "{text}");
-    let warning = text.lines().find(|l| l.contains("warning:")).expect("a warning");
-    assert!(warning.contains("(dup-parking)") && warning.contains("(parking)"), "{text}");
+    let warning = text
+        .lines()
+        .find(|l| l.contains("warning:"))
+        .expect("a warning");
+    assert!(
+        warning.contains("(dup-parking)") && warning.contains("(parking)"),
+        "{text}"
+    );
     assert!(warning.contains("is nearly the same question"), "{text}");
 }
 
@@ -111,13 +160,22 @@ fn an_inverted_validity_period_is_an_error() {
     );
     let (ok, text) = check(faq.path());
     assert!(!ok);
-    assert!(text.contains("season.yaml:8:5: error: valid_until 2026-08-01 is before valid_from 2026-08-31"), "{text}");
+    assert!(
+        text.contains(
+            "season.yaml:8:5: error: valid_until 2026-08-01 is before valid_from 2026-08-31"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
 fn errors_in_the_word_lists_name_their_line() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("user_dict.csv"), "コンビニ交付,名詞,コンビニコウフ\n児童手当,名詞\n").unwrap();
+    std::fs::write(
+        dir.path().join("user_dict.csv"),
+        "コンビニ交付,名詞,コンビニコウフ\n児童手当,名詞\n",
+    )
+    .unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
         .args(["--dictionaries", dir.path().to_str().unwrap(), "check"])
         .arg(common::root().join("faq"))
@@ -125,5 +183,8 @@ fn errors_in_the_word_lists_name_their_line() {
         .unwrap();
     let text = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
-    assert!(text.contains("user_dict.csv:2:1: error: expected 3 comma-separated fields, found 2"), "{text}");
+    assert!(
+        text.contains("user_dict.csv:2:1: error: expected 3 comma-separated fields, found 2"),
+        "{text}"
+    );
 }

@@ -10,7 +10,12 @@ use madoguchi::eval;
 #[test]
 fn paraphrases_find_their_entries() {
     let engine = common::demo_engine();
-    let ids: Vec<&str> = engine.content().entries.iter().map(|e| e.id.as_str()).collect();
+    let ids: Vec<&str> = engine
+        .content()
+        .entries
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect();
     let queries = eval::paraphrases::load(&common::root().join("faq/tests/paraphrases.yaml"), &ids)
         .unwrap_or_else(|d| panic!("{d}"));
     let doc_ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
@@ -25,7 +30,9 @@ fn paraphrases_find_their_entries() {
         match engine.ask(&query.text).expect("ask").0 {
             Decision::Answer(answer) if &answer.id == expected => answered += 1,
             Decision::Choices { choices, .. }
-                if choices.iter().any(|c| c.value == ChoiceValue::Entry(expected.clone())) =>
+                if choices
+                    .iter()
+                    .any(|c| c.value == ChoiceValue::Entry(expected.clone())) =>
             {
                 offered += 1
             }
@@ -41,24 +48,54 @@ fn paraphrases_find_their_entries() {
         answered as f64 / n * 100.0,
         (answered + offered) as f64 / n * 100.0,
     );
-    for o in outcomes.iter().filter(|o| o.metrics.first_answer_rank.is_none_or(|r| r > 3)) {
-        println!("  not in top 3: {} → {:?}", o.text, o.ranked.iter().take(3).collect::<Vec<_>>());
+    for o in outcomes
+        .iter()
+        .filter(|o| o.metrics.first_answer_rank.is_none_or(|r| r > 3))
+    {
+        println!(
+            "  not in top 3: {} → {:?}",
+            o.text,
+            o.ranked.iter().take(3).collect::<Vec<_>>()
+        );
     }
 
-    assert!(queries.len() >= 3 * ids.len(), "at least three paraphrases per entry");
-    assert!(summary.success_at_1 >= 0.86, "top-1 {:.3}", summary.success_at_1);
-    assert!(summary.success_at_3 >= 0.95, "top-3 {:.3}", summary.success_at_3);
-    assert!((answered + offered) as f64 / n >= 0.90, "answered or offered {}", answered + offered);
+    assert!(
+        queries.len() >= 3 * ids.len(),
+        "at least three paraphrases per entry"
+    );
+    assert!(
+        summary.success_at_1 >= 0.86,
+        "top-1 {:.3}",
+        summary.success_at_1
+    );
+    assert!(
+        summary.success_at_3 >= 0.95,
+        "top-3 {:.3}",
+        summary.success_at_3
+    );
+    assert!(
+        (answered + offered) as f64 / n >= 0.90,
+        "answered or offered {}",
+        answered + offered
+    );
 }
 
 #[test]
 fn every_entry_has_three_paraphrases() {
     let engine = common::demo_engine();
-    let ids: Vec<&str> = engine.content().entries.iter().map(|e| e.id.as_str()).collect();
+    let ids: Vec<&str> = engine
+        .content()
+        .entries
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect();
     let queries = eval::paraphrases::load(&common::root().join("faq/tests/paraphrases.yaml"), &ids)
         .unwrap_or_else(|d| panic!("{d}"));
     for id in &ids {
-        let count = queries.iter().filter(|q| q.judgements.contains_key(*id)).count();
+        let count = queries
+            .iter()
+            .filter(|q| q.judgements.contains_key(*id))
+            .count();
         assert!(count >= 3, "entry {id} has {count} paraphrases");
     }
     assert!(ids.len() >= 80, "the demo has {} entries", ids.len());

@@ -14,11 +14,23 @@ fn a_precise_question_is_answered_with_links_and_contact() {
         panic!("expected an answer, got {decision:?}");
     };
     assert_eq!(answer.id, "conveni-what");
-    assert!(answer.links.iter().any(|l| l.kind == "コンビニ交付" && l.url.is_some()));
-    assert_eq!(answer.contact.as_ref().map(|c| c.department.as_str()), Some("市民課"));
+    assert!(
+        answer
+            .links
+            .iter()
+            .any(|l| l.kind == "コンビニ交付" && l.url.is_some())
+    );
+    assert_eq!(
+        answer.contact.as_ref().map(|c| c.department.as_str()),
+        Some("市民課")
+    );
     assert_ne!(answer.confidence, Confidence::Low);
     assert_eq!(explanation.candidates[0].id, "conveni-what");
-    assert!(explanation.candidates[0].matched.contains(&"住民票".to_string()));
+    assert!(
+        explanation.candidates[0]
+            .matched
+            .contains(&"住民票".to_string())
+    );
     assert!(explanation.reason.contains("conveni-what"));
 }
 
@@ -40,7 +52,11 @@ fn an_ambiguous_question_offers_choices() {
     for expected in ["tennyu", "tenshutsu", "tenkyo"] {
         assert!(ids.contains(&expected), "{ids:?}");
     }
-    assert!(explanation.reason.contains("close margin"), "{}", explanation.reason);
+    assert!(
+        explanation.reason.contains("close margin"),
+        "{}",
+        explanation.reason
+    );
 }
 
 #[test]
@@ -50,7 +66,10 @@ fn an_unrelated_question_falls_back_to_the_contact_and_form() {
     let Decision::Fallback { contact, links, .. } = decision else {
         panic!("expected a fallback, got {decision:?}");
     };
-    assert_eq!(contact.map(|c| c.department), Some("総務課（総合案内）".to_string()));
+    assert_eq!(
+        contact.map(|c| c.department),
+        Some("総務課（総合案内）".to_string())
+    );
     assert_eq!(links[0].kind, "LoGoフォーム");
 }
 
@@ -67,15 +86,23 @@ fn rules_win_over_search() {
     assert_eq!(rule_of("メニュー"), "menu");
     assert_eq!(rule_of(""), "menu");
 
-    let Decision::Rule { contact, links, .. } = engine.ask("オペレーターにつないで").unwrap().0 else {
+    let Decision::Rule { contact, links, .. } = engine.ask("オペレーターにつないで").unwrap().0
+    else {
         panic!("expected the escalation rule");
     };
-    assert!(contact.is_some() && !links.is_empty(), "escalation carries the contact and the form");
+    assert!(
+        contact.is_some() && !links.is_empty(),
+        "escalation carries the contact and the form"
+    );
 
     let Decision::Rule { choices, .. } = engine.ask("メニュー").unwrap().0 else {
         panic!("expected the menu rule");
     };
-    assert!(choices.iter().any(|c| c.value == ChoiceValue::Category("マイナンバーカード".into())));
+    assert!(
+        choices
+            .iter()
+            .any(|c| c.value == ChoiceValue::Category("マイナンバーカード".into()))
+    );
 }
 
 #[test]
@@ -88,7 +115,12 @@ fn a_greeting_with_a_question_is_searched() {
 #[test]
 fn choices_and_categories_resolve() {
     let engine = common::demo_engine();
-    assert_eq!(engine.answer("tenkyo").and_then(|d| d.answer_id().map(String::from)), Some("tenkyo".into()));
+    assert_eq!(
+        engine
+            .answer("tenkyo")
+            .and_then(|d| d.answer_id().map(String::from)),
+        Some("tenkyo".into())
+    );
     assert!(engine.answer("no-such-entry").is_none());
     let Some(Decision::Choices { choices, .. }) = engine.category("税金") else {
         panic!("the 税金 category lists its entries");
@@ -116,9 +148,15 @@ fn entries_are_only_answered_within_their_validity_dates() {
     )
     .unwrap();
     let date = |s: &str| s.parse::<Date>().unwrap();
-    let in_season = engine.ask_on("花火大会はいつ", date("2026-07-15")).unwrap().0;
+    let in_season = engine
+        .ask_on("花火大会はいつ", date("2026-07-15"))
+        .unwrap()
+        .0;
     assert_eq!(in_season.answer_id(), Some("natsu-matsuri"));
-    let out_of_season = engine.ask_on("花火大会はいつ", date("2026-11-24")).unwrap().0;
+    let out_of_season = engine
+        .ask_on("花火大会はいつ", date("2026-11-24"))
+        .unwrap()
+        .0;
     assert_ne!(out_of_season.answer_id(), Some("natsu-matsuri"));
     assert_eq!(out_of_season.kind(), "fallback");
 }
@@ -127,7 +165,17 @@ fn entries_are_only_answered_within_their_validity_dates() {
 fn odd_input_never_fails() {
     let engine = common::demo_engine();
     let long = "住民票".repeat(2000);
-    for message in ["", " ", "？？？", "🙂🙂🙂", "a", "\u{0}\u{1}", "ｱｲｳｴｵ", long.as_str(), "<script>alert(1)</script>"] {
+    for message in [
+        "",
+        " ",
+        "？？？",
+        "🙂🙂🙂",
+        "a",
+        "\u{0}\u{1}",
+        "ｱｲｳｴｵ",
+        long.as_str(),
+        "<script>alert(1)</script>",
+    ] {
         let (decision, _) = engine.ask(message).unwrap();
         assert!(!decision.kind().is_empty());
     }
@@ -136,7 +184,10 @@ fn odd_input_never_fails() {
 #[test]
 fn width_and_script_variants_get_the_same_answer() {
     let engine = common::demo_engine();
-    let plain = engine.ask("マイナンバーカードの暗証番号を忘れた").unwrap().0;
+    let plain = engine
+        .ask("マイナンバーカードの暗証番号を忘れた")
+        .unwrap()
+        .0;
     let half_width = engine.ask("ﾏｲﾅﾝﾊﾞｰｶｰﾄﾞの暗証番号を忘れた").unwrap().0;
     let synonym = engine.ask("マイナカードのパスワードを忘れた").unwrap().0;
     assert_eq!(plain.answer_id(), Some("mynumber-pin-forgot"));

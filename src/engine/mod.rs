@@ -153,7 +153,11 @@ impl Engine {
 
     /// Decides how to reply to `message` on a given day (entries outside
     /// their validity dates are left out).
-    pub fn ask_on(&self, message: &str, today: Date) -> Result<(Decision, Explanation), EngineError> {
+    pub fn ask_on(
+        &self,
+        message: &str,
+        today: Date,
+    ) -> Result<(Decision, Explanation), EngineError> {
         let normalized = self.index.analyzer().canonical_text(message);
         let mut explanation = Explanation {
             normalized: normalized.clone(),
@@ -217,7 +221,10 @@ impl Engine {
 
     fn decide(&self, hits: &[Hit]) -> (Decision, String) {
         let policy = &self.policy;
-        let Some(best) = hits.first().filter(|h| h.coverage >= policy.choice_coverage) else {
+        let Some(best) = hits
+            .first()
+            .filter(|h| h.coverage >= policy.choice_coverage)
+        else {
             return (
                 self.fallback(),
                 format!(

@@ -29,8 +29,10 @@ impl RuleMatcher {
         self.rules
             .iter()
             .find(|(_, says, contains)| {
-                says.iter().any(|s| *s == message)
-                    || contains.iter().any(|c| !c.is_empty() && normalized.contains(c.as_str()))
+                says.contains(&message)
+                    || contains
+                        .iter()
+                        .any(|c| !c.is_empty() && normalized.contains(c.as_str()))
             })
             .map(|(rule, _, _)| rule)
     }
@@ -65,13 +67,22 @@ mod tests {
     fn says_matches_the_whole_message_only() {
         let matcher = RuleMatcher::new(&[rule("thanks", &["ありがとう"], &[])]);
         assert!(matcher.find(&normalize("ありがとう！")).is_some());
-        assert!(matcher.find(&normalize("ありがとう、ところで住民票は")).is_none());
+        assert!(
+            matcher
+                .find(&normalize("ありがとう、ところで住民票は"))
+                .is_none()
+        );
     }
 
     #[test]
     fn contains_matches_anywhere() {
         let matcher = RuleMatcher::new(&[rule("staff", &[], &["職員と話したい"])]);
-        assert_eq!(matcher.find(&normalize("すみません、職員と話したいです")).map(|r| r.id.as_str()), Some("staff"));
+        assert_eq!(
+            matcher
+                .find(&normalize("すみません、職員と話したいです"))
+                .map(|r| r.id.as_str()),
+            Some("staff")
+        );
     }
 
     #[test]

@@ -110,7 +110,8 @@ impl Summary {
                 per_query.iter().map(f).sum::<f64>() / n as f64
             }
         };
-        let success = |k: usize| mean(&|m| f64::from(u8::from(m.first_answer_rank.is_some_and(|r| r <= k))));
+        let success =
+            |k: usize| mean(&|m| f64::from(u8::from(m.first_answer_rank.is_some_and(|r| r <= k))));
         Summary {
             queries: n,
             recall_at_10: mean(&|m| m.recall_at_10),
@@ -163,7 +164,9 @@ mod tests {
     #[test]
     fn relevant_documents_past_ten_do_not_count_for_recall() {
         let j = judgements(&[("k", 2)]);
-        let list: Vec<String> = (0..11).map(|i| if i == 10 { "k".into() } else { i.to_string() }).collect();
+        let list: Vec<String> = (0..11)
+            .map(|i| if i == 10 { "k".into() } else { i.to_string() })
+            .collect();
         let m = QueryMetrics::score(&list, &j);
         assert_eq!(m.recall_at_10, 0.0);
         assert_eq!(m.first_answer_rank, Some(11));
@@ -171,8 +174,14 @@ mod tests {
 
     #[test]
     fn summary_averages_success_rates() {
-        let a = QueryMetrics { first_answer_rank: Some(1), ..Default::default() };
-        let b = QueryMetrics { first_answer_rank: Some(4), ..Default::default() };
+        let a = QueryMetrics {
+            first_answer_rank: Some(1),
+            ..Default::default()
+        };
+        let b = QueryMetrics {
+            first_answer_rank: Some(4),
+            ..Default::default()
+        };
         let s = Summary::of(&[a, b]);
         assert_eq!(s.success_at_1, 0.5);
         assert_eq!(s.success_at_3, 0.5);

@@ -40,7 +40,11 @@ pub struct QueryOutcome {
 }
 
 /// Runs every query against `index`, naming documents by `doc_ids[key]`.
-pub fn run(index: &FaqIndex, doc_ids: &[String], queries: &[Judged]) -> Result<(Summary, Vec<QueryOutcome>), EvalError> {
+pub fn run(
+    index: &FaqIndex,
+    doc_ids: &[String],
+    queries: &[Judged],
+) -> Result<(Summary, Vec<QueryOutcome>), EvalError> {
     let mut outcomes = Vec::with_capacity(queries.len());
     for query in queries {
         let ranked: Vec<String> = index

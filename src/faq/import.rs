@@ -61,7 +61,11 @@ pub fn import_csv(
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
         .collect();
-    let find = |names: &[&str]| headers.iter().position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)));
+    let find = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
     let require = |what: &'static str, names: &[&str]| {
         find(names).ok_or_else(|| ImportError::MissingColumn(what, names.join(", ")))
     };
@@ -158,7 +162,11 @@ mod tests {
         assert_eq!(first.entries[0].id, "imported-q-002");
         assert_eq!(first.entries[0].question, "納付書を\nなくした");
         let second: TopicFile = serde_yaml::from_str(&topics[1].yaml).unwrap();
-        assert!(second.entries[0].answer.ends_with("詳しくは: https://example.jp/a"));
+        assert!(
+            second.entries[0]
+                .answer
+                .ends_with("詳しくは: https://example.jp/a")
+        );
         assert_eq!(second.department.as_deref(), Some("somu"));
     }
 

@@ -118,7 +118,13 @@ impl Content {
         }
         check_duplicate_ids(&entries, &mut diagnostics);
         if let Some(rules) = &rules {
-            check_rules(&rules_path, rules, &procedures, &departments, &mut diagnostics);
+            check_rules(
+                &rules_path,
+                rules,
+                &procedures,
+                &departments,
+                &mut diagnostics,
+            );
         }
         warn_near_duplicate_questions(&entries, &mut diagnostics);
 
@@ -167,7 +173,12 @@ fn topic_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
         let listing = match fs::read_dir(&current) {
             Ok(listing) => listing,
             Err(err) => {
-                diagnostics.push(Diagnostic::error(&current, 0, 0, format!("cannot list: {err}")));
+                diagnostics.push(Diagnostic::error(
+                    &current,
+                    0,
+                    0,
+                    format!("cannot list: {err}"),
+                ));
                 continue;
             }
         };
@@ -175,11 +186,14 @@ fn topic_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
             let path = item.path();
             let name = item.file_name().to_string_lossy().into_owned();
             if path.is_dir() {
-                if !(current == dir && NOT_TOPICS.contains(&name.as_str())) && !name.starts_with('.') {
+                let excluded = name.starts_with('.')
+                    || (current == dir && NOT_TOPICS.contains(&name.as_str()));
+                if !excluded {
                     pending.push(path);
                 }
             } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
-                && !(current == dir && [PROCEDURES_FILE, DEPARTMENTS_FILE, RULES_FILE].contains(&name.as_str()))
+                && !(current == dir
+                    && [PROCEDURES_FILE, DEPARTMENTS_FILE, RULES_FILE].contains(&name.as_str()))
             {
                 files.push(path);
             }
@@ -219,12 +233,19 @@ fn index_by_id<T>(
     for item in items {
         let key = id(&item).clone();
         if let Some(problem) = id_problem(&key) {
-            diagnostics.push(Diagnostic::error(path, source.entry_line(&key), 0, problem.0).with_help(problem.1));
+            diagnostics.push(
+                Diagnostic::error(path, source.entry_line(&key), 0, problem.0).with_help(problem.1),
+            );
         }
         if by_id.contains_key(&key) {
             diagnostics.push(
-                Diagnostic::error(path, source.entry_line(&key), 0, format!("the id `{key}` is used twice"))
-                    .with_help("give each item its own id"),
+                Diagnostic::error(
+                    path,
+                    source.entry_line(&key),
+                    0,
+                    format!("the id `{key}` is used twice"),
+                )
+                .with_help("give each item its own id"),
             );
         }
         by_id.insert(key, item);
@@ -258,11 +279,19 @@ fn check_procedure_urls(
         match &procedure.url {
             Some(url) => {
                 let parsed = url::Url::parse(url);
-                if !parsed.as_ref().is_ok_and(|u| u.scheme() == "https" || u.scheme() == "http") {
+                if !parsed
+                    .as_ref()
+                    .is_ok_and(|u| u.scheme() == "https" || u.scheme() == "http")
+                {
                     let (line, column) = source.find_after(line, url);
                     diagnostics.push(
-                        Diagnostic::error(path, line, column, format!("`{url}` is not a web address"))
-                            .with_help("write the full address, starting with https://"),
+                        Diagnostic::error(
+                            path,
+                            line,
+                            column,
+                            format!("`{url}` is not a web address"),
+                        )
+                        .with_help("write the full address, starting with https://"),
                     );
                 }
             }
@@ -294,23 +323,42 @@ fn check_entry(
     }
     if entry.question.trim().is_empty() {
         diagnostics.push(
-            Diagnostic::error(path, line, 0, format!("entry `{}` has an empty question", entry.id))
-                .with_help("write the question as a resident would ask it"),
+            Diagnostic::error(
+                path,
+                line,
+                0,
+                format!("entry `{}` has an empty question", entry.id),
+            )
+            .with_help("write the question as a resident would ask it"),
         );
     }
     if entry.answer.trim().is_empty() {
         let (line, column) = source.find_after(line, "answer:");
         diagnostics.push(
-            Diagnostic::error(path, line, column, format!("entry `{}` has an empty answer", entry.id))
-                .with_help("write the answer under `answer: |`, indented"),
+            Diagnostic::error(
+                path,
+                line,
+                column,
+                format!("entry `{}` has an empty answer", entry.id),
+            )
+            .with_help("write the answer under `answer: |`, indented"),
         );
     }
     for procedure in &entry.procedures {
         if !procedures.contains_key(procedure) {
             let (line, column) = source.find_after(line, procedure);
             diagnostics.push(
-                Diagnostic::error(path, line, column, format!("unknown procedure id `{procedure}`"))
-                    .with_help(unknown_id_help(procedure, procedures.keys(), PROCEDURES_FILE)),
+                Diagnostic::error(
+                    path,
+                    line,
+                    column,
+                    format!("unknown procedure id `{procedure}`"),
+                )
+                .with_help(unknown_id_help(
+                    procedure,
+                    procedures.keys(),
+                    PROCEDURES_FILE,
+                )),
             );
         }
     }
@@ -318,14 +366,28 @@ fn check_entry(
         Some(department) if !departments.contains_key(department) => {
             let (line, column) = source.find_after(line, department);
             diagnostics.push(
-                Diagnostic::error(path, line, column, format!("unknown department id `{department}`"))
-                    .with_help(unknown_id_help(department, departments.keys(), DEPARTMENTS_FILE)),
+                Diagnostic::error(
+                    path,
+                    line,
+                    column,
+                    format!("unknown department id `{department}`"),
+                )
+                .with_help(unknown_id_help(
+                    department,
+                    departments.keys(),
+                    DEPARTMENTS_FILE,
+                )),
             );
         }
         Some(_) => {}
         None => diagnostics.push(
-            Diagnostic::error(path, line, 0, format!("entry `{}` has no department", entry.id))
-                .with_help("add `department: <id>` to the entry, or once at the top of the file"),
+            Diagnostic::error(
+                path,
+                line,
+                0,
+                format!("entry `{}` has no department", entry.id),
+            )
+            .with_help("add `department: <id>` to the entry, or once at the top of the file"),
         ),
     }
     if let (Some(from), Some(until)) = (entry.valid_from, entry.valid_until)
@@ -333,8 +395,13 @@ fn check_entry(
     {
         let (line, column) = source.find_after(line, "valid_until");
         diagnostics.push(
-            Diagnostic::error(path, line, column, format!("valid_until {until} is before valid_from {from}"))
-                .with_help("swap the dates or correct the year"),
+            Diagnostic::error(
+                path,
+                line,
+                column,
+                format!("valid_until {until} is before valid_from {from}"),
+            )
+            .with_help("swap the dates or correct the year"),
         );
     }
 }
@@ -354,12 +421,17 @@ fn check_duplicate_ids(entries: &[Entry], diagnostics: &mut Diagnostics) {
     for entry in entries {
         if let Some(first) = first_seen.get(entry.id.as_str()) {
             diagnostics.push(
-                Diagnostic::error(&entry.source.file, entry.source.line, 0, format!("the id `{}` is used twice", entry.id))
-                    .with_help(format!(
-                        "it is first used at {}:{}; give this entry a new id",
-                        first.source.file.display(),
-                        first.source.line
-                    )),
+                Diagnostic::error(
+                    &entry.source.file,
+                    entry.source.line,
+                    0,
+                    format!("the id `{}` is used twice", entry.id),
+                )
+                .with_help(format!(
+                    "it is first used at {}:{}; give this entry a new id",
+                    first.source.file.display(),
+                    first.source.line
+                )),
             );
         } else {
             first_seen.insert(&entry.id, entry);
@@ -379,22 +451,45 @@ fn check_rules(
     if !departments.contains_key(&rules.fallback.department) {
         let (line, column) = source.find_after(1, &rules.fallback.department);
         diagnostics.push(
-            Diagnostic::error(path, line, column, format!("unknown department id `{}`", rules.fallback.department))
-                .with_help(unknown_id_help(&rules.fallback.department, departments.keys(), DEPARTMENTS_FILE)),
+            Diagnostic::error(
+                path,
+                line,
+                column,
+                format!("unknown department id `{}`", rules.fallback.department),
+            )
+            .with_help(unknown_id_help(
+                &rules.fallback.department,
+                departments.keys(),
+                DEPARTMENTS_FILE,
+            )),
         );
     }
     if !procedures.contains_key(&rules.fallback.inquiry_form) {
         let (line, column) = source.find_after(1, &rules.fallback.inquiry_form);
         diagnostics.push(
-            Diagnostic::error(path, line, column, format!("unknown procedure id `{}`", rules.fallback.inquiry_form))
-                .with_help(unknown_id_help(&rules.fallback.inquiry_form, procedures.keys(), PROCEDURES_FILE)),
+            Diagnostic::error(
+                path,
+                line,
+                column,
+                format!("unknown procedure id `{}`", rules.fallback.inquiry_form),
+            )
+            .with_help(unknown_id_help(
+                &rules.fallback.inquiry_form,
+                procedures.keys(),
+                PROCEDURES_FILE,
+            )),
         );
     }
     let mut seen = HashSet::new();
     for rule in &rules.rules {
         let line = source.entry_line(&rule.id);
         if !seen.insert(&rule.id) {
-            diagnostics.push(Diagnostic::error(path, line, 0, format!("the rule id `{}` is used twice", rule.id)));
+            diagnostics.push(Diagnostic::error(
+                path,
+                line,
+                0,
+                format!("the rule id `{}` is used twice", rule.id),
+            ));
         }
         if rule.says.is_empty() && rule.contains.is_empty() {
             diagnostics.push(
@@ -405,15 +500,25 @@ fn check_rules(
     }
 }
 
+/// An entry's index, one of its questions, and that question's bigrams.
+type QuestionBigrams = (usize, String, HashSet<(char, char)>);
+
 /// Warns when two entries ask nearly the same question: residents would get
 /// choices between them instead of an answer.
 fn warn_near_duplicate_questions(entries: &[Entry], diagnostics: &mut Diagnostics) {
-    let questions: Vec<(usize, String, HashSet<(char, char)>)> = entries
+    let questions: Vec<QuestionBigrams> = entries
         .iter()
         .enumerate()
-        .flat_map(|(i, e)| std::iter::once(&e.question).chain(&e.phrasings).map(move |q| (i, q)))
+        .flat_map(|(i, e)| {
+            std::iter::once(&e.question)
+                .chain(&e.phrasings)
+                .map(move |q| (i, q))
+        })
         .map(|(i, q)| {
-            let text: String = normalize(q).chars().filter(|c| c.is_alphanumeric()).collect();
+            let text: String = normalize(q)
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect();
             let chars: Vec<char> = text.chars().collect();
             let pairs = chars.windows(2).map(|w| (w[0], w[1])).collect();
             (i, q.clone(), pairs)
@@ -435,7 +540,10 @@ fn warn_near_duplicate_questions(entries: &[Entry], diagnostics: &mut Diagnostic
                         &second.source.file,
                         second.source.line,
                         0,
-                        format!("「{qb}」 ({}) is nearly the same question as 「{qa}」 ({})", second.id, first.id),
+                        format!(
+                            "「{qb}」 ({}) is nearly the same question as 「{qa}」 ({})",
+                            second.id, first.id
+                        ),
                     )
                     .with_help(format!(
                         "merge the two entries or make the questions distinct ({}:{})",

@@ -298,6 +298,9 @@ mod tests {
     #[test]
     fn days_since_epoch_convert_to_civil_dates() {
         assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days_since_epoch(20_513).to_string(), "2026-03-01");
+        assert_eq!(
+            Date::from_days_since_epoch(20_513).to_string(),
+            "2026-03-01"
+        );
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Field, FAST, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
+    FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
@@ -100,15 +100,21 @@ impl FaqIndex {
             let mut side = EntryTerms::default();
             for question in &document.questions {
                 let analysis = analyzer.analyze(question);
-                add_terms(&mut doc, fields.question_words, analysis.words.iter().chain(&analysis.compounds));
+                add_terms(
+                    &mut doc,
+                    fields.question_words,
+                    analysis.words.iter().chain(&analysis.compounds),
+                );
                 add_terms(&mut doc, fields.question_readings, &analysis.readings);
                 add_terms(&mut doc, fields.question_grams, &analysis.grams);
-                side.question_words.extend(analysis.words.iter().chain(&analysis.compounds).cloned());
+                side.question_words
+                    .extend(analysis.words.iter().chain(&analysis.compounds).cloned());
                 side.question_readings.extend(analysis.readings);
             }
             for keyword in &document.keywords {
                 let analysis = analyzer.analyze(keyword);
-                let mut words: Vec<&String> = analysis.words.iter().chain(&analysis.compounds).collect();
+                let mut words: Vec<&String> =
+                    analysis.words.iter().chain(&analysis.compounds).collect();
                 let whole = analyzer.canonical_text(keyword);
                 words.push(&whole);
                 add_terms(&mut doc, fields.keywords, words.iter().copied());
@@ -116,9 +122,14 @@ impl FaqIndex {
                 side.question_readings.extend(analysis.readings);
             }
             let answer = analyzer.analyze(&document.answer);
-            add_terms(&mut doc, fields.answer_words, answer.words.iter().chain(&answer.compounds));
+            add_terms(
+                &mut doc,
+                fields.answer_words,
+                answer.words.iter().chain(&answer.compounds),
+            );
             add_terms(&mut doc, fields.answer_grams, &answer.grams);
-            side.answer_words.extend(answer.words.into_iter().chain(answer.compounds));
+            side.answer_words
+                .extend(answer.words.into_iter().chain(answer.compounds));
             writer.add_document(doc)?;
             entry_terms.insert(document.key, side);
         }
@@ -190,7 +201,12 @@ impl FaqIndex {
         Ok(hits)
     }
 
-    fn add_clauses(&self, analysis: &Analysis, scale: f32, clauses: &mut Vec<(Occur, Box<dyn Query>)>) {
+    fn add_clauses(
+        &self,
+        analysis: &Analysis,
+        scale: f32,
+        clauses: &mut Vec<(Occur, Box<dyn Query>)>,
+    ) {
         let w = &self.weights;
         let f = &self.fields;
         let words = unique(analysis.words.iter().chain(&analysis.compounds));
@@ -200,7 +216,12 @@ impl FaqIndex {
             push_term(clauses, f.answer_words, word, w.answer_words * scale);
         }
         for reading in unique(&analysis.readings) {
-            push_term(clauses, f.question_readings, reading, w.question_readings * scale);
+            push_term(
+                clauses,
+                f.question_readings,
+                reading,
+                w.question_readings * scale,
+            );
         }
         for gram in unique(&analysis.grams) {
             push_term(clauses, f.question_grams, gram, w.question_grams * scale);
@@ -273,8 +294,16 @@ fn schema() -> (Schema, Fields) {
 
 /// Adds terms to a field as one whitespace-separated value (terms never
 /// contain whitespace: the analyzer splits on it).
-fn add_terms<'a>(doc: &mut TantivyDocument, field: Field, terms: impl IntoIterator<Item = &'a String>) {
-    let joined = terms.into_iter().map(String::as_str).collect::<Vec<_>>().join(" ");
+fn add_terms<'a>(
+    doc: &mut TantivyDocument,
+    field: Field,
+    terms: impl IntoIterator<Item = &'a String>,
+) {
+    let joined = terms
+        .into_iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(" ");
     if !joined.is_empty() {
         doc.add_text(field, joined);
     }
@@ -288,7 +317,10 @@ fn push_term(clauses: &mut Vec<(Occur, Box<dyn Query>)>, field: Field, text: &st
         Term::from_field_text(field, text),
         IndexRecordOption::WithFreqs,
     );
-    clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+    clauses.push((
+        Occur::Should,
+        Box::new(BoostQuery::new(Box::new(query), boost)),
+    ));
 }
 
 fn unique<'a>(terms: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {

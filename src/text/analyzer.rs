@@ -6,10 +6,10 @@ use std::collections::{HashMap, HashSet};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 
+use super::TextError;
 use super::dictionary::{system_dictionary, user_dictionary};
 use super::lexicon::Lexicon;
 use super::normalize::{fold_kana, is_kana, is_kanji, normalize};
-use super::TextError;
 
 /// Spoken contractions that the dictionary does not know, and their
 /// written forms (なくしちゃった → なくしてしまった).
@@ -55,7 +55,12 @@ impl Analyzer {
             .synonyms
             .broader
             .iter()
-            .map(|(word, narrower)| (normalize(word), narrower.iter().map(|w| normalize(w)).collect()))
+            .map(|(word, narrower)| {
+                (
+                    normalize(word),
+                    narrower.iter().map(|w| normalize(w)).collect(),
+                )
+            })
             .collect();
         Ok(Analyzer {
             segmenter,
@@ -193,7 +198,10 @@ impl WordClass {
     }
 
     fn joins_compounds(self) -> bool {
-        matches!(self, WordClass::Noun | WordClass::Affix | WordClass::Unknown)
+        matches!(
+            self,
+            WordClass::Noun | WordClass::Affix | WordClass::Unknown
+        )
     }
 }
 
@@ -309,20 +317,32 @@ mod tests {
     #[test]
     fn stopwords_are_dropped() {
         let analysis = analyzer().analyze("住所変更を教えてください");
-        assert!(!analysis.words.contains(&"教える".to_string()), "{analysis:?}");
+        assert!(
+            !analysis.words.contains(&"教える".to_string()),
+            "{analysis:?}"
+        );
     }
 
     #[test]
     fn user_dictionary_keeps_municipal_terms_whole() {
         let analysis = analyzer().analyze("コンビニ交付はどこでできますか");
-        assert!(analysis.words.contains(&"コンビニ交付".to_string()), "{analysis:?}");
+        assert!(
+            analysis.words.contains(&"コンビニ交付".to_string()),
+            "{analysis:?}"
+        );
     }
 
     #[test]
     fn synonyms_map_to_the_first_word_of_their_group() {
         let a = analyzer();
-        assert_eq!(a.canonical_text("マイナカードの更新"), "マイナンバーカードの更新");
-        assert_eq!(a.analyze("マイナカード").grams, a.analyze("マイナンバーカード").grams);
+        assert_eq!(
+            a.canonical_text("マイナカードの更新"),
+            "マイナンバーカードの更新"
+        );
+        assert_eq!(
+            a.analyze("マイナカード").grams,
+            a.analyze("マイナンバーカード").grams
+        );
     }
 
     #[test]
@@ -330,19 +350,29 @@ mod tests {
         let a = analyzer();
         let one = a.analyze("引越し");
         let other = a.analyze("引っ越し");
-        assert!(one.readings.iter().any(|r| other.readings.contains(r)), "{one:?} {other:?}");
+        assert!(
+            one.readings.iter().any(|r| other.readings.contains(r)),
+            "{one:?} {other:?}"
+        );
     }
 
     #[test]
     fn adjacent_nouns_form_compounds() {
         let analysis = analyzer().analyze("印鑑登録証明書");
-        assert!(analysis.compounds.contains(&"印鑑登録証明書".to_string()), "{analysis:?}");
+        assert!(
+            analysis.compounds.contains(&"印鑑登録証明書".to_string()),
+            "{analysis:?}"
+        );
     }
 
     #[test]
-    fn colloquial_contractions_keep_their_verb() {
-        let analysis = analyzer().analyze("カードなくしちゃった");
-        assert!(analysis.words.contains(&"なくす".to_string()), "{analysis:?}");
+    fn colloquial_contractions_are_written_out() {
+        let a = analyzer();
+        assert_eq!(
+            a.canonical_text("鍵をなくしちゃった"),
+            "鍵をなくしてしまった"
+        );
+        assert_eq!(a.canonical_text("転んじゃった"), "転んでしまった");
     }
 
     #[test]

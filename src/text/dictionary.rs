@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use lindera::dictionary::{Dictionary, DictionaryBuilder, UserDictionary};
 
-use super::lexicon::UserWord;
 use super::TextError;
+use super::lexicon::UserWord;
 
 mod embedded {
     lindera_dictionary::embedded_dictionary!("/ipadic", EmbeddedIpadicLoader);

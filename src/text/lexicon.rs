@@ -112,8 +112,13 @@ fn parse_user_dict(path: &Path, text: &str, diagnostics: &mut Diagnostics) -> Ve
             diagnostics.push(Diagnostic::error(path, line_no, 1, "the word is empty"));
             continue;
         }
-        if !reading.chars().all(|c| ('ァ'..='ヶ').contains(&c) || c == 'ー') {
-            let column = line.find(reading).map_or(1, |i| line[..i].chars().count() + 1);
+        if !reading
+            .chars()
+            .all(|c| ('ァ'..='ヶ').contains(&c) || c == 'ー')
+        {
+            let column = line
+                .find(reading)
+                .map_or(1, |i| line[..i].chars().count() + 1);
             diagnostics.push(
                 Diagnostic::error(
                     path,
@@ -192,7 +197,9 @@ mod tests {
 
     #[test]
     fn user_dict_errors_name_line_and_column() {
-        let (_, diagnostics) = user_dict("コンビニ交付,名詞,コンビニコウフ\n児童手当,名詞\n書かない窓口,名詞,かかないまどぐち\n");
+        let (_, diagnostics) = user_dict(
+            "コンビニ交付,名詞,コンビニコウフ\n児童手当,名詞\n書かない窓口,名詞,かかないまどぐち\n",
+        );
         let errors: Vec<_> = diagnostics.errors().collect();
         assert_eq!(errors.len(), 2);
         assert_eq!((errors[0].line, errors[0].column), (2, 1));
@@ -203,7 +210,11 @@ mod tests {
     #[test]
     fn unknown_synonym_keys_are_errors() {
         let mut diagnostics = Diagnostics::default();
-        parse_synonyms(Path::new("synonyms.yaml"), "same:\n  - [a, b]\nbroder:\n  x: [y]\n", &mut diagnostics);
+        parse_synonyms(
+            Path::new("synonyms.yaml"),
+            "same:\n  - [a, b]\nbroder:\n  x: [y]\n",
+            &mut diagnostics,
+        );
         let error = diagnostics.errors().next().expect("an error");
         assert_eq!(error.line, 3);
         assert!(error.message.contains("broder"), "{}", error.message);

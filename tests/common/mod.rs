@@ -55,7 +55,10 @@ impl FaqCopy {
     /// The 1-based line of the first line containing `needle` in `file`.
     pub fn line_of(&self, file: &str, needle: &str) -> usize {
         let text = fs::read_to_string(self.dir.path().join(file)).expect("readable");
-        text.lines().position(|l| l.contains(needle)).expect("present") + 1
+        text.lines()
+            .position(|l| l.contains(needle))
+            .expect("present")
+            + 1
     }
 }
 
