@@ -1,9 +1,14 @@
 //! madoguchi (窓口): answers residents' questions from FAQ sets written by
 //! city staff.
 
+pub mod channels;
+pub mod config;
 pub mod diagnostic;
 pub mod engine;
 pub mod eval;
 pub mod faq;
 pub mod index;
+pub mod metrics;
+pub mod server;
+pub mod store;
 pub mod text;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
+use madoguchi::config::{Overrides, Settings};
 use madoguchi::engine::{
     ChoiceValue, Contact, Decision, Engine, EngineError, Explanation, Link, Policy,
 };
@@ -14,6 +15,7 @@ use madoguchi::eval::{self, QueryOutcome, Summary, localgovfaq::LocalGovFaq};
 use madoguchi::faq::Content;
 use madoguchi::faq::import::import_csv;
 use madoguchi::index::{FaqIndex, Weights};
+use madoguchi::server::Application;
 use madoguchi::text::{Analyzer, Lexicon};
 
 #[derive(Parser)]
@@ -40,6 +42,18 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Serve the chat API, the widget and the demo page.
+    Serve {
+        /// Config file (default: madoguchi.toml when present).
+        #[arg(long, env = "MADOGUCHI_CONFIG")]
+        config: Option<PathBuf>,
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long, env = "MADOGUCHI_BIND")]
+        bind: Option<std::net::SocketAddr>,
+        /// Where the database is kept (default ./data).
+        #[arg(long, env = "MADOGUCHI_DATA_DIR")]
+        data_dir: Option<PathBuf>,
+    },
     /// Check the Q&A files and word lists; exits non-zero on any error.
     Check {
         /// The FAQ directory (default: --faq).
@@ -105,6 +119,26 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Serve {
+            config,
+            bind,
+            data_dir,
+        } => {
+            let settings = Settings::load(&Overrides {
+                config,
+                bind,
+                data_dir,
+                faq_dir: Some(cli.faq),
+                dictionaries_dir: Some(cli.dictionaries),
+            })?;
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(settings)?;
+                println!("serving on http://{}/", app.address());
+                app.run_until_stopped().await?;
+                anyhow::Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Check { dir } => check(dir.as_deref().unwrap_or(&cli.faq), &cli.dictionaries),
         Command::Ask {
             question,

@@ -86,7 +86,7 @@ pub struct Choice {
 }
 
 /// The target of a [`Choice`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum ChoiceValue {
     Entry(String),

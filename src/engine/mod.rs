@@ -356,3 +356,30 @@ fn entry_choice(entry: &Entry) -> Choice {
         label: entry.question.clone(),
     }
 }
+
+/// The engine in service: shared read-only by every request, and replaced
+/// whole when the content changes.
+pub struct SharedEngine {
+    current: std::sync::RwLock<Arc<Engine>>,
+}
+
+impl SharedEngine {
+    pub fn new(engine: Engine) -> SharedEngine {
+        SharedEngine {
+            current: std::sync::RwLock::new(Arc::new(engine)),
+        }
+    }
+
+    /// The engine to answer the next message with.
+    pub fn get(&self) -> Arc<Engine> {
+        self.current
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Swaps in a new engine; requests in flight finish with the old one.
+    pub fn replace(&self, engine: Engine) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(engine);
+    }
+}

@@ -1,0 +1,250 @@
+/* madoguchi chat widget: add
+ *   <script src="https://…/widget.js" data-title="海津市 AIチャットボット" data-color="#00529b" defer></script>
+ * to a page. Everything lives in a Shadow DOM, so the page's CSS cannot break
+ * it, and text from the server is only ever inserted as text. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__madoguchiWidget) return;
+  window.__madoguchiWidget = true;
+
+  var API = new URL(script.src, location.href).origin;
+  var TITLE = script.getAttribute("data-title") || "AIチャットボット";
+  var COLOR = /^#[0-9a-fA-F]{3,8}$/.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : "#00529b";
+  var STORE = "madoguchi:" + API;
+
+  var state = load() || { session: null, open: false, large: false, log: [] };
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(STORE)); } catch (e) { return null; }
+  }
+  function save() {
+    try { sessionStorage.setItem(STORE, JSON.stringify(state)); } catch (e) { /* private mode */ }
+  }
+
+  var host = document.createElement("div");
+  host.setAttribute("data-madoguchi", "");
+  var root = host.attachShadow({ mode: "open" });
+  var style = document.createElement("style");
+  style.textContent = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box;font-family:system-ui,'Hiragino Sans','Noto Sans JP','Yu Gothic',sans-serif}",
+    ".launcher{position:fixed;right:16px;bottom:16px;z-index:2147483000;min-width:64px;min-height:64px;border-radius:32px;border:3px solid #fff;background:" + COLOR + ";color:#fff;font-size:18px;font-weight:bold;padding:0 20px;cursor:pointer;box-shadow:0 2px 10px rgba(0,0,0,.35)}",
+    ".launcher:focus-visible,button:focus-visible,a:focus-visible,textarea:focus-visible{outline:4px solid #ffbf00;outline-offset:2px}",
+    ".panel{position:fixed;right:16px;bottom:96px;z-index:2147483000;width:min(420px,calc(100vw - 16px));height:min(640px,calc(100vh - 112px));display:flex;flex-direction:column;background:#fff;color:#111;border:2px solid #111;border-radius:12px;overflow:hidden;font-size:18px;line-height:1.6}",
+    ".panel[hidden]{display:none}",
+    ".large .panel{font-size:22px}",
+    "@media (max-width:480px){.panel{right:8px;left:8px;width:auto;bottom:88px;height:calc(100vh - 100px)}}",
+    "header{display:flex;align-items:center;gap:8px;padding:8px 8px 8px 16px;background:" + COLOR + ";color:#fff}",
+    "header h2{flex:1;margin:0;font-size:1em}",
+    "header button{min-width:44px;min-height:44px;border:2px solid #fff;border-radius:8px;background:transparent;color:#fff;font-size:16px;cursor:pointer}",
+    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f4f4f4}",
+    ".msg{max-width:92%;padding:10px 14px;border-radius:12px;white-space:pre-wrap;word-break:break-word}",
+    ".bot{align-self:flex-start;background:#fff;border:1px solid #555}",
+    ".me{align-self:flex-end;background:#e3eefa;border:1px solid " + COLOR + "}",
+    ".actions{display:flex;flex-direction:column;gap:8px;margin-top:8px}",
+    ".actions button,.actions a{display:block;min-height:44px;padding:8px 12px;border:2px solid " + COLOR + ";border-radius:8px;background:#fff;color:#003366;font-size:1em;text-align:left;text-decoration:none;cursor:pointer}",
+    ".actions a.proc{background:" + COLOR + ";color:#fff;font-weight:bold}",
+    ".actions a.proc::after{content:' ↗'}",
+    ".contact{margin-top:8px;padding-top:8px;border-top:1px dashed #555;font-size:.9em}",
+    ".feedback{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-top:8px;font-size:.9em}",
+    ".feedback button{min-width:88px;min-height:44px;border:2px solid #111;border-radius:8px;background:#fff;font-size:1em;cursor:pointer}",
+    ".typing{align-self:flex-start;color:#333;font-style:italic}",
+    "form{display:flex;gap:8px;padding:8px;border-top:2px solid #111;background:#fff}",
+    "textarea{flex:1;min-height:48px;max-height:120px;resize:none;padding:8px;border:2px solid #111;border-radius:8px;font-size:1em;line-height:1.4}",
+    "form button{min-width:72px;min-height:48px;border:none;border-radius:8px;background:" + COLOR + ";color:#fff;font-size:1em;font-weight:bold;cursor:pointer}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
+  ].join("\n");
+  root.appendChild(style);
+
+  var wrap = el("div", state.large ? "large" : "");
+  var launcher = el("button", "launcher", "💬 " + "質問する");
+  launcher.type = "button";
+  launcher.setAttribute("aria-haspopup", "dialog");
+  launcher.setAttribute("aria-expanded", "false");
+  var panel = el("section", "panel");
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", TITLE);
+  panel.hidden = true;
+
+  var header = el("header");
+  var title = el("h2", "", TITLE);
+  var sizeButton = el("button", "", "文字 大");
+  sizeButton.type = "button";
+  sizeButton.setAttribute("aria-pressed", String(state.large));
+  sizeButton.setAttribute("aria-label", "文字を大きくする");
+  var closeButton = el("button", "", "✕");
+  closeButton.type = "button";
+  closeButton.setAttribute("aria-label", "閉じる");
+  header.append(title, sizeButton, closeButton);
+
+  var log = el("div", "log");
+  log.setAttribute("role", "log");
+  var live = el("div", "sr");
+  live.setAttribute("aria-live", "polite");
+  live.setAttribute("aria-atomic", "true");
+
+  var form = el("form");
+  var label = el("label", "sr", "質問を入力");
+  label.htmlFor = "madoguchi-input";
+  var input = document.createElement("textarea");
+  input.id = "madoguchi-input";
+  input.maxLength = 500;
+  input.placeholder = "例：住民票をコンビニで取りたい";
+  input.setAttribute("enterkeyhint", "send");
+  var send = el("button", "", "送信");
+  send.type = "submit";
+  form.append(label, input, send);
+
+  panel.append(header, log, live, form);
+  wrap.append(launcher, panel);
+  root.appendChild(wrap);
+  (document.body || document.documentElement).appendChild(host);
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function setOpen(open, restoreFocus) {
+    state.open = open;
+    save();
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      if (!log.childNodes.length) start();
+      input.focus();
+    } else if (restoreFocus) {
+      launcher.focus();
+    }
+  }
+
+  launcher.addEventListener("click", function () { setOpen(panel.hidden, true); });
+  closeButton.addEventListener("click", function () { setOpen(false, true); });
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); setOpen(false, true); }
+  });
+  sizeButton.addEventListener("click", function () {
+    state.large = !state.large;
+    wrap.className = state.large ? "large" : "";
+    sizeButton.setAttribute("aria-pressed", String(state.large));
+    save();
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    ask({ text: text }, text);
+  });
+
+  function start() {
+    if (state.log.length) { state.log.forEach(function (item) { render(item, false); }); return; }
+    ask({ text: "メニュー" }, null);
+  }
+
+  function ask(body, shown) {
+    if (shown) { remember({ me: shown }); }
+    if (state.session) body.session_id = state.session;
+    var typing = el("div", "typing", "回答を考えています…");
+    typing.setAttribute("aria-hidden", "true");
+    log.appendChild(typing);
+    scroll();
+    send.disabled = true;
+    fetch(API + "/api/v1/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body)
+    }).then(function (response) {
+      return response.json().then(function (json) { return { ok: response.ok, status: response.status, json: json }; });
+    }).then(function (result) {
+      if (!result.ok) throw new Error(result.status === 429 ? "busy" : "error");
+      state.session = result.json.session_id;
+      remember({ bot: result.json });
+    }).catch(function (error) {
+      remember({ bot: { kind: "error", text: error.message === "busy"
+        ? "ただいま混み合っています。少し待ってからもう一度お試しください。"
+        : "通信できませんでした。時間をおいてもう一度お試しください。", choices: [], links: [] } });
+    }).then(function () {
+      typing.remove();
+      send.disabled = false;
+    });
+  }
+
+  function remember(item) {
+    state.log.push(item);
+    if (state.log.length > 60) state.log.splice(0, state.log.length - 60);
+    save();
+    render(item, true);
+  }
+
+  function render(item, announce) {
+    if (item.me) {
+      log.appendChild(el("div", "msg me", item.me));
+      scroll();
+      return;
+    }
+    var reply = item.bot;
+    var bubble = el("div", "msg bot");
+    bubble.appendChild(el("div", "", reply.text));
+    var actions = el("div", "actions");
+    (reply.links || []).forEach(function (link) {
+      if (!link.url || !/^https?:\/\//.test(link.url)) return;
+      var a = el("a", "proc", link.title + "（" + link.kind + "）");
+      a.href = link.url;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      actions.appendChild(a);
+    });
+    (reply.choices || []).forEach(function (choice) {
+      var b = el("button", "", choice.label);
+      b.type = "button";
+      b.addEventListener("click", function () { ask({ choice: choice.value }, choice.label); });
+      actions.appendChild(b);
+    });
+    if (actions.childNodes.length) bubble.appendChild(actions);
+    if (reply.contact) {
+      var c = reply.contact;
+      bubble.appendChild(el("div", "contact", "問い合わせ：" + c.department + "　☎ " + c.phone + "（" + c.hours + "）" + (c.place ? "　" + c.place : "")));
+    }
+    if (reply.ask_feedback && reply.reply_id) bubble.appendChild(feedback(reply));
+    log.appendChild(bubble);
+    if (announce) live.textContent = reply.text;
+    scroll();
+  }
+
+  function feedback(reply) {
+    var box = el("div", "feedback");
+    box.appendChild(el("span", "", "役に立ちましたか？"));
+    if (reply.voted) { box.appendChild(el("span", "", "ご回答ありがとうございました。")); return box; }
+    [["はい", true], ["いいえ", false]].forEach(function (pair) {
+      var b = el("button", "", pair[0]);
+      b.type = "button";
+      b.addEventListener("click", function () {
+        fetch(API + "/api/v1/feedback", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ reply_id: reply.reply_id, helpful: pair[1] })
+        }).catch(function () {});
+        reply.voted = true;
+        save();
+        while (box.childNodes.length > 1) box.removeChild(box.lastChild);
+        var thanks = el("span", "", "ご回答ありがとうございました。");
+        box.appendChild(thanks);
+        live.textContent = thanks.textContent;
+        if (!pair[1]) ask({ text: "職員と話したい" }, null);
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  if (state.open) setOpen(true, false);
+})();

@@ -1,0 +1,287 @@
+//! The website channel: the chat API, the embeddable widget and a demo page.
+
+mod reply;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use serde::{Deserialize, Serialize};
+
+pub use reply::WebReply;
+
+use crate::config::WebSettings;
+use crate::engine::{ChoiceValue, Decision, SharedEngine};
+use crate::metrics::Metrics;
+use crate::server::rate_limit::RateLimiter;
+use crate::store::{ReplyRecord, Store};
+
+/// The widget script embedded in the binary.
+const WIDGET_JS: &str = include_str!("assets/widget.js");
+/// The demo city page embedding the widget.
+const DEMO_PAGE: &str = include_str!("assets/index.html");
+/// The API's OpenAPI document.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// What the web channel's handlers share.
+pub struct WebState {
+    pub engine: Arc<SharedEngine>,
+    pub store: Arc<Store>,
+    pub metrics: Arc<Metrics>,
+    pub settings: WebSettings,
+    pub limiter: RateLimiter,
+}
+
+/// Registers the channel's routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/", web::get().to(demo_page))
+        .route("/widget.js", web::get().to(widget))
+        .route("/api/openapi.json", web::get().to(openapi))
+        .route("/api/v1/chat", web::post().to(chat))
+        .route("/api/v1/feedback", web::post().to(feedback));
+}
+
+/// A chat request: either a question or a picked choice.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatRequest {
+    pub session_id: Option<String>,
+    pub text: Option<String>,
+    pub choice: Option<ChoiceValue>,
+}
+
+/// A feedback vote on one reply.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackRequest {
+    pub reply_id: String,
+    pub helpful: bool,
+}
+
+/// An API error: its status and a JSON body `{"error": {"code", "message"}}`.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    fn internal(err: impl std::fmt::Display) -> ApiError {
+        tracing::error!(error = %err, "request failed");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the request could not be handled",
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    code: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: &self.message,
+            },
+        })
+    }
+}
+
+/// Session ids are chosen by clients: keep them short and plain.
+fn valid_session_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_rate(state: &WebState, request: &HttpRequest) -> Result<(), ApiError> {
+    let Some(client) = request.peer_addr().map(|a| a.ip()) else {
+        return Ok(());
+    };
+    if state.limiter.allow(client) {
+        Ok(())
+    } else {
+        state.metrics.count("madoguchi_rate_limited_total", &[]);
+        Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many requests; please wait a moment and try again",
+        ))
+    }
+}
+
+async fn chat(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    body: web::Json<ChatRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_rate(&state, &request)?;
+    let body = body.into_inner();
+    let session_id = match body.session_id {
+        Some(id) if valid_session_id(&id) => id,
+        Some(_) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_session_id",
+                "session_id must be 1–64 letters, digits, '-' or '_'",
+            ));
+        }
+        None => uuid::Uuid::new_v4().simple().to_string(),
+    };
+    let engine = state.engine.get();
+    let decision: Decision = match (body.text, body.choice) {
+        (Some(text), None) => {
+            if text.chars().count() > state.settings.max_text_chars {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "text_too_long",
+                    format!(
+                        "text is longer than {} characters",
+                        state.settings.max_text_chars
+                    ),
+                ));
+            }
+            let engine = engine.clone();
+            web::block(move || engine.ask(&text))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(ApiError::internal)?
+                .0
+        }
+        (None, Some(ChoiceValue::Entry(id))) => {
+            engine.answer(&id).ok_or_else(|| unknown_choice(&id))?
+        }
+        (None, Some(ChoiceValue::Category(name))) => engine
+            .category(&name)
+            .ok_or_else(|| unknown_choice(&name))?,
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "text_or_choice",
+                "send either `text` or `choice`",
+            ));
+        }
+    };
+    state.metrics.count(
+        "madoguchi_decisions_total",
+        &[("channel", "web"), ("kind", decision.kind())],
+    );
+    let reply_id = uuid::Uuid::new_v4().simple().to_string();
+    let record = ReplyRecord {
+        id: reply_id.clone(),
+        channel: "web".into(),
+        session: Some(session_id.clone()),
+        decision: decision.kind().into(),
+        entry_id: decision.answer_id().map(String::from),
+        content_version: engine.content().version.clone(),
+    };
+    let store = state.store.clone();
+    web::block(move || store.record_reply(&record))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok().json(WebReply::new(decision, session_id, reply_id)))
+}
+
+fn unknown_choice(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "unknown_choice",
+        format!("no entry or category `{id}`"),
+    )
+}
+
+async fn feedback(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    body: web::Json<FeedbackRequest>,
+) -> Result<HttpResponse, ApiError> {
+    check_rate(&state, &request)?;
+    let FeedbackRequest { reply_id, helpful } = body.into_inner();
+    let store = state.store.clone();
+    let id = reply_id.clone();
+    let found = web::block(move || store.record_feedback(&id, helpful))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    if !found {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_reply",
+            format!("no reply `{reply_id}`"),
+        ));
+    }
+    state.metrics.count(
+        "madoguchi_feedback_total",
+        &[("helpful", if helpful { "yes" } else { "no" })],
+    );
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn widget() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/javascript; charset=utf-8"))
+        .insert_header((CACHE_CONTROL, "public, max-age=300"))
+        .body(WIDGET_JS)
+}
+
+async fn demo_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(DEMO_PAGE)
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "application/json"))
+        .body(OPENAPI)
+}
+
+/// Turns malformed or oversize JSON bodies into API errors.
+pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(max_body_bytes)
+        .error_handler(|err, _request| {
+            use actix_web::error::JsonPayloadError;
+            let (status, code) = match &err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+                }
+                JsonPayloadError::ContentType => {
+                    (StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type")
+                }
+                _ => (StatusCode::BAD_REQUEST, "invalid_json"),
+            };
+            ApiError::new(status, code, err.to_string()).into()
+        })
+}

@@ -1,0 +1,167 @@
+//! Settings for `madoguchi serve`: defaults here, then `madoguchi.toml` (or
+//! `--config`), then `MADOGUCHI_*` environment variables, then flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::engine::Policy;
+use crate::index::Weights;
+
+/// The config file read when none is named and it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "madoguchi.toml";
+
+/// Everything the server needs to run.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where the SQLite database is kept.
+    pub data_dir: PathBuf,
+    pub faq_dir: PathBuf,
+    pub dictionaries_dir: PathBuf,
+    pub web: WebSettings,
+    pub policy: Policy,
+    pub weights: Weights,
+}
+
+/// Limits and access rules of the website channel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebSettings {
+    /// Origins (`https://www.city.example.jp`) whose pages may call the API
+    /// from the browser. The server's own pages always may.
+    pub allowed_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Longest question accepted, in characters.
+    pub max_text_chars: usize,
+    /// Requests per minute allowed from one client address.
+    pub requests_per_minute: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            faq_dir: PathBuf::from("faq"),
+            dictionaries_dir: PathBuf::from("dictionaries"),
+            web: WebSettings::default(),
+            policy: Policy::default(),
+            weights: Weights::default(),
+        }
+    }
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            allowed_origins: Vec::new(),
+            max_body_bytes: 16 * 1024,
+            max_text_chars: 500,
+            requests_per_minute: 120,
+        }
+    }
+}
+
+/// Problems reading the settings.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("{0}: {1}")]
+    Parse(PathBuf, String),
+    #[error("environment variable {0}: {1}")]
+    Env(&'static str, String),
+}
+
+/// Values given on the command line or in the environment, which win over
+/// the file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub faq_dir: Option<PathBuf>,
+    pub dictionaries_dir: Option<PathBuf>,
+}
+
+impl Settings {
+    /// Reads the named config file, or `madoguchi.toml` if it exists, and
+    /// applies the overrides.
+    pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+        let path = overrides.config.clone().or_else(|| {
+            Path::new(DEFAULT_CONFIG_FILE)
+                .exists()
+                .then(|| PathBuf::from(DEFAULT_CONFIG_FILE))
+        });
+        let mut settings = match path {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|err| ConfigError::Read(path.clone(), err))?;
+                Settings::from_toml(&path, &text)?
+            }
+            None => Settings::default(),
+        };
+        if let Some(origins) = std::env::var_os("MADOGUCHI_ALLOWED_ORIGINS") {
+            settings.web.allowed_origins = origins
+                .to_string_lossy()
+                .split(',')
+                .map(|o| o.trim().to_string())
+                .filter(|o| !o.is_empty())
+                .collect();
+        }
+        if let Some(bind) = overrides.bind {
+            settings.bind = bind;
+        }
+        if let Some(dir) = &overrides.data_dir {
+            settings.data_dir = dir.clone();
+        }
+        if let Some(dir) = &overrides.faq_dir {
+            settings.faq_dir = dir.clone();
+        }
+        if let Some(dir) = &overrides.dictionaries_dir {
+            settings.dictionaries_dir = dir.clone();
+        }
+        Ok(settings)
+    }
+
+    /// Parses a config file's text; `path` names it in errors.
+    pub fn from_toml(path: &Path, text: &str) -> Result<Settings, ConfigError> {
+        toml::from_str(text).map_err(|err| ConfigError::Parse(path.to_path_buf(), err.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let settings = Settings::from_toml(
+            Path::new("madoguchi.toml"),
+            "bind = \"0.0.0.0:9000\"\n[web]\nmax_text_chars = 200\n[policy]\nanswer_coverage = 0.7\n",
+        )
+        .unwrap();
+        assert_eq!(settings.bind.port(), 9000);
+        assert_eq!(settings.web.max_text_chars, 200);
+        assert_eq!(
+            settings.web.max_body_bytes,
+            WebSettings::default().max_body_bytes
+        );
+        assert_eq!(settings.policy.answer_coverage, 0.7);
+        assert_eq!(settings.faq_dir, PathBuf::from("faq"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_file() {
+        let err = Settings::from_toml(Path::new("madoguchi.toml"), "bnd = \"0.0.0.0:9000\"\n")
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("madoguchi.toml: "), "{text}");
+        assert!(text.contains("bnd"), "{text}");
+    }
+}

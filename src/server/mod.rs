@@ -1,0 +1,182 @@
+//! The HTTP server: shared state, request spans and metrics, and the routes
+//! of every channel.
+
+pub mod rate_limit;
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_cors::Cors;
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use tracing::Instrument;
+
+use crate::channels::web::{self as web_channel, WebState};
+use crate::config::Settings;
+use crate::diagnostic::Diagnostics;
+use crate::engine::{Engine, EngineError, SharedEngine};
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+use rate_limit::RateLimiter;
+
+/// Failures to start the server.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the content cannot be served:\n{0}")]
+    Content(Diagnostics),
+    #[error(transparent)]
+    Engine(EngineError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {0}: {1}")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+/// A server bound to its address, ready to run.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+}
+
+impl Application {
+    /// Loads the content, opens the database and binds the address (port 0
+    /// picks a free one).
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let (engine, warnings) = Engine::load(
+            &settings.faq_dir,
+            &settings.dictionaries_dir,
+            settings.policy,
+            settings.weights,
+        )
+        .map_err(|err| match err {
+            EngineError::Content(diagnostics) => StartError::Content(diagnostics),
+            other => StartError::Engine(other),
+        })?;
+        for warning in warnings.warnings() {
+            tracing::warn!("{warning}");
+        }
+        let metrics = Arc::new(Metrics::default());
+        metrics.set_content_version(&engine.content().version);
+        tracing::info!(
+            entries = engine.content().entries.len(),
+            version = %engine.content().version,
+            "content loaded"
+        );
+        let store = Arc::new(Store::open(&settings.data_dir)?);
+        let listener =
+            TcpListener::bind(settings.bind).map_err(|err| StartError::Bind(settings.bind, err))?;
+        let address = listener
+            .local_addr()
+            .map_err(|err| StartError::Bind(settings.bind, err))?;
+        let web_state = web::Data::new(WebState {
+            engine: Arc::new(SharedEngine::new(engine)),
+            store,
+            metrics: metrics.clone(),
+            limiter: RateLimiter::new(settings.web.requests_per_minute),
+            settings: settings.web.clone(),
+        });
+        let allowed_origins = settings.web.allowed_origins.clone();
+        let max_body_bytes = settings.web.max_body_bytes;
+        let server = HttpServer::new(move || {
+            let metrics = metrics.clone();
+            let request_metrics = metrics.clone();
+            App::new()
+                .app_data(web_state.clone())
+                .app_data(web_channel::json_config(max_body_bytes))
+                .app_data(web::PayloadConfig::new(max_body_bytes))
+                .app_data(web::Data::from(metrics))
+                .wrap(cors(allowed_origins.clone()))
+                .wrap_fn(move |request, service| {
+                    let started = Instant::now();
+                    let request_id = uuid::Uuid::new_v4().simple().to_string();
+                    let span = tracing::info_span!(
+                        "request",
+                        id = %request_id,
+                        method = %request.method(),
+                        path = %request.path()
+                    );
+                    let metrics = request_metrics.clone();
+                    let response = service.call(request);
+                    async move {
+                        let mut response = response.await?;
+                        let route = response
+                            .request()
+                            .match_pattern()
+                            .unwrap_or_else(|| "unmatched".into());
+                        let status = response.status();
+                        metrics.count(
+                            "madoguchi_http_requests_total",
+                            &[("route", &route), ("status", status.as_str())],
+                        );
+                        metrics.observe_latency(started.elapsed());
+                        tracing::info!(
+                            status = status.as_u16(),
+                            elapsed_us = started.elapsed().as_micros() as u64,
+                            "done"
+                        );
+                        if let Ok(value) = HeaderValue::from_str(&request_id) {
+                            response
+                                .headers_mut()
+                                .insert(header::HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(response)
+                    }
+                    .instrument(span)
+                })
+                .configure(web_channel::configure)
+                .route("/healthz", web::get().to(healthz))
+                .route("/metrics", web::get().to(metrics_text))
+        })
+        .listen(listener)
+        .map_err(|err| StartError::Bind(address, err))?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application { address, server })
+    }
+
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Browsers may call the API from the allowed origins, and from the page the
+/// server itself serves; requests from other origins get 400. Clients that
+/// send no `Origin` (curl, the LINE platform) are not affected.
+fn cors(allowed_origins: Vec<String>) -> Cors {
+    Cors::default()
+        .block_on_origin_mismatch(true)
+        .allowed_origin_fn(move |origin, request| {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            let own = request
+                .headers
+                .get(header::HOST)
+                .and_then(|host| host.to_str().ok())
+                .is_some_and(|host| {
+                    origin == format!("http://{host}") || origin == format!("https://{host}")
+                });
+            own || allowed_origins.iter().any(|allowed| allowed == origin)
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_header(header::CONTENT_TYPE)
+        .max_age(3600)
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn metrics_text(metrics: web::Data<Metrics>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/plain; version=0.0.4"))
+        .body(metrics.render())
+}

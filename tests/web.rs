@@ -1,0 +1,412 @@
+//! The website channel, black-box: the server runs on a random loopback port
+//! with a fresh SQLite file, and the tests talk HTTP to it.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use madoguchi::config::Settings;
+use madoguchi::server::Application;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct TestServer {
+    address: SocketAddr,
+    client: reqwest::Client,
+    _data: tempfile::TempDir,
+}
+
+impl TestServer {
+    async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
+        let data = tempfile::tempdir().unwrap();
+        let mut settings = Settings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data.path().to_path_buf(),
+            faq_dir: common::root().join("faq"),
+            dictionaries_dir: common::root().join("dictionaries"),
+            ..Settings::default()
+        };
+        adjust(&mut settings);
+        let app = Application::build(settings).expect("server starts");
+        let address = app.address();
+        tokio::spawn(app.run_until_stopped());
+        TestServer {
+            address,
+            client: reqwest::Client::new(),
+            _data: data,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    async fn chat(&self, body: Value) -> (StatusCode, Value) {
+        let response = self
+            .client
+            .post(self.url("/api/v1/chat"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test]
+async fn a_question_gets_an_answer_with_links_contact_and_ids() {
+    let server = TestServer::start().await;
+    let (status, reply) = server
+        .chat(json!({ "text": "コンビニで住民票って取れる？" }))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reply["kind"], "answer");
+    assert_eq!(reply["entry_id"], "conveni-what");
+    assert_eq!(reply["links"][0]["kind"], "コンビニ交付");
+    assert!(
+        reply["links"][0]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert_eq!(reply["contact"]["department"], "市民課");
+    assert_eq!(reply["ask_feedback"], true);
+    assert!(reply["reply_id"].as_str().unwrap().len() >= 16);
+    let session = reply["session_id"].as_str().unwrap().to_string();
+
+    let (_, next) = server
+        .chat(json!({ "session_id": session, "text": "ありがとう" }))
+        .await;
+    assert_eq!(next["kind"], "rule");
+    assert_eq!(next["session_id"], session.as_str());
+    assert_ne!(next["reply_id"], reply["reply_id"]);
+}
+
+#[tokio::test]
+async fn choices_lead_to_answers_and_categories_to_their_entries() {
+    let server = TestServer::start().await;
+    let (_, reply) = server.chat(json!({ "text": "引っ越しの手続き" })).await;
+    assert_eq!(reply["kind"], "choices");
+    let choice = reply["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["id"] == "tenkyo")
+        .expect("転居 is offered")["value"]
+        .clone();
+    let (status, answer) = server.chat(json!({ "choice": choice })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(answer["entry_id"], "tenkyo");
+    assert_eq!(answer["confidence"], "high");
+
+    let (_, menu) = server.chat(json!({ "text": "メニュー" })).await;
+    let category = menu["choices"][0]["value"].clone();
+    assert_eq!(category["type"], "category");
+    let (_, entries) = server.chat(json!({ "choice": category })).await;
+    assert_eq!(entries["kind"], "choices");
+    assert_eq!(entries["choices"][0]["value"]["type"], "entry");
+
+    let (status, error) = server
+        .chat(json!({ "choice": { "type": "entry", "id": "no-such-entry" } }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "unknown_choice");
+}
+
+#[tokio::test]
+async fn feedback_is_recorded_for_known_replies_only() {
+    let server = TestServer::start().await;
+    let (_, reply) = server.chat(json!({ "text": "児童手当の申請方法" })).await;
+    let vote = |id: Value, helpful: bool| {
+        server
+            .client
+            .post(server.url("/api/v1/feedback"))
+            .json(&json!({ "reply_id": id, "helpful": helpful }))
+            .send()
+    };
+    assert_eq!(
+        vote(reply["reply_id"].clone(), false)
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let missing = vote(json!("nope"), true).await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("madoguchi_feedback_total{helpful=\"no\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bad_requests_get_json_errors_and_never_crash_the_server() {
+    let server = TestServer::start_with(|s| s.web.max_body_bytes = 2048).await;
+    let post = |body: &'static str, content_type: &'static str| {
+        server
+            .client
+            .post(server.url("/api/v1/chat"))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let malformed = post("{\"text\":", "application/json").await.unwrap();
+    assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+    let body: Value = malformed.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_json");
+
+    let wrong_type = post("{\"text\":\"a\"}", "text/plain").await.unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let unknown_field = post("{\"txt\":\"a\"}", "application/json").await.unwrap();
+    assert_eq!(unknown_field.status(), StatusCode::BAD_REQUEST);
+
+    let big = "x".repeat(4096);
+    let oversize = server
+        .client
+        .post(server.url("/api/v1/chat"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"text\":\"{big}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(oversize.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+    let (status, error) = server.chat(json!({ "text": "あ".repeat(501) })).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["code"], "text_too_long");
+
+    let (status, error) = server.chat(json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["code"], "text_or_choice");
+
+    let (status, _) = server
+        .chat(json!({ "text": "a", "session_id": "../../etc" }))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, reply) = server
+        .chat(json!({ "text": "<script>alert(1)</script>" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    let health = server
+        .client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_client_over_its_rate_gets_429() {
+    let server = TestServer::start_with(|s| s.web.requests_per_minute = 3).await;
+    for _ in 0..3 {
+        let (status, _) = server.chat(json!({ "text": "住民票" })).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, error) = server.chat(json!({ "text": "住民票" })).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(error["error"]["code"], "rate_limited");
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("madoguchi_rate_limited_total 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn only_allowed_origins_may_call_from_the_browser() {
+    let server = TestServer::start_with(|s| {
+        s.web.allowed_origins = vec!["https://www.city.kaizu.lg.jp".into()]
+    })
+    .await;
+    let from = |origin: &'static str| {
+        server
+            .client
+            .post(server.url("/api/v1/chat"))
+            .header("origin", origin)
+            .json(&json!({ "text": "住民票" }))
+            .send()
+    };
+    let allowed = from("https://www.city.kaizu.lg.jp").await.unwrap();
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .unwrap(),
+        "https://www.city.kaizu.lg.jp"
+    );
+    let other = from("https://evil.example").await.unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    assert_eq!(other.status(), StatusCode::BAD_REQUEST);
+
+    let own_origin = format!("http://{}", server.address);
+    let own = server
+        .client
+        .post(server.url("/api/v1/chat"))
+        .header("origin", own_origin.as_str())
+        .json(&json!({ "text": "住民票" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        own.status(),
+        StatusCode::OK,
+        "the demo page calls its own server"
+    );
+}
+
+#[tokio::test]
+async fn health_metrics_and_request_ids() {
+    let server = TestServer::start().await;
+    server.chat(json!({ "text": "宇宙旅行の申し込み" })).await;
+    let health = server
+        .client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert_eq!(health.headers().get("x-request-id").unwrap().len(), 32);
+    let metrics = server
+        .client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("madoguchi_decisions_total{channel=\"web\",kind=\"fallback\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("madoguchi_http_requests_total{route=\"/api/v1/chat\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("madoguchi_http_request_duration_seconds_count"),
+        "{metrics}"
+    );
+    let version = madoguchi::faq::Content::load(&common::root().join("faq"))
+        .unwrap()
+        .0
+        .version;
+    assert!(
+        metrics.contains(&format!(
+            "madoguchi_content_info{{version=\"{version}\"}} 1"
+        )),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let server = TestServer::start().await;
+    let document: Value = server
+        .client
+        .get(server.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    for (path, operations) in paths {
+        for method in operations.as_object().unwrap().keys() {
+            let request = match method.as_str() {
+                "get" => server.client.get(server.url(path)),
+                "post" => server.client.post(server.url(path)).json(&json!({})),
+                other => panic!("unexpected method {other}"),
+            };
+            let status = request.send().await.unwrap().status();
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {path} is documented but answers {status}"
+            );
+        }
+    }
+    for route in [
+        "/api/v1/chat",
+        "/api/v1/feedback",
+        "/api/openapi.json",
+        "/healthz",
+        "/metrics",
+        "/widget.js",
+        "/",
+    ] {
+        assert!(
+            paths.contains_key(route),
+            "{route} is served but not documented"
+        );
+    }
+    let undocumented = server
+        .client
+        .get(server.url("/api/v1/other"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(undocumented.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_widget_and_demo_page_are_served() {
+    let server = TestServer::start().await;
+    let widget = server
+        .client
+        .get(server.url("/widget.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        widget.headers().get("content-type").unwrap(),
+        "application/javascript; charset=utf-8"
+    );
+    let script = widget.text().await.unwrap();
+    assert!(
+        script.len() < 30 * 1024,
+        "the widget is {} bytes",
+        script.len()
+    );
+    assert!(script.contains("attachShadow"));
+    assert!(
+        !script.contains("innerHTML"),
+        "server text is inserted as text only"
+    );
+    let page = server
+        .client
+        .get(server.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("<script src=\"/widget.js\""));
+}
