@@ -354,9 +354,10 @@ fn render_explanation(explanation: &Explanation) -> String {
     );
     for candidate in &explanation.candidates {
         out.push_str(&format!(
-            "  {:>7.2}  coverage {:>3.0}%  {}  matched: {}\n",
+            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%  {}  matched: {}\n",
             candidate.score,
             candidate.coverage * 100.0,
+            candidate.restated * 100.0,
             candidate.id,
             candidate.matched.join(" ")
         ));

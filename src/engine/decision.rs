@@ -154,5 +154,7 @@ pub struct Candidate {
     pub id: String,
     pub score: f32,
     pub coverage: f32,
+    /// How much of the entry's closest question the message restates.
+    pub restated: f32,
     pub matched: Vec<String>,
 }

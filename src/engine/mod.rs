@@ -30,8 +30,11 @@ pub struct Policy {
     /// …and the runner-up either scores below this share of the best
     /// score…
     pub runner_up_ratio: f32,
-    /// …or covers at least this much less of the question.
+    /// …or covers at least this much less of the question, or the message
+    /// restates at least this share of one of the best entry's questions
+    /// and of none of the runner-up's.
     pub runner_up_coverage_gap: f32,
+    pub restated: f32,
     /// Entries covering less than this are never offered.
     pub choice_coverage: f32,
     /// Entries scoring below this share of the best are not offered.
@@ -48,6 +51,7 @@ impl Default for Policy {
             answer_coverage: 0.6,
             runner_up_ratio: 0.85,
             runner_up_coverage_gap: 0.2,
+            restated: 0.95,
             choice_coverage: 0.3,
             choice_score_ratio: 0.6,
             max_choices: 4,
@@ -181,6 +185,7 @@ impl Engine {
                 id: self.content.entries[hit.key].id.clone(),
                 score: hit.score,
                 coverage: hit.coverage,
+                restated: hit.restated,
                 matched: hit.matched.clone(),
             })
             .collect();
@@ -241,10 +246,17 @@ impl Engine {
             })
             .take(policy.max_choices)
             .collect();
-        let runner_up_close = offered.get(1).is_some_and(|second| {
-            second.score >= best.score * policy.runner_up_ratio
-                && second.coverage > best.coverage - policy.runner_up_coverage_gap
-        });
+        // A message that restates one of the best entry's questions, when
+        // the runner-up's are not restated, is that entry's question.
+        let restates_only_best = best.restated >= policy.restated
+            && offered
+                .get(1)
+                .is_none_or(|second| second.restated < policy.restated);
+        let runner_up_close = !restates_only_best
+            && offered.get(1).is_some_and(|second| {
+                second.score >= best.score * policy.runner_up_ratio
+                    && second.coverage > best.coverage - policy.runner_up_coverage_gap
+            });
         if best.coverage >= policy.answer_coverage && !runner_up_close {
             let confidence = if best.coverage >= policy.high_confidence {
                 Confidence::High

@@ -49,6 +49,9 @@ pub struct Hit {
     /// entry's questions and keywords contain (words found only in the answer
     /// count half).
     pub coverage: f32,
+    /// Share (0–1) of the entry's closest question, weighted by rarity,
+    /// that the message contains: 1 when the message restates it.
+    pub restated: f32,
     /// The question's words found in this entry's questions or keywords.
     pub matched: Vec<String>,
 }
@@ -70,6 +73,8 @@ struct EntryTerms {
     question_words: HashSet<String>,
     question_readings: HashSet<String>,
     answer_words: HashSet<String>,
+    /// Each question's words with their readings.
+    questions: Vec<Vec<(String, String)>>,
 }
 
 /// An immutable, in-memory index of FAQ entries; build a new one when the
@@ -81,6 +86,8 @@ pub struct FaqIndex {
     searcher: Searcher,
     _reader: IndexReader,
     entry_terms: HashMap<usize, EntryTerms>,
+    /// Inverse document frequency of every word of the questions.
+    question_idf: HashMap<String, f32>,
 }
 
 impl FaqIndex {
@@ -109,6 +116,14 @@ impl FaqIndex {
                 add_terms(&mut doc, fields.question_grams, &analysis.grams);
                 side.question_words
                     .extend(analysis.words.iter().chain(&analysis.compounds).cloned());
+                side.questions.push(
+                    analysis
+                        .words
+                        .iter()
+                        .cloned()
+                        .zip(analysis.readings.iter().cloned())
+                        .collect(),
+                );
                 side.question_readings.extend(analysis.readings);
             }
             for keyword in &document.keywords {
@@ -135,13 +150,24 @@ impl FaqIndex {
         }
         writer.commit()?;
         let reader = index.reader()?;
+        let searcher = reader.searcher();
+        let mut question_idf = HashMap::new();
+        for terms in entry_terms.values() {
+            for (word, _) in terms.questions.iter().flatten() {
+                if !question_idf.contains_key(word) {
+                    let idf = idf(&searcher, fields.question_words, word)?;
+                    question_idf.insert(word.clone(), idf);
+                }
+            }
+        }
         Ok(FaqIndex {
             analyzer,
             weights,
             fields,
-            searcher: reader.searcher(),
+            searcher,
             _reader: reader,
             entry_terms,
+            question_idf,
         })
     }
 
@@ -193,6 +219,7 @@ impl FaqIndex {
                 key,
                 score: score * (1.0 + self.weights.coverage * coverage),
                 coverage,
+                restated: self.restated(key, &analysis),
                 matched,
             });
         }
@@ -231,17 +258,35 @@ impl FaqIndex {
 
     /// Inverse document frequency of each word in the questions.
     fn word_idf(&self, words: &[String]) -> Result<Vec<f32>, IndexError> {
-        let total = self.searcher.num_docs() as f32;
         words
             .iter()
-            .map(|word| {
-                let df = self
-                    .searcher
-                    .doc_freq(&Term::from_field_text(self.fields.question_words, word))?
-                    as f32;
-                Ok((1.0 + (total - df + 0.5) / (df + 0.5)).ln())
-            })
+            .map(|word| idf(&self.searcher, self.fields.question_words, word))
             .collect()
+    }
+
+    /// How much (0–1) of the entry's closest question, weighted by rarity,
+    /// the message contains.
+    fn restated(&self, key: usize, analysis: &Analysis) -> f32 {
+        let Some(terms) = self.entry_terms.get(&key) else {
+            return 0.0;
+        };
+        let words: HashSet<&String> = analysis.words.iter().chain(&analysis.compounds).collect();
+        let readings: HashSet<&String> = analysis.readings.iter().collect();
+        terms
+            .questions
+            .iter()
+            .map(|question| {
+                let (mut matched, mut total) = (0.0, 0.0);
+                for (word, reading) in question {
+                    let weight = self.question_idf.get(word).copied().unwrap_or(0.0);
+                    total += weight;
+                    if words.contains(word) || readings.contains(reading) {
+                        matched += weight;
+                    }
+                }
+                if total > 0.0 { matched / total } else { 0.0 }
+            })
+            .fold(0.0, f32::max)
     }
 
     fn coverage(&self, key: usize, analysis: &Analysis, idf: &[f32]) -> (f32, Vec<String>) {
@@ -271,6 +316,13 @@ impl FaqIndex {
         };
         (coverage, matched)
     }
+}
+
+/// BM25's inverse document frequency of a term in a field.
+fn idf(searcher: &Searcher, field: Field, word: &str) -> Result<f32, IndexError> {
+    let total = searcher.num_docs() as f32;
+    let df = searcher.doc_freq(&Term::from_field_text(field, word))? as f32;
+    Ok((1.0 + (total - df + 0.5) / (df + 0.5)).ln())
 }
 
 fn schema() -> (Schema, Fields) {

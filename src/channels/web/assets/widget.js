@@ -58,7 +58,7 @@
   root.appendChild(style);
 
   var wrap = el("div", state.large ? "large" : "");
-  var launcher = el("button", "launcher", "💬 " + "質問する");
+  var launcher = el("button", "launcher", "質問する");
   launcher.type = "button";
   launcher.setAttribute("aria-haspopup", "dialog");
   launcher.setAttribute("aria-expanded", "false");
