@@ -1,0 +1,119 @@
+//! `madoguchi serve` as an operator runs it: settings from the environment,
+//! clear errors for a bad config file, and a clean stop on SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .arg("serve")
+        .env("MADOGUCHI_BIND", "127.0.0.1:0")
+        .env("MADOGUCHI_DATA_DIR", data.path())
+        .env("MADOGUCHI_FAQ_DIR", common::root().join("faq"))
+        .env_remove("MADOGUCHI_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("serving on ")
+        .expect("the address is printed")
+        .to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let health = status_of_get(&format!("{url}healthz"));
+    assert_eq!(health, 200);
+    assert!(
+        data.path().join("madoguchi.sqlite3").exists(),
+        "the database is in the data directory"
+    );
+
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_bad_config_file_is_named_and_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(&config, "bnd = \"127.0.0.1:0\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .args(["serve", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("madoguchi.toml") && text.contains("bnd"),
+        "{text}"
+    );
+}
+
+#[test]
+fn broken_content_stops_the_start_with_its_diagnostics() {
+    let faq = common::FaqCopy::new();
+    faq.edit(
+        "zei.yaml",
+        "procedures: [tax-transfer-form]",
+        "procedures: [nope]",
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .args([
+            "--faq",
+            faq.path().to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        text.contains("zei.yaml:") && text.contains("unknown procedure id `nope`"),
+        "{text}"
+    );
+}
+
+/// The status of a GET over a plain TCP connection (the server speaks
+/// HTTP/1.1; this test needs no client library).
+fn status_of_get(url: &str) -> u16 {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
