@@ -162,20 +162,19 @@ impl Engine {
         message: &str,
         today: Date,
     ) -> Result<(Decision, Explanation), EngineError> {
-        let normalized = self.index.analyzer().canonical_text(message);
+        let analysis = self.index.analyzer().analyze(message);
         let mut explanation = Explanation {
-            normalized: normalized.clone(),
+            normalized: analysis.text.clone(),
             ..Explanation::default()
         };
-        if let Some(rule) = self.rules.find(&normalized) {
+        if let Some(rule) = self.rules.find(&analysis.text) {
             explanation.reason = format!("rule `{}` matched the message", rule.id);
             return Ok((self.rule_decision(rule), explanation));
         }
-        let analysis = self.index.analyzer().analyze(message);
         explanation.words = analysis.words.clone();
         let hits: Vec<Hit> = self
             .index
-            .search(message, 10)?
+            .search_analyzed(&analysis, 10)?
             .into_iter()
             .filter(|hit| self.content.entries[hit.key].is_valid_on(today))
             .collect();

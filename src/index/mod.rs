@@ -189,10 +189,19 @@ impl FaqIndex {
     /// candidates, which are then reranked by how much of the question
     /// they cover.
     pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
-        let analysis = self.analyzer.analyze(question);
+        self.search_analyzed(&self.analyzer.analyze(question), limit)
+    }
+
+    /// [`FaqIndex::search`] for a question already analysed by this index's
+    /// analyzer.
+    pub fn search_analyzed(
+        &self,
+        analysis: &Analysis,
+        limit: usize,
+    ) -> Result<Vec<Hit>, IndexError> {
         let mut clauses = Vec::new();
-        self.add_clauses(&analysis, 1.0, &mut clauses);
-        for narrower in self.analyzer.narrower_words(question) {
+        self.add_clauses(analysis, 1.0, &mut clauses);
+        for narrower in self.analyzer.narrower_words(&analysis.text) {
             let analysis = self.analyzer.analyze(narrower);
             self.add_clauses(&analysis, self.weights.narrower, &mut clauses);
         }
@@ -214,12 +223,12 @@ impl FaqIndex {
                 .u64("key")?
                 .first(address.doc_id)
                 .unwrap_or_default() as usize;
-            let (coverage, matched) = self.coverage(key, &analysis, &idf);
+            let (coverage, matched) = self.coverage(key, analysis, &idf);
             hits.push(Hit {
                 key,
                 score: score * (1.0 + self.weights.coverage * coverage),
                 coverage,
-                restated: self.restated(key, &analysis),
+                restated: self.restated(key, analysis),
                 matched,
             });
         }

@@ -21,6 +21,8 @@ pub enum StoreError {
     DataDir(String, std::io::Error),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("storing replies: {0}")]
+    Writer(String),
 }
 
 /// One reply, as recorded.
@@ -42,9 +44,21 @@ pub struct EntryFeedback {
     pub not_helpful: i64,
 }
 
-/// The SQLite database (WAL mode), shared by the request handlers.
+/// Most replies committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// A reply waiting for the writer, and who to tell once it is committed.
+type PendingReply = (
+    ReplyRecord,
+    tokio::sync::oneshot::Sender<Result<(), String>>,
+);
+
+/// The SQLite database (WAL mode), shared by the request handlers. Replies
+/// go through one writer thread that commits whatever has queued up in one
+/// transaction (group commit), so many concurrent requests cost one commit.
 pub struct Store {
     connection: Mutex<Connection>,
+    writer: std::sync::mpsc::Sender<PendingReply>,
 }
 
 impl Store {
@@ -59,8 +73,17 @@ impl Store {
         connection.pragma_update(None, "foreign_keys", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&connection)?;
+        let writer_connection = Connection::open(data_dir.join(DATABASE_FILE))?;
+        writer_connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        writer_connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let (writer, queue) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || write_replies(writer_connection, queue))
+            .map_err(|err| StoreError::DataDir(data_dir.display().to_string(), err))?;
         Ok(Store {
             connection: Mutex::new(connection),
+            writer,
         })
     }
 
@@ -70,22 +93,16 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a reply.
-    pub fn record_reply(&self, reply: &ReplyRecord) -> Result<(), StoreError> {
-        self.lock().execute(
-            "INSERT INTO replies (id, created_at, channel, session, decision, entry_id, content_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                reply.id,
-                now(),
-                reply.channel,
-                reply.session,
-                reply.decision,
-                reply.entry_id,
-                reply.content_version
-            ],
-        )?;
-        Ok(())
+    /// Records a reply; resolves once it is committed.
+    pub async fn record_reply(&self, reply: ReplyRecord) -> Result<(), StoreError> {
+        let (done, committed) = tokio::sync::oneshot::channel();
+        self.writer
+            .send((reply, done))
+            .map_err(|_| StoreError::Writer("the writer has stopped".into()))?;
+        committed
+            .await
+            .map_err(|_| StoreError::Writer("the writer has stopped".into()))?
+            .map_err(StoreError::Writer)
     }
 
     /// Records (or changes) the vote on a reply. False if no such reply.
@@ -128,6 +145,53 @@ impl Store {
     }
 }
 
+/// The writer thread: waits for a reply, takes every other one already
+/// queued, commits them together and tells each sender.
+fn write_replies(mut connection: Connection, queue: std::sync::mpsc::Receiver<PendingReply>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let result = insert_replies(&mut connection, batch.iter().map(|(reply, _)| reply))
+            .map_err(|err| err.to_string());
+        if let Err(err) = &result {
+            tracing::error!(error = %err, replies = batch.len(), "storing replies failed");
+        }
+        for (_, done) in batch {
+            let _ = done.send(result.clone());
+        }
+    }
+}
+
+fn insert_replies<'a>(
+    connection: &mut Connection,
+    replies: impl Iterator<Item = &'a ReplyRecord>,
+) -> Result<(), rusqlite::Error> {
+    let transaction = connection.transaction()?;
+    {
+        let mut insert = transaction.prepare_cached(
+            "INSERT INTO replies (id, created_at, channel, session, decision, entry_id, content_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for reply in replies {
+            insert.execute(params![
+                reply.id,
+                now(),
+                reply.channel,
+                reply.session,
+                reply.decision,
+                reply.entry_id,
+                reply.content_version
+            ])?;
+        }
+    }
+    transaction.commit()
+}
+
 fn migrate(connection: &Connection) -> Result<(), StoreError> {
     let applied: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
     for (number, migration) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
@@ -160,13 +224,25 @@ mod tests {
         }
     }
 
+    fn record(store: &Store, reply: ReplyRecord) {
+        block_on(store.record_reply(reply)).unwrap();
+    }
+
+    /// Drives a future to completion on this thread.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+
     #[test]
     fn feedback_is_kept_per_reply_and_summed_per_entry() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.record_reply(&reply("a", Some("koseki"))).unwrap();
-        store.record_reply(&reply("b", Some("koseki"))).unwrap();
-        store.record_reply(&reply("c", Some("tenkyo"))).unwrap();
+        record(&store, reply("a", Some("koseki")));
+        record(&store, reply("b", Some("koseki")));
+        record(&store, reply("c", Some("tenkyo")));
         assert!(store.record_feedback("a", false).unwrap());
         assert!(
             store.record_feedback("a", true).unwrap(),
@@ -188,12 +264,39 @@ mod tests {
     }
 
     #[test]
+    fn concurrent_replies_are_all_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let tasks: Vec<_> = (0..500)
+                .map(|i| {
+                    let store = store.clone();
+                    tokio::spawn(async move {
+                        store
+                            .record_reply(reply(&format!("r{i}"), Some("koseki")))
+                            .await
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap().unwrap();
+            }
+        });
+        let count: i64 = store
+            .lock()
+            .query_row("SELECT COUNT(*) FROM replies", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 500);
+    }
+
+    #[test]
     fn reopening_keeps_the_data_and_the_schema_version() {
         let dir = tempfile::tempdir().unwrap();
-        Store::open(dir.path())
-            .unwrap()
-            .record_reply(&reply("a", None))
-            .unwrap();
+        record(&Store::open(dir.path()).unwrap(), reply("a", None));
         let store = Store::open(dir.path()).unwrap();
         assert!(store.record_feedback("a", true).unwrap());
         let version: i64 = store

@@ -24,6 +24,8 @@ const COLLOQUIAL: [(&str, &str); 5] = [
 /// The terms of one text, one list per kind of match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Analysis {
+    /// The text after normalisation and synonyms.
+    pub text: String,
     /// Content words in their base form (取りたい → 取る).
     pub words: Vec<String>,
     /// The reading of each of `words` in hiragana, so that 引越し, 引っ越し
@@ -87,6 +89,7 @@ impl Analyzer {
         let text = self.canonical_text(text);
         let mut analysis = Analysis::default();
         let Ok(tokens) = self.segmenter.segment(Cow::Borrowed(text.as_str())) else {
+            analysis.text = text;
             return analysis;
         };
         let mut compound = Compound::default();
@@ -124,16 +127,17 @@ impl Analyzer {
         }
         compound.push_or_flush(None, &mut analysis.compounds);
         analysis.grams.extend(char_bigrams(&content_run));
+        analysis.text = text;
         analysis
     }
 
-    /// The narrower words that a question containing a broad word may mean
-    /// (引っ越し → 転入, 転出, 転居), for a weaker second search.
-    pub fn narrower_words(&self, text: &str) -> Vec<&str> {
-        let text = self.canonical_text(text);
+    /// The narrower words that a text (as [`Analysis::text`]) containing a
+    /// broad word may mean (引っ越し → 転入, 転出, 転居), for a weaker second
+    /// search.
+    pub fn narrower_words(&self, canonical_text: &str) -> Vec<&str> {
         self.broader
             .iter()
-            .filter(|(word, _)| text.contains(word.as_str()))
+            .filter(|(word, _)| canonical_text.contains(word.as_str()))
             .flat_map(|(_, narrower)| narrower.iter().map(String::as_str))
             .collect()
     }
@@ -377,7 +381,11 @@ mod tests {
 
     #[test]
     fn broad_words_list_their_narrower_words() {
-        assert_eq!(analyzer().narrower_words("引っ越しの手続き"), vec!["転入"]);
+        let a = analyzer();
+        assert_eq!(
+            a.narrower_words(&a.canonical_text("引っ越しの手続き")),
+            vec!["転入"]
+        );
     }
 
     #[test]
