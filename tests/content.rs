@@ -4,22 +4,19 @@
 
 mod common;
 
-use madoguchi::engine::{ChoiceValue, Decision};
-use madoguchi::eval;
+use madoguchi::engine::{ChoiceValue, Decision, Engine};
+use madoguchi::eval::{self, Judged, QueryOutcome, Summary};
+
+fn paraphrases(engine: &Engine) -> (Vec<Judged>, Summary, Vec<QueryOutcome>) {
+    eval::paraphrases::evaluate(engine, &common::root().join("faq/tests/paraphrases.yaml"))
+        .unwrap_or_else(|err| panic!("{err}"))
+}
 
 #[test]
 fn paraphrases_find_their_entries() {
     let engine = common::demo_engine();
-    let ids: Vec<&str> = engine
-        .content()
-        .entries
-        .iter()
-        .map(|e| e.id.as_str())
-        .collect();
-    let queries = eval::paraphrases::load(&common::root().join("faq/tests/paraphrases.yaml"), &ids)
-        .unwrap_or_else(|d| panic!("{d}"));
-    let doc_ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-    let (summary, outcomes) = eval::run(engine.index(), &doc_ids, &queries).expect("search");
+    let (queries, summary, outcomes) = paraphrases(&engine);
+    let ids = engine.content().entries.len();
 
     // Decision level: the resident gets the right answer, or sees it among
     // the choices offered.
@@ -60,7 +57,7 @@ fn paraphrases_find_their_entries() {
     }
 
     assert!(
-        queries.len() >= 3 * ids.len(),
+        queries.len() >= 3 * ids,
         "at least three paraphrases per entry"
     );
     assert!(
@@ -83,14 +80,13 @@ fn paraphrases_find_their_entries() {
 #[test]
 fn every_entry_has_three_paraphrases() {
     let engine = common::demo_engine();
+    let (queries, _, _) = paraphrases(&engine);
     let ids: Vec<&str> = engine
         .content()
         .entries
         .iter()
         .map(|e| e.id.as_str())
         .collect();
-    let queries = eval::paraphrases::load(&common::root().join("faq/tests/paraphrases.yaml"), &ids)
-        .unwrap_or_else(|d| panic!("{d}"));
     for id in &ids {
         let count = queries
             .iter()

@@ -45,6 +45,11 @@ impl TestServer {
         format!("http://{}{}", self.address, path)
     }
 
+    async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        response.text().await.unwrap()
+    }
+
     async fn chat(&self, body: Value) -> (StatusCode, Value) {
         let response = self
             .client
@@ -138,15 +143,7 @@ async fn feedback_is_recorded_for_known_replies_only() {
     );
     let missing = vote(json!("nope"), true).await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let metrics = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("madoguchi_feedback_total{helpful=\"no\"} 1"),
         "{metrics}"
@@ -222,15 +219,7 @@ async fn a_client_over_its_rate_gets_429() {
     let (status, error) = server.chat(json!({ "text": "住民票" })).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(error["error"]["code"], "rate_limited");
-    let metrics = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("madoguchi_rate_limited_total 1"),
         "{metrics}"
@@ -292,15 +281,7 @@ async fn health_metrics_and_request_ids() {
         .unwrap();
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(health.headers().get("x-request-id").unwrap().len(), 32);
-    let metrics = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = server.metrics().await;
     assert!(
         metrics.contains("madoguchi_decisions_total{channel=\"web\",kind=\"fallback\"} 1"),
         "{metrics}"

@@ -5,8 +5,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::Judged;
+use super::{EvalError, Judged, QueryOutcome, Summary};
 use crate::diagnostic::{Diagnostic, Diagnostics, yaml_error};
+use crate::engine::Engine;
 
 /// One test: a question and the id of the entry that answers it.
 #[derive(Debug, Clone, Deserialize)]
@@ -55,4 +56,23 @@ pub fn load(path: &Path, known_ids: &[&str]) -> Result<Vec<Judged>, Diagnostics>
     } else {
         Ok(judged)
     }
+}
+
+/// Reads a paraphrase file for the engine's content and ranks every
+/// paraphrase with the engine's index.
+pub fn evaluate(
+    engine: &Engine,
+    path: &Path,
+) -> Result<(Vec<Judged>, Summary, Vec<QueryOutcome>), EvalError> {
+    let ids: Vec<&str> = engine
+        .content()
+        .entries
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect();
+    let queries = load(path, &ids)
+        .map_err(|d| EvalError::Format(path.display().to_string(), d.to_string()))?;
+    let doc_ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+    let (summary, outcomes) = super::run(engine.index(), &doc_ids, &queries)?;
+    Ok((queries, summary, outcomes))
 }
