@@ -23,8 +23,73 @@ pub struct Settings {
     pub faq_dir: PathBuf,
     pub dictionaries_dir: PathBuf,
     pub web: WebSettings,
+    pub line: LineSettings,
     pub policy: Policy,
     pub weights: Weights,
+}
+
+/// The LINE channel: enabled when `channel_secret` is set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LineSettings {
+    /// The channel secret, which signs webhook requests.
+    pub channel_secret: Option<String>,
+    /// The channel access token, for calls to the Messaging API.
+    pub channel_access_token: Option<String>,
+    /// Where the Messaging API is.
+    pub api_base: String,
+    /// Send a push message when a reply token has expired. Push messages
+    /// count against the account's monthly message quota.
+    pub push_fallback: bool,
+    /// Largest webhook body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Events waiting to be answered, at most; a webhook that would exceed
+    /// it gets 503 so that LINE delivers it again later.
+    pub queue_capacity: usize,
+    /// Events answered concurrently (one user's events are answered in
+    /// order).
+    pub workers: usize,
+    /// Attempts per Messaging API call when LINE answers 429 or 5xx.
+    pub max_attempts: u32,
+    /// Wait before the first retry, doubled at each retry.
+    pub initial_backoff_ms: u64,
+    /// Longest wait between retries.
+    pub max_backoff_ms: u64,
+    /// Show the loading animation when an event has waited this long.
+    pub loading_after_ms: u64,
+    /// Time allowed for one call to the Messaging API.
+    pub request_timeout_ms: u64,
+    /// Pending choices are forgotten after this many idle minutes.
+    pub conversation_idle_minutes: u64,
+}
+
+impl LineSettings {
+    /// Whether the LINE webhook is served.
+    pub fn enabled(&self) -> bool {
+        self.channel_secret
+            .as_deref()
+            .is_some_and(|s| !s.is_empty())
+    }
+}
+
+impl Default for LineSettings {
+    fn default() -> Self {
+        LineSettings {
+            channel_secret: None,
+            channel_access_token: None,
+            api_base: "https://api.line.me".into(),
+            push_fallback: false,
+            max_body_bytes: 1024 * 1024,
+            queue_capacity: 10_000,
+            workers: 8,
+            max_attempts: 5,
+            initial_backoff_ms: 500,
+            max_backoff_ms: 8_000,
+            loading_after_ms: 1_000,
+            request_timeout_ms: 10_000,
+            conversation_idle_minutes: 30,
+        }
+    }
 }
 
 /// Limits and access rules of the website channel.
@@ -50,6 +115,7 @@ impl Default for Settings {
             faq_dir: PathBuf::from("faq"),
             dictionaries_dir: PathBuf::from("dictionaries"),
             web: WebSettings::default(),
+            line: LineSettings::default(),
             policy: Policy::default(),
             weights: Weights::default(),
         }
@@ -113,6 +179,23 @@ impl Settings {
                 .map(|o| o.trim().to_string())
                 .filter(|o| !o.is_empty())
                 .collect();
+        }
+        for (name, setting) in [
+            (
+                "MADOGUCHI_LINE_CHANNEL_SECRET",
+                &mut settings.line.channel_secret,
+            ),
+            (
+                "MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN",
+                &mut settings.line.channel_access_token,
+            ),
+        ] {
+            if let Ok(value) = std::env::var(name) {
+                *setting = Some(value);
+            }
+        }
+        if let Ok(base) = std::env::var("MADOGUCHI_LINE_API_BASE") {
+            settings.line.api_base = base;
         }
         if let Some(bind) = overrides.bind {
             settings.bind = bind;

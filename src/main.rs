@@ -99,6 +99,18 @@ enum Command {
         #[arg(long, default_value = "その他")]
         category: String,
     },
+    /// Sign a webhook body (see webhooks/) with the channel secret and post
+    /// it to a running server, as LINE would.
+    LineSend {
+        /// The JSON body to send.
+        file: PathBuf,
+        /// The channel secret the server was started with.
+        #[arg(long, env = "MADOGUCHI_LINE_CHANNEL_SECRET", hide_env_values = true)]
+        secret: String,
+        /// The server's webhook URL.
+        #[arg(long, default_value = "http://127.0.0.1:8080/webhooks/line")]
+        url: String,
+    },
 }
 
 fn main() -> ExitCode {
@@ -184,16 +196,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 (Some(file), None) => {
                     let engine = load_engine(&cli.faq, &cli.dictionaries, weights)?;
-                    let ids: Vec<&str> = engine
-                        .content()
-                        .entries
-                        .iter()
-                        .map(|e| e.id.as_str())
-                        .collect();
-                    let queries =
-                        eval::paraphrases::load(&file, &ids).map_err(|d| anyhow::anyhow!("{d}"))?;
-                    let doc_ids: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
-                    eval::run(engine.index(), &doc_ids, &queries)?
+                    let (_, summary, outcomes) = eval::paraphrases::evaluate(&engine, &file)?;
+                    (summary, outcomes)
                 }
                 (None, None) => bail!("name --queries FILE or --benchmark DIR"),
             };
@@ -203,6 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::LineSend { file, secret, url } => line_send(&file, &secret, &url),
         Command::ImportCsv {
             csv,
             out,
@@ -261,6 +266,32 @@ fn check(faq: &Path, dictionaries: &Path) -> Result<ExitCode> {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+fn line_send(file: &Path, secret: &str, url: &str) -> Result<ExitCode> {
+    let body = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let signature = madoguchi::channels::line::signature::sign(secret, &body);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (status, text) = runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(url)
+            .header("content-type", "application/json")
+            .header("x-line-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .with_context(|| format!("posting to {url}"))?;
+        let status = response.status();
+        anyhow::Ok((status, response.text().await.unwrap_or_default()))
+    })?;
+    println!("{status} {text}");
+    Ok(if status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 

@@ -29,7 +29,7 @@ struct Inner {
 }
 
 /// Help texts of the counters, by name.
-const HELP: [(&str, &str); 4] = [
+const HELP: [(&str, &str); 9] = [
     (
         "madoguchi_http_requests_total",
         "HTTP requests by route and status.",
@@ -43,6 +43,26 @@ const HELP: [(&str, &str); 4] = [
         "Requests refused by the per-client rate limit.",
     ),
     ("madoguchi_feedback_total", "Feedback votes by value."),
+    (
+        "madoguchi_line_webhooks_total",
+        "LINE webhook requests by result.",
+    ),
+    (
+        "madoguchi_line_events_total",
+        "LINE events received, by type and what became of them.",
+    ),
+    (
+        "madoguchi_line_ignored_total",
+        "LINE events left unanswered, by type and reason.",
+    ),
+    (
+        "madoguchi_line_deliveries_total",
+        "Answers to LINE events by outcome.",
+    ),
+    (
+        "madoguchi_line_api_requests_total",
+        "Calls to the Messaging API by endpoint and status.",
+    ),
 ];
 
 impl Metrics {

@@ -222,7 +222,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
     wait_until(
         &client,
         &format!(
-            "{HOST}.querySelector('.feedback').textContent.includes('ありがとうございました')"
+            "{HOST}.querySelector('.feedback')?.textContent.includes('ありがとうございました')"
         ),
         "the thanks",
     )
@@ -258,7 +258,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
     assert!(picked, "a choice for moving within the city is offered");
     wait_until(
         &client,
-        &format!("{HOST}.querySelector('.msg.bot:last-child').textContent.includes('転居届')"),
+        &format!("{HOST}.querySelector('.msg.bot:last-child')?.textContent.includes('転居届')"),
         "the chosen answer",
     )
     .await;
@@ -337,7 +337,7 @@ async fn the_widget_works_with_the_keyboard_only_on_a_narrow_screen() {
     wait_until(
         &client,
         &format!(
-            "{HOST}.querySelector('.msg.bot:last-child').textContent.includes('0120-95-0178')"
+            "{HOST}.querySelector('.msg.bot:last-child')?.textContent.includes('0120-95-0178')"
         ),
         "the answer",
     )

@@ -45,6 +45,14 @@ impl Decision {
         }
     }
 
+    /// The choices offered, if any.
+    pub fn choices(&self) -> &[Choice] {
+        match self {
+            Decision::Choices { choices, .. } | Decision::Rule { choices, .. } => choices,
+            _ => &[],
+        }
+    }
+
     /// The answered entry's id, if this is an answer.
     pub fn answer_id(&self) -> Option<&str> {
         match self {

@@ -2,6 +2,7 @@
 //! that turns scores into an answer, choices or a fallback. It knows nothing
 //! of channels or HTTP.
 
+mod conversation;
 mod decision;
 mod rules;
 
@@ -10,6 +11,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use conversation::{Conversation, Conversations};
 pub use decision::{
     Answer, Candidate, Choice, ChoiceValue, Confidence, Contact, Decision, Explanation, Link,
 };
@@ -200,6 +202,15 @@ impl Engine {
             .map(|entry| Decision::Answer(self.render_answer(entry, Confidence::High)))
     }
 
+    /// What picking a choice leads to; `None` if its entry or category is
+    /// gone (the content changed since it was offered).
+    pub fn choose(&self, choice: &ChoiceValue) -> Option<Decision> {
+        match choice {
+            ChoiceValue::Entry(id) => self.answer(id),
+            ChoiceValue::Category(name) => self.category(name),
+        }
+    }
+
     /// The entries of a category, in file order, as choices.
     pub fn category(&self, name: &str) -> Option<Decision> {
         let choices: Vec<Choice> = self
@@ -309,7 +320,8 @@ impl Engine {
         }
     }
 
-    fn fallback(&self) -> Decision {
+    /// The apology with the contact and the inquiry form.
+    pub fn fallback(&self) -> Decision {
         let (contact, links) = self.escalation();
         Decision::Fallback {
             text: self.content.rules.fallback.message.trim_end().to_string(),

@@ -13,11 +13,13 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
+use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Engine, EngineError, SharedEngine};
 use crate::metrics::Metrics;
+use crate::store::pseudonym::Pseudonyms;
 use crate::store::{Store, StoreError};
 use rate_limit::RateLimiter;
 
@@ -30,6 +32,8 @@ pub enum StartError {
     Engine(EngineError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("LINE channel: {0}")]
+    Line(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -38,6 +42,7 @@ pub enum StartError {
 pub struct Application {
     address: SocketAddr,
     server: Server,
+    line_workers: Option<Workers>,
 }
 
 impl Application {
@@ -65,13 +70,32 @@ impl Application {
             "content loaded"
         );
         let store = Arc::new(Store::open(&settings.data_dir)?);
+        let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
+        let engine = Arc::new(SharedEngine::new(engine));
+        let (line_channel, line_workers) = if settings.line.enabled() {
+            let (channel, workers) = LineChannel::start(
+                &settings.line,
+                LineDeps {
+                    engine: engine.clone(),
+                    store: store.clone(),
+                    metrics: metrics.clone(),
+                    pseudonyms: pseudonyms.clone(),
+                    max_text_chars: settings.web.max_text_chars,
+                },
+            )
+            .map_err(StartError::Line)?;
+            tracing::info!("LINE webhook enabled");
+            (Some(web::Data::new(channel)), Some(workers))
+        } else {
+            (None, None)
+        };
         let listener =
             TcpListener::bind(settings.bind).map_err(|err| StartError::Bind(settings.bind, err))?;
         let address = listener
             .local_addr()
             .map_err(|err| StartError::Bind(settings.bind, err))?;
         let web_state = web::Data::new(WebState {
-            engine: Arc::new(SharedEngine::new(engine)),
+            engine,
             store,
             metrics: metrics.clone(),
             limiter: RateLimiter::new(settings.web.requests_per_minute),
@@ -126,6 +150,11 @@ impl Application {
                     .instrument(span)
                 })
                 .configure(web_channel::configure)
+                .configure(|config| {
+                    if let Some(channel) = line_channel.clone() {
+                        LineChannel::configure(channel)(config);
+                    }
+                })
                 .route("/healthz", web::get().to(healthz))
                 .route("/metrics", web::get().to(metrics_text))
         })
@@ -133,7 +162,11 @@ impl Application {
         .map_err(|err| StartError::Bind(address, err))?
         .shutdown_timeout(10)
         .run();
-        Ok(Application { address, server })
+        Ok(Application {
+            address,
+            server,
+            line_workers,
+        })
     }
 
     /// The address the server listens on.
@@ -141,9 +174,17 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight
+    /// and answers the LINE events already queued.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.server.await?;
+        if let Some(workers) = self.line_workers {
+            let _ = actix_web::rt::task::spawn_blocking(move || {
+                workers.finish(std::time::Duration::from_secs(10))
+            })
+            .await;
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,8 @@
 //! Durable records in an embedded SQLite database: the replies given and the
 //! feedback on them.
 
+pub mod pseudonym;
+
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod line_api;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

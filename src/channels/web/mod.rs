@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use serde::{Deserialize, Serialize};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
 
 pub use reply::WebReply;
+
+pub use super::ApiError;
 
 use crate::config::WebSettings;
 use crate::engine::{ChoiceValue, Decision, SharedEngine};
@@ -58,60 +60,6 @@ pub struct ChatRequest {
 pub struct FeedbackRequest {
     pub reply_id: String,
     pub helpful: bool,
-}
-
-/// An API error: its status and a JSON body `{"error": {"code", "message"}}`.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
-    }
-
-    fn internal(err: impl std::fmt::Display) -> ApiError {
-        tracing::error!(error = %err, "request failed");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the request could not be handled",
-        )
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    code: &'a str,
-    message: &'a str,
-}
-
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        self.status
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: &self.message,
-            },
-        })
-    }
 }
 
 /// Session ids are chosen by clients: keep them short and plain.
@@ -173,12 +121,9 @@ async fn chat(
             // A fraction of a millisecond of CPU: answered on the worker.
             engine.ask(&text).map_err(ApiError::internal)?.0
         }
-        (None, Some(ChoiceValue::Entry(id))) => {
-            engine.answer(&id).ok_or_else(|| unknown_choice(&id))?
-        }
-        (None, Some(ChoiceValue::Category(name))) => engine
-            .category(&name)
-            .ok_or_else(|| unknown_choice(&name))?,
+        (None, Some(choice)) => engine
+            .choose(&choice)
+            .ok_or_else(|| unknown_choice(&choice))?,
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -208,7 +153,8 @@ async fn chat(
     Ok(HttpResponse::Ok().json(WebReply::new(decision, session_id, reply_id)))
 }
 
-fn unknown_choice(id: &str) -> ApiError {
+fn unknown_choice(choice: &ChoiceValue) -> ApiError {
+    let (ChoiceValue::Entry(id) | ChoiceValue::Category(id)) = choice;
     ApiError::new(
         StatusCode::NOT_FOUND,
         "unknown_choice",

@@ -1,0 +1,267 @@
+//! A thin client of the Messaging API: reply, push and the loading
+//! animation, with retries on 429 and 5xx.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
+use serde::Serialize;
+
+use super::messages::Message;
+use crate::config::LineSettings;
+use crate::metrics::Metrics;
+
+/// Why a call did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The reply token was never used by us and LINE no longer accepts it
+    /// (it expired or the event was answered elsewhere).
+    #[error("the reply token is invalid or expired")]
+    InvalidReplyToken,
+    /// LINE refused the request; retrying would not help.
+    #[error("LINE answered {status}: {body}")]
+    Rejected { status: StatusCode, body: String },
+    /// LINE kept answering 429 or 5xx, or could not be reached.
+    #[error("gave up after {attempts} attempts: {last}")]
+    GaveUp { attempts: u32, last: String },
+}
+
+/// How a push message is retried safely: LINE accepts one request per key.
+#[derive(Debug, Clone)]
+pub struct RetryKey(pub String);
+
+impl RetryKey {
+    pub fn new() -> RetryKey {
+        RetryKey(uuid::Uuid::new_v4().hyphenated().to_string())
+    }
+}
+
+impl Default for RetryKey {
+    fn default() -> Self {
+        RetryKey::new()
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReplyRequest<'a> {
+    reply_token: &'a str,
+    messages: &'a [Message],
+}
+
+#[derive(Serialize)]
+struct PushRequest<'a> {
+    to: &'a str,
+    messages: &'a [Message],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LoadingRequest<'a> {
+    chat_id: &'a str,
+    loading_seconds: u32,
+}
+
+/// Calls the Messaging API of one channel.
+pub struct LineClient {
+    http: reqwest::Client,
+    api_base: String,
+    access_token: String,
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    metrics: Arc<Metrics>,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Done,
+    /// Worth trying again; `wait` is LINE's `Retry-After`, if given.
+    Retry {
+        reason: String,
+        wait: Option<Duration>,
+    },
+    /// The request may have reached LINE (5xx or a lost connection).
+    RetryMaybeDelivered {
+        reason: String,
+    },
+    Failed(SendError),
+}
+
+impl LineClient {
+    /// A client for the settings' API base and token.
+    pub fn new(settings: &LineSettings, metrics: Arc<Metrics>) -> Result<LineClient, String> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(settings.request_timeout_ms))
+            .build()
+            .map_err(|err| format!("cannot set up HTTP: {err}"))?;
+        let api_base = settings.api_base.trim_end_matches('/').to_string();
+        url::Url::parse(&api_base).map_err(|err| format!("line.api_base `{api_base}`: {err}"))?;
+        Ok(LineClient {
+            http,
+            api_base,
+            access_token: settings.channel_access_token.clone().unwrap_or_default(),
+            max_attempts: settings.max_attempts.max(1),
+            initial_backoff: Duration::from_millis(settings.initial_backoff_ms),
+            max_backoff: Duration::from_millis(settings.max_backoff_ms),
+            metrics,
+        })
+    }
+
+    /// Replies to an event. An expired token is reported as
+    /// [`SendError::InvalidReplyToken`] only when no earlier attempt of ours
+    /// might have used it.
+    pub async fn reply(&self, reply_token: &str, messages: &[Message]) -> Result<(), SendError> {
+        let body = ReplyRequest {
+            reply_token,
+            messages,
+        };
+        self.call("reply", "/v2/bot/message/reply", &body, None)
+            .await
+    }
+
+    /// Sends messages to a user, group or room unprompted.
+    pub async fn push(
+        &self,
+        to: &str,
+        messages: &[Message],
+        retry_key: &RetryKey,
+    ) -> Result<(), SendError> {
+        let body = PushRequest { to, messages };
+        self.call("push", "/v2/bot/message/push", &body, Some(retry_key))
+            .await
+    }
+
+    /// Shows the loading animation in a one-to-one chat.
+    pub async fn start_loading(&self, user_id: &str) -> Result<(), SendError> {
+        let body = LoadingRequest {
+            chat_id: user_id,
+            loading_seconds: 10,
+        };
+        self.call("loading", "/v2/bot/chat/loading/start", &body, None)
+            .await
+    }
+
+    async fn call(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        body: &impl Serialize,
+        retry_key: Option<&RetryKey>,
+    ) -> Result<(), SendError> {
+        let mut maybe_delivered = false;
+        let mut attempt = 1;
+        loop {
+            let outcome = self.attempt(endpoint, path, body, retry_key).await;
+            let (reason, wait) = match outcome {
+                Attempt::Done => return Ok(()),
+                Attempt::Failed(SendError::InvalidReplyToken) if maybe_delivered => {
+                    // An earlier attempt may have used the token: treat
+                    // the reply as sent rather than risk sending it twice.
+                    tracing::warn!(endpoint, "reply token spent by an earlier attempt");
+                    return Ok(());
+                }
+                Attempt::Failed(err) => return Err(err),
+                Attempt::Retry { reason, wait } => (reason, wait),
+                Attempt::RetryMaybeDelivered { reason } => {
+                    maybe_delivered = true;
+                    (reason, None)
+                }
+            };
+            if attempt >= self.max_attempts {
+                return Err(SendError::GaveUp {
+                    attempts: attempt,
+                    last: reason,
+                });
+            }
+            let wait = wait
+                .unwrap_or_else(|| self.backoff(attempt))
+                .min(self.max_backoff);
+            tracing::info!(endpoint, attempt, %reason, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// Exponential back-off with jitter: between half and all of
+    /// `initial × 2^(attempt-1)`, capped.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let ceiling = self
+            .initial_backoff
+            .saturating_mul(1 << (attempt - 1).min(16))
+            .min(self.max_backoff);
+        ceiling.mul_f64(0.5 + fastrand::f64() / 2.0)
+    }
+
+    async fn attempt(
+        &self,
+        endpoint: &'static str,
+        path: &str,
+        body: &impl Serialize,
+        retry_key: Option<&RetryKey>,
+    ) -> Attempt {
+        let mut request = self
+            .http
+            .post(format!("{}{}", self.api_base, path))
+            .header(AUTHORIZATION, format!("Bearer {}", self.access_token))
+            .json(body);
+        if let Some(key) = retry_key {
+            request = request.header("X-Line-Retry-Key", &key.0);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(err) => {
+                self.metrics.count(
+                    "madoguchi_line_api_requests_total",
+                    &[("endpoint", endpoint), ("status", "error")],
+                );
+                let reason = format!("cannot reach LINE: {err}");
+                return if err.is_connect() {
+                    Attempt::Retry { reason, wait: None }
+                } else {
+                    Attempt::RetryMaybeDelivered { reason }
+                };
+            }
+        };
+        let status = response.status();
+        self.metrics.count(
+            "madoguchi_line_api_requests_total",
+            &[("endpoint", endpoint), ("status", status.as_str())],
+        );
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(Duration::from_secs);
+        if status.is_success() {
+            return Attempt::Done;
+        }
+        let text = response.text().await.unwrap_or_default();
+        if status == StatusCode::CONFLICT && retry_key.is_some() {
+            // The retry key was already accepted: the push went out.
+            return Attempt::Done;
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Attempt::Retry {
+                reason: format!("429: {text}"),
+                wait: retry_after,
+            };
+        }
+        if status.is_server_error() {
+            return Attempt::RetryMaybeDelivered {
+                reason: format!("{status}: {text}"),
+            };
+        }
+        let message = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v["message"].as_str().map(String::from))
+            .unwrap_or_default();
+        if status == StatusCode::BAD_REQUEST && message == "Invalid reply token" {
+            return Attempt::Failed(SendError::InvalidReplyToken);
+        }
+        tracing::error!(endpoint, status = status.as_u16(), body = %text, "LINE refused the request");
+        Attempt::Failed(SendError::Rejected { status, body: text })
+    }
+}

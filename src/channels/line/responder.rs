@@ -1,0 +1,247 @@
+//! Answers one webhook event: asks the engine, records the reply and sends
+//! it through the Messaging API.
+
+use std::time::{Duration, Instant};
+
+use tracing::Instrument;
+
+use super::LineDeps;
+use super::client::{LineClient, RetryKey, SendError};
+use super::messages::{self, Message};
+use super::webhook::{Event, PostbackData, Source};
+use crate::engine::{Conversation, Conversations, Decision};
+use crate::store::ReplyRecord;
+
+/// Said when a resident sends a sticker, photo, location…
+const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
+/// Said to a resident who adds the account as a friend.
+const GREETING: &str = "友だち追加ありがとうございます。海津市のよくある質問にお答えします。「住民票をコンビニで取りたい」のように入力するか、分類を選んでください。";
+/// Said after 「役に立った」.
+const THANKS_HELPFUL: &str = "ご回答ありがとうございます。お役に立ててよかったです。";
+/// Said after 「役に立たなかった」, before the contact.
+const THANKS_NOT_HELPFUL: &str = "ご回答ありがとうございます。お役に立てず申し訳ありません。詳しくは下の問い合わせ先へご相談ください。";
+/// Said when a tapped choice no longer exists.
+const CHOICE_GONE: &str = "その項目は見つかりませんでした。内容が更新された可能性があります。もう一度入力するか、分類を選んでください。";
+
+pub(super) struct Responder {
+    pub(super) client: LineClient,
+    pub(super) conversations: Conversations,
+    pub(super) push_fallback: bool,
+    pub(super) loading_after: Duration,
+    pub(super) deps: LineDeps,
+}
+
+impl Responder {
+    /// Handles one event; every outcome is logged and counted, none fails.
+    pub(super) async fn handle(&self, event: Event, received: Instant) {
+        let Some(source) = event.source.clone() else {
+            return self.ignore(&event, "no_source");
+        };
+        let Some(chat_id) = source.chat_id().map(String::from) else {
+            return self.ignore(&event, "no_source");
+        };
+        if event.mode.as_deref() == Some("standby") {
+            return self.ignore(&event, "standby");
+        }
+        let user = self.deps.pseudonyms.of("line", &chat_id);
+        let span = tracing::info_span!("line_event", kind = %event.kind, user = %user);
+        async {
+            let work = self.answer(&event, &source, &user);
+            tokio::pin!(work);
+            let wait = self.loading_after.saturating_sub(received.elapsed());
+            let messages = tokio::select! {
+                biased;
+                messages = &mut work => messages,
+                () = tokio::time::sleep(wait) => {
+                    // Not instant: show the loading animation meanwhile.
+                    if source.is_user() {
+                        let (messages, _) = tokio::join!(&mut work, self.client.start_loading(&chat_id));
+                        messages
+                    } else {
+                        (&mut work).await
+                    }
+                }
+            };
+            match messages {
+                Some(messages) if !messages.is_empty() => {
+                    self.deliver(&event, &chat_id, &messages).await;
+                }
+                _ => {}
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+
+    fn ignore(&self, event: &Event, reason: &str) {
+        tracing::debug!(kind = %event.kind, reason, "event ignored");
+        self.deps.metrics.count(
+            "madoguchi_line_ignored_total",
+            &[("type", &event.kind), ("reason", reason)],
+        );
+    }
+
+    /// The messages answering the event, if it calls for an answer.
+    async fn answer(&self, event: &Event, source: &Source, user: &str) -> Option<Vec<Message>> {
+        let engine = self.deps.engine.get();
+        match event.kind.as_str() {
+            "message" => {
+                let message = event.message.as_ref()?;
+                if !source.is_user() && !message.mentions_bot() {
+                    // In groups the bot speaks only when spoken to.
+                    self.ignore(event, "not_mentioned");
+                    return None;
+                }
+                if message.kind != "text" {
+                    return Some(messages::text_with_choices(
+                        PLEASE_TYPE,
+                        engine.menu().choices(),
+                    ));
+                }
+                let text: String = message
+                    .text_without_self_mentions()
+                    .chars()
+                    .take(self.deps.max_text_chars)
+                    .collect();
+                let picked = self
+                    .conversations
+                    .get(user)
+                    .and_then(|c| c.pick(&text))
+                    .and_then(|choice| engine.choose(&choice));
+                let decision = match picked {
+                    Some(decision) => decision,
+                    None => match engine.ask(&text) {
+                        Ok((decision, _)) => decision,
+                        Err(err) => {
+                            tracing::error!(error = %err, "the engine failed");
+                            engine.fallback()
+                        }
+                    },
+                };
+                Some(self.record(decision, user, &engine.content().version).await)
+            }
+            "postback" => {
+                let data = event.postback.as_ref()?;
+                match PostbackData::decode(&data.data) {
+                    Some(PostbackData::Choice(choice)) => match engine.choose(&choice) {
+                        Some(decision) => {
+                            Some(self.record(decision, user, &engine.content().version).await)
+                        }
+                        None => Some(messages::text_with_choices(
+                            CHOICE_GONE,
+                            engine.menu().choices(),
+                        )),
+                    },
+                    Some(PostbackData::Vote { reply, helpful }) => {
+                        Some(self.vote(&reply, helpful, &engine).await)
+                    }
+                    None => {
+                        self.ignore(event, "unknown_postback");
+                        None
+                    }
+                }
+            }
+            "follow" => Some(messages::text_with_choices(
+                GREETING,
+                engine.menu().choices(),
+            )),
+            "unfollow" => {
+                self.conversations.forget(user);
+                self.ignore(event, "unfollow");
+                None
+            }
+            _ => {
+                self.ignore(event, "unsupported");
+                None
+            }
+        }
+    }
+
+    /// Stores the reply, remembers its choices and renders it.
+    async fn record(&self, decision: Decision, user: &str, content_version: &str) -> Vec<Message> {
+        let reply_id = uuid::Uuid::new_v4().simple().to_string();
+        self.deps.metrics.count(
+            "madoguchi_decisions_total",
+            &[("channel", "line"), ("kind", decision.kind())],
+        );
+        let record = ReplyRecord {
+            id: reply_id.clone(),
+            channel: "line".into(),
+            session: Some(user.to_string()),
+            decision: decision.kind().into(),
+            entry_id: decision.answer_id().map(String::from),
+            content_version: content_version.to_string(),
+        };
+        if let Err(err) = self.deps.store.record_reply(record).await {
+            tracing::error!(error = %err, "the reply could not be stored");
+        }
+        self.conversations.put(
+            user,
+            Conversation {
+                offered: decision.choices().to_vec(),
+            },
+        );
+        messages::render(&decision, &reply_id)
+    }
+
+    async fn vote(
+        &self,
+        reply: &str,
+        helpful: bool,
+        engine: &crate::engine::Engine,
+    ) -> Vec<Message> {
+        let store = self.deps.store.clone();
+        let id = reply.to_string();
+        let stored = tokio::task::spawn_blocking(move || store.record_feedback(&id, helpful)).await;
+        match stored {
+            Ok(Ok(true)) => self.deps.metrics.count(
+                "madoguchi_feedback_total",
+                &[("helpful", if helpful { "yes" } else { "no" })],
+            ),
+            Ok(Ok(false)) => tracing::info!("vote on an unknown reply"),
+            Ok(Err(err)) => tracing::error!(error = %err, "the vote could not be stored"),
+            Err(err) => tracing::error!(error = %err, "the vote could not be stored"),
+        }
+        if helpful {
+            return messages::plain(THANKS_HELPFUL);
+        }
+        let Decision::Fallback { contact, links, .. } = engine.fallback() else {
+            return messages::plain(THANKS_NOT_HELPFUL);
+        };
+        messages::render(
+            &Decision::Fallback {
+                text: THANKS_NOT_HELPFUL.into(),
+                contact,
+                links,
+            },
+            "",
+        )
+    }
+
+    /// Replies with the event's token; pushes instead when the token has
+    /// expired and pushing is allowed.
+    async fn deliver(&self, event: &Event, chat_id: &str, messages: &[Message]) {
+        let outcome = match event.reply_token.as_deref() {
+            Some(token) => match self.client.reply(token, messages).await {
+                Ok(()) => "replied",
+                Err(SendError::InvalidReplyToken) if self.push_fallback => {
+                    match self.client.push(chat_id, messages, &RetryKey::new()).await {
+                        Ok(()) => "pushed",
+                        Err(err) => {
+                            tracing::warn!(error = %err, "push failed");
+                            "failed"
+                        }
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "reply failed");
+                    "failed"
+                }
+            },
+            None => "no_reply_token",
+        };
+        self.deps
+            .metrics
+            .count("madoguchi_line_deliveries_total", &[("outcome", outcome)]);
+    }
+}

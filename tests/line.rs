@@ -1,0 +1,661 @@
+//! The LINE channel, black-box: the server runs on a random loopback port,
+//! a stand-in for the Messaging API runs on another, and the tests post
+//! signed webhook requests as LINE would.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::line_api::{Failure, LineApi, Received};
+use madoguchi::channels::line::signature;
+use madoguchi::config::Settings;
+use madoguchi::server::Application;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SECRET: &str = "test-channel-secret";
+const TOKEN: &str = "test-access-token";
+const USER: &str = "U4af4980629a0c2f8d6e1f7b1c5a3e7d9";
+const WAIT: Duration = Duration::from_secs(20);
+
+struct LineServer {
+    address: SocketAddr,
+    api: LineApi,
+    client: reqwest::Client,
+    data: tempfile::TempDir,
+}
+
+impl LineServer {
+    async fn start() -> LineServer {
+        LineServer::start_with(|_| {}).await
+    }
+
+    async fn start_with(adjust: impl FnOnce(&mut Settings)) -> LineServer {
+        let api = LineApi::start(TOKEN);
+        let data = tempfile::tempdir().unwrap();
+        let mut settings = Settings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data.path().to_path_buf(),
+            faq_dir: common::root().join("faq"),
+            dictionaries_dir: common::root().join("dictionaries"),
+            ..Settings::default()
+        };
+        settings.line.channel_secret = Some(SECRET.into());
+        settings.line.channel_access_token = Some(TOKEN.into());
+        settings.line.api_base = api.base();
+        settings.line.initial_backoff_ms = 10;
+        settings.line.max_backoff_ms = 50;
+        settings.line.loading_after_ms = 60_000;
+        adjust(&mut settings);
+        let app = Application::build(settings).expect("server starts");
+        let address = app.address();
+        tokio::spawn(app.run_until_stopped());
+        LineServer {
+            address,
+            api,
+            client: reqwest::Client::new(),
+            data,
+        }
+    }
+
+    async fn post(&self, body: &[u8], signature: Option<&str>) -> StatusCode {
+        let mut request = self
+            .client
+            .post(format!("http://{}/webhooks/line", self.address))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-line-signature", signature);
+        }
+        request.send().await.unwrap().status()
+    }
+
+    /// Posts `body` signed with the channel secret.
+    async fn deliver(&self, body: &Value) -> StatusCode {
+        let bytes = serde_json::to_vec(body).unwrap();
+        self.post(&bytes, Some(&signature::sign(SECRET, &bytes)))
+            .await
+    }
+
+    /// Posts `body` signed, concurrently with whatever else runs.
+    fn deliver_later(&self, body: &Value) -> tokio::task::JoinHandle<StatusCode> {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let signature = signature::sign(SECRET, &bytes);
+        let request = self
+            .client
+            .post(format!("http://{}/webhooks/line", self.address))
+            .header("content-type", "application/json")
+            .header("x-line-signature", signature)
+            .body(bytes);
+        tokio::spawn(async move { request.send().await.unwrap().status() })
+    }
+
+    async fn metrics(&self) -> String {
+        self.client
+            .get(format!("http://{}/metrics", self.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// Waits for `count` replies and returns them.
+    async fn replies(&self, count: usize) -> Vec<Received> {
+        self.api.wait_for("reply", count, WAIT).await
+    }
+}
+
+fn fixture(name: &str) -> Value {
+    let text = std::fs::read_to_string(common::root().join("webhooks").join(name)).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A one-to-one text message event with its own ids.
+fn text_event(text: &str, user: &str, n: usize) -> Value {
+    let mut event = fixture("text.json")["events"][0].clone();
+    event["message"]["text"] = json!(text);
+    event["source"]["userId"] = json!(user);
+    event["webhookEventId"] = json!(format!("EV{n:06}"));
+    event["replyToken"] = json!(format!("token-{n:06}"));
+    event
+}
+
+fn postback_event(data: &str, n: usize) -> Value {
+    let mut event = fixture("postback.json")["events"][0].clone();
+    event["postback"]["data"] = json!(data);
+    event["webhookEventId"] = json!(format!("PB{n:06}"));
+    event["replyToken"] = json!(format!("pb-token-{n:06}"));
+    event
+}
+
+fn body(events: Vec<Value>) -> Value {
+    json!({ "destination": "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "events": events })
+}
+
+/// All the texts of a reply, joined.
+fn texts(reply: &Received) -> String {
+    reply.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The quick reply actions under a reply's last message.
+fn quick_replies(reply: &Received) -> Vec<Value> {
+    let messages = reply.body["messages"].as_array().unwrap();
+    messages.last().unwrap()["quickReply"]["items"]
+        .as_array()
+        .map(|items| items.iter().map(|i| i["action"].clone()).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_signed_text_gets_the_answer_with_links_and_feedback_buttons() {
+    let server = LineServer::start().await;
+    let status = server.deliver(&fixture("text.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    let replies = server.replies(1).await;
+    let reply = &replies[0];
+    assert_eq!(reply.body["replyToken"], "38ef843bde154d9b91c21320ffd17a0f");
+    let text = texts(reply);
+    assert!(text.contains("コンビニ"), "{text}");
+    let messages = reply.body["messages"].as_array().unwrap();
+    let buttons = messages
+        .iter()
+        .find(|m| m["type"] == "template")
+        .expect("procedure links as buttons");
+    let uris: Vec<&str> = buttons["template"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["uri"].as_str())
+        .collect();
+    assert!(uris.iter().any(|u| u.starts_with("https://")), "{uris:?}");
+    let labels: Vec<String> = quick_replies(reply)
+        .iter()
+        .map(|a| a["label"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(labels, ["役に立った", "役に立たなかった"]);
+
+    // The resident's vote is stored against the reply and thanked.
+    let vote = quick_replies(reply)[1]["data"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        server.deliver(&body(vec![postback_event(&vote, 1)])).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(2).await;
+    let thanks = texts(&replies[1]);
+    assert!(thanks.contains("申し訳ありません"), "{thanks}");
+    assert!(thanks.contains("問い合わせ先"), "{thanks}");
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("madoguchi_feedback_total{helpful=\"no\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("madoguchi_line_deliveries_total{outcome=\"replied\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn bad_or_missing_signatures_get_401_and_nothing_is_sent() {
+    let server = LineServer::start().await;
+    let bytes = serde_json::to_vec(&fixture("text.json")).unwrap();
+    assert_eq!(server.post(&bytes, None).await, StatusCode::UNAUTHORIZED);
+    let wrong = signature::sign("another-secret", &bytes);
+    assert_eq!(
+        server.post(&bytes, Some(&wrong)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // A signature of the body before it was tampered with.
+    let original = signature::sign(SECRET, &bytes);
+    let tampered = String::from_utf8(bytes.clone())
+        .unwrap()
+        .replace("住民票", "戸籍票")
+        .into_bytes();
+    assert_eq!(
+        server.post(&tampered, Some(&original)).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // The verification request, properly signed, is accepted.
+    assert_eq!(
+        server.deliver(&fixture("verification.json")).await,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        server.api.attempts().is_empty(),
+        "{:?}",
+        server.api.attempts()
+    );
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("madoguchi_line_webhooks_total{result=\"bad_signature\"} 3"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn malformed_and_oversize_bodies_get_4xx() {
+    let server = LineServer::start_with(|s| s.line.max_body_bytes = 4096).await;
+    for bad in [&b"{\"events\": [ oops"[..], b"[]", b"{\"events\": 3}"] {
+        let status = server.post(bad, Some(&signature::sign(SECRET, bad))).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let events: Vec<Value> = (0..40).map(|n| text_event("住民票", USER, n)).collect();
+    let big = serde_json::to_vec(&body(events)).unwrap();
+    assert!(big.len() > 4096);
+    let status = server
+        .post(&big, Some(&signature::sign(SECRET, &big)))
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Still serving.
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    server.replies(1).await;
+}
+
+#[tokio::test]
+async fn a_redelivered_event_is_answered_once() {
+    let server = LineServer::start().await;
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    assert_eq!(
+        server.deliver(&fixture("redelivery.json")).await,
+        StatusCode::OK
+    );
+    server.replies(1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(server.api.attempts(), [("reply", 200)]);
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("madoguchi_line_events_total{outcome=\"duplicate\",type=\"message\"} 1")
+            || metrics
+                .contains("madoguchi_line_events_total{type=\"message\",outcome=\"duplicate\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn a_tapped_or_typed_choice_gets_the_chosen_answer() {
+    let server = LineServer::start().await;
+    // The category button of the menu lists its questions.
+    assert_eq!(
+        server.deliver(&fixture("postback.json")).await,
+        StatusCode::OK
+    );
+    let menu = server.replies(1).await;
+    let choices = quick_replies(&menu[0]);
+    assert!(choices.len() >= 3, "{choices:?}");
+    for choice in &choices {
+        assert!(choice["label"].as_str().unwrap().chars().count() <= 20);
+        assert!(choice["displayText"].is_string());
+    }
+    let listing = texts(&menu[0]);
+    assert!(listing.contains("\n1. "), "{listing}");
+
+    // Tapping the second choice answers its question.
+    let tapped = choices[1]["data"].as_str().unwrap();
+    assert_eq!(
+        server.deliver(&body(vec![postback_event(tapped, 1)])).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(2).await;
+    let engine = common::demo_engine();
+    let id = serde_json::from_str::<Value>(tapped).unwrap()["choice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let madoguchi::engine::Decision::Answer(expected) = engine.answer(&id).unwrap() else {
+        panic!("an answer")
+    };
+    assert!(
+        texts(&replies[1]).starts_with(expected.text.trim()),
+        "{}",
+        texts(&replies[1])
+    );
+
+    // After a new listing, typing 「１」 picks the first choice.
+    assert_eq!(
+        server
+            .deliver(&body(vec![postback_event(
+                fixture("postback.json")["events"][0]["postback"]["data"]
+                    .as_str()
+                    .unwrap(),
+                2
+            )]))
+            .await,
+        StatusCode::OK
+    );
+    let first_id = serde_json::from_str::<Value>(choices[0]["data"].as_str().unwrap()).unwrap()
+        ["choice"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    server.replies(3).await;
+    assert_eq!(
+        server.deliver(&body(vec![text_event("１", USER, 9)])).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(4).await;
+    let madoguchi::engine::Decision::Answer(first) = engine.answer(&first_id).unwrap() else {
+        panic!("an answer")
+    };
+    assert!(
+        texts(&replies[3]).starts_with(first.text.trim()),
+        "{}",
+        texts(&replies[3])
+    );
+}
+
+#[tokio::test]
+async fn follow_unfollow_stickers_and_groups() {
+    let server = LineServer::start().await;
+    assert_eq!(
+        server.deliver(&fixture("follow.json")).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(1).await;
+    assert!(
+        texts(&replies[0]).contains("友だち追加"),
+        "{}",
+        texts(&replies[0])
+    );
+    let categories = quick_replies(&replies[0]);
+    assert!(categories.len() >= 5, "{categories:?}");
+
+    assert_eq!(
+        server.deliver(&fixture("sticker.json")).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(2).await;
+    assert!(
+        texts(&replies[1]).contains("文章で入力"),
+        "{}",
+        texts(&replies[1])
+    );
+
+    // In a group, only the message mentioning the bot is answered.
+    assert_eq!(
+        server.deliver(&fixture("group-message.json")).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(3).await;
+    assert_eq!(
+        replies[2].body["replyToken"],
+        "0f3779fba3b349968c5d07db31eab56f"
+    );
+    assert!(
+        texts(&replies[2]).contains("ごみ"),
+        "{}",
+        texts(&replies[2])
+    );
+
+    assert_eq!(
+        server.deliver(&fixture("unfollow.json")).await,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.api.received().len(),
+        3,
+        "nothing is sent to a blocker"
+    );
+    let metrics = server.metrics().await;
+    assert!(metrics.contains("reason=\"not_mentioned\""), "{metrics}");
+    assert!(metrics.contains("reason=\"unfollow\""), "{metrics}");
+}
+
+#[tokio::test]
+async fn a_429_then_200_delivers_once_and_server_errors_are_retried() {
+    let server = LineServer::start().await;
+    server
+        .api
+        .fail_next(&[Failure::TooManyRequests, Failure::TooManyRequests]);
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    server.replies(1).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        server.api.attempts(),
+        [("reply", 429), ("reply", 429), ("reply", 200)]
+    );
+
+    // A 500 may have delivered the reply: LINE then calls the token
+    // invalid, and the reply is not sent again.
+    server
+        .api
+        .fail_next(&[Failure::ServerError, Failure::InvalidReplyToken]);
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("印鑑登録", USER, 1)]))
+            .await,
+        StatusCode::OK
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        &server.api.attempts()[3..],
+        [("reply", 500), ("reply", 400)]
+    );
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("madoguchi_line_api_requests_total{endpoint=\"reply\",status=\"429\"} 2"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn giving_up_is_counted_and_nothing_panics() {
+    let server = LineServer::start_with(|s| s.line.max_attempts = 3).await;
+    server.api.fail_next(&[Failure::ServerError; 3]);
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    let deadline = std::time::Instant::now() + WAIT;
+    while !server
+        .metrics()
+        .await
+        .contains("madoguchi_line_deliveries_total{outcome=\"failed\"} 1")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{}",
+            server.metrics().await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(server.api.attempts().len(), 3);
+    // The next event is answered normally.
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("住民票", USER, 1)]))
+            .await,
+        StatusCode::OK
+    );
+    server.replies(1).await;
+}
+
+#[tokio::test]
+async fn an_expired_reply_token_falls_back_to_a_push_with_a_retry_key() {
+    let server = LineServer::start_with(|s| s.line.push_fallback = true).await;
+    server
+        .api
+        .fail_next(&[Failure::InvalidReplyToken, Failure::ServerError]);
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    let pushes = server.api.wait_for("push", 1, WAIT).await;
+    assert_eq!(pushes[0].body["to"], USER);
+    let key = pushes[0].retry_key.clone().expect("X-Line-Retry-Key");
+    assert!(uuid::Uuid::parse_str(&key).is_ok(), "{key}");
+    assert!(texts(&pushes[0]).contains("コンビニ"));
+    // The failed first push and its retry carried the same key.
+    assert_eq!(
+        server.api.attempts(),
+        [("reply", 400), ("push", 500), ("push", 200)]
+    );
+
+    // Without push_fallback nothing is pushed.
+    let quiet = LineServer::start().await;
+    quiet.api.fail_next(&[Failure::InvalidReplyToken]);
+    assert_eq!(quiet.deliver(&fixture("text.json")).await, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(quiet.api.attempts(), [("reply", 400)]);
+}
+
+#[tokio::test]
+async fn a_slow_answer_shows_the_loading_animation() {
+    let server = LineServer::start_with(|s| s.line.loading_after_ms = 0).await;
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    server.replies(1).await;
+    let loading = server.api.wait_for("loading", 1, WAIT).await;
+    assert_eq!(loading[0].body["chatId"], USER);
+}
+
+#[tokio::test]
+async fn a_burst_of_1000_events_is_answered_once_each() {
+    let server = LineServer::start().await;
+    let questions = [
+        "住民票をコンビニで取りたい",
+        "印鑑登録",
+        "児童手当",
+        "ごみの出し方",
+        "メニュー",
+    ];
+    let requests: Vec<Value> = (0..100)
+        .map(|r| {
+            body(
+                (0..10)
+                    .map(|e| {
+                        let n = r * 10 + e;
+                        text_event(
+                            questions[n % questions.len()],
+                            &format!("U{:032}", n % 37),
+                            n,
+                        )
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    let sends: Vec<_> = requests.iter().map(|r| server.deliver_later(r)).collect();
+    for send in sends {
+        assert_eq!(send.await.unwrap(), StatusCode::OK);
+    }
+    // LINE redelivers a few.
+    for request in requests.iter().take(5) {
+        assert_eq!(server.deliver(request).await, StatusCode::OK);
+    }
+    let replies = server.replies(1000).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tokens: std::collections::HashSet<String> = server
+        .api
+        .received()
+        .iter()
+        .map(|r| r.body["replyToken"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(replies.len(), 1000);
+    assert_eq!(server.api.received().len(), 1000, "none twice");
+    assert_eq!(tokens.len(), 1000);
+    assert!(
+        server
+            .api
+            .attempts()
+            .iter()
+            .all(|(_, status)| *status == 200)
+    );
+
+    // The log holds pseudonyms, never LINE user ids.
+    let database = std::fs::read(server.data.path().join("madoguchi.sqlite3")).unwrap();
+    let wal = std::fs::read(server.data.path().join("madoguchi.sqlite3-wal")).unwrap_or_default();
+    for bytes in [database, wal] {
+        let haystack = String::from_utf8_lossy(&bytes);
+        assert!(!haystack.contains(&format!("U{:032}", 5)));
+    }
+}
+
+#[tokio::test]
+async fn a_full_queue_refuses_with_503_and_lets_redelivery_through() {
+    let server = LineServer::start_with(|s| {
+        s.line.workers = 1;
+        s.line.queue_capacity = 1;
+        s.line.initial_backoff_ms = 300;
+        s.line.max_backoff_ms = 300;
+        s.line.max_attempts = 3;
+    })
+    .await;
+    // The worker is kept busy retrying the first reply.
+    server
+        .api
+        .fail_next(&[Failure::ServerError, Failure::ServerError]);
+    let mut statuses = Vec::new();
+    for n in 0..4 {
+        statuses.push(
+            server
+                .deliver(&body(vec![text_event("住民票", USER, n)]))
+                .await,
+        );
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert!(
+        statuses.contains(&StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses[0], StatusCode::OK);
+    let refused = statuses
+        .iter()
+        .position(|s| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .unwrap();
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("madoguchi_line_webhooks_total{result=\"queue_full\"}"),
+        "{metrics}"
+    );
+    // Redelivered later, the refused event is taken and answered.
+    let accepted = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    server.replies(accepted).await;
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("住民票", USER, refused)]))
+            .await,
+        StatusCode::OK
+    );
+    server.replies(accepted + 1).await;
+}
+
+/// Runs `madoguchi line-send` against the server.
+async fn line_send(server: &LineServer, file: &str, secret: &str) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    command
+        .arg("line-send")
+        .arg(common::root().join("webhooks").join(file))
+        .args(["--secret", secret])
+        .args(["--url", &format!("http://{}/webhooks/line", server.address)]);
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn line_send_signs_a_sample_for_a_running_server() {
+    let server = LineServer::start().await;
+    let sent = line_send(&server, "text.json", SECRET).await;
+    assert!(sent.status.success(), "{sent:?}");
+    assert!(String::from_utf8_lossy(&sent.stdout).starts_with("200"));
+    server.replies(1).await;
+
+    let refused = line_send(&server, "follow.json", "wrong-secret").await;
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stdout).starts_with("401"),
+        "{refused:?}"
+    );
+}
