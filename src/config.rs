@@ -24,8 +24,26 @@ pub struct Settings {
     pub dictionaries_dir: PathBuf,
     pub web: WebSettings,
     pub line: LineSettings,
+    pub log: LogSettings,
     pub policy: Policy,
     pub weights: Weights,
+}
+
+/// The query log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// Queries older than this many days are deleted (checked hourly);
+    /// 0 keeps them for ever.
+    pub retention_days: u32,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            retention_days: 365,
+        }
+    }
 }
 
 /// The LINE channel: enabled when `channel_secret` is set.
@@ -116,6 +134,7 @@ impl Default for Settings {
             dictionaries_dir: PathBuf::from("dictionaries"),
             web: WebSettings::default(),
             line: LineSettings::default(),
+            log: LogSettings::default(),
             policy: Policy::default(),
             weights: Weights::default(),
         }

@@ -99,6 +99,11 @@ enum Command {
         #[arg(long, default_value = "その他")]
         category: String,
     },
+    /// Read the query log.
+    Logs {
+        #[command(subcommand)]
+        command: LogsCommand,
+    },
     /// Sign a webhook body (see webhooks/) with the channel secret and post
     /// it to a running server, as LINE would.
     LineSend {
@@ -110,6 +115,19 @@ enum Command {
         /// The server's webhook URL.
         #[arg(long, default_value = "http://127.0.0.1:8080/webhooks/line")]
         url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogsCommand {
+    /// Print the query log as CSV (UTF-8 with BOM, for Excel).
+    Export {
+        /// Where the database is kept.
+        #[arg(long, env = "MADOGUCHI_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+        /// First day to include (YYYY-MM-DD, Japanese time); default all.
+        #[arg(long)]
+        since: Option<madoguchi::faq::Date>,
     },
 }
 
@@ -208,6 +226,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::LineSend { file, secret, url } => line_send(&file, &secret, &url),
+        Command::Logs {
+            command: LogsCommand::Export { data_dir, since },
+        } => {
+            if !data_dir.join(madoguchi::store::DATABASE_FILE).exists() {
+                bail!(
+                    "no query log in {}: name the server's --data-dir",
+                    data_dir.display()
+                );
+            }
+            let store = madoguchi::store::Store::open(&data_dir)?;
+            let since = since.map_or(0, |date| date.start_in_japan());
+            let mut out = std::io::stdout().lock();
+            let rows = store.export_csv(since, &mut out)?;
+            eprintln!("{rows} queries");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ImportCsv {
             csv,
             out,

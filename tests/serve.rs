@@ -117,3 +117,111 @@ fn status_of_get(url: &str) -> u16 {
     stream.read_to_string(&mut response).unwrap();
     response.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
+
+/// Starts `madoguchi serve` with a config file; returns it and its URL.
+fn serve_with_config(config: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .args(["serve", "--config"])
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("serving on ")
+        .expect("the address is printed")
+        .to_string();
+    (child, url)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_query_acknowledged_before_a_sigkill_is_in_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("madoguchi.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "bind = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n[web]\nrequests_per_minute = 100000000\n",
+            dir.path().join("data").display()
+        ),
+    )
+    .unwrap();
+    let (mut child, url) = serve_with_config(&config);
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let questions = [
+        "住民票をコンビニで取りたい",
+        "宇宙旅行",
+        "児童手当",
+        "ありがとう",
+    ];
+    let clients: Vec<_> = (0..16)
+        .map(|c| {
+            let (url, acknowledged) = (url.clone(), acknowledged.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for n in 0.. {
+                    let text = questions[(c + n) % questions.len()];
+                    let Ok(response) = client
+                        .post(format!("{url}api/v1/chat"))
+                        .json(&serde_json::json!({ "text": text }))
+                        .send()
+                        .await
+                    else {
+                        return;
+                    };
+                    if response.status() != 200 {
+                        return;
+                    }
+                    let Ok(body) = response.json::<serde_json::Value>().await else {
+                        return;
+                    };
+                    let id = body["reply_id"].as_str().unwrap().to_string();
+                    acknowledged.lock().unwrap().push(id);
+                }
+            })
+        })
+        .collect();
+    // Kill mid-traffic, once a good number of replies went out.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while acknowledged.lock().unwrap().len() < 300 {
+        assert!(Instant::now() < deadline, "too few replies");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let database = rusqlite::Connection::open(dir.path().join("data/madoguchi.sqlite3")).unwrap();
+    let mut missing = Vec::new();
+    for id in &acknowledged {
+        let found: i64 = database
+            .query_row("SELECT COUNT(*) FROM replies WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        if found != 1 {
+            missing.push(id.clone());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "{} of {} acknowledged replies lost",
+        missing.len(),
+        acknowledged.len()
+    );
+
+    // The server starts again on the same database.
+    let (mut again, url) = serve_with_config(&config);
+    assert_eq!(status_of_get(&format!("{url}healthz")), 200);
+    again.kill().unwrap();
+    again.wait().unwrap();
+}

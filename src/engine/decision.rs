@@ -85,6 +85,17 @@ pub enum Confidence {
     Low,
 }
 
+impl Confidence {
+    /// `high`, `medium` or `low`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::High => "high",
+            Confidence::Medium => "medium",
+            Confidence::Low => "low",
+        }
+    }
+}
+
 /// Something the resident can pick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Choice {

@@ -218,6 +218,25 @@ impl Date {
         Date::from_days_since_epoch((seconds + 9 * 3600).div_euclid(86_400))
     }
 
+    /// Days from 1970-01-01 to this date (the inverse of
+    /// [`Date::from_days_since_epoch`]).
+    pub fn days_since_epoch(&self) -> i64 {
+        let year = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = year.div_euclid(400);
+        let yoe = year - era * 400;
+        let month = i64::from(self.month);
+        let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5
+            + i64::from(self.day)
+            - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The Unix time at which this day starts in Japan.
+    pub fn start_in_japan(&self) -> i64 {
+        self.days_since_epoch() * 86_400 - 9 * 3600
+    }
+
     /// The civil date `days` after 1970-01-01.
     pub fn from_days_since_epoch(days: i64) -> Date {
         // Howard Hinnant's days-to-civil algorithm.
@@ -293,6 +312,16 @@ mod tests {
         assert_eq!(a.to_string(), "2026-04-01");
         assert!("2026-02-30".parse::<Date>().is_err());
         assert!("令和8年4月1日".parse::<Date>().is_err());
+    }
+
+    #[test]
+    fn civil_dates_convert_to_days_and_back() {
+        for days in [-1, 0, 59, 60, 10_956, 20_513, 2_932_896] {
+            let date = Date::from_days_since_epoch(days);
+            assert_eq!(date.days_since_epoch(), days, "{date}");
+        }
+        let new_year: Date = "2026-01-01".parse().unwrap();
+        assert_eq!(new_year.start_in_japan(), 1_767_193_200);
     }
 
     #[test]

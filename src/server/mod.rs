@@ -71,6 +71,9 @@ impl Application {
         );
         let store = Arc::new(Store::open(&settings.data_dir)?);
         let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
+        if settings.log.retention_days > 0 {
+            expire_old_queries(store.clone(), settings.log.retention_days);
+        }
         let engine = Arc::new(SharedEngine::new(engine));
         let (line_channel, line_workers) = if settings.line.enabled() {
             let (channel, workers) = LineChannel::start(
@@ -97,6 +100,7 @@ impl Application {
         let web_state = web::Data::new(WebState {
             engine,
             store,
+            pseudonyms,
             metrics: metrics.clone(),
             limiter: RateLimiter::new(settings.web.requests_per_minute),
             settings: settings.web.clone(),
@@ -210,6 +214,29 @@ fn cors(allowed_origins: Vec<String>) -> Cors {
         .allowed_methods(["GET", "POST"])
         .allowed_header(header::CONTENT_TYPE)
         .max_age(3600)
+}
+
+/// Deletes queries older than the retention period now and every hour, on
+/// a thread of its own.
+fn expire_old_queries(store: Arc<Store>, retention_days: u32) {
+    let spawned = std::thread::Builder::new()
+        .name("log-retention".into())
+        .spawn(move || {
+            loop {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                match store.delete_older_than(now - i64::from(retention_days) * 86_400) {
+                    Ok(0) => {}
+                    Ok(deleted) => tracing::info!(deleted, retention_days, "old queries deleted"),
+                    Err(err) => tracing::error!(error = %err, "deleting old queries failed"),
+                }
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!(error = %err, "cannot start the retention thread");
+    }
 }
 
 async fn healthz() -> HttpResponse {

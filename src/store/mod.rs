@@ -1,6 +1,8 @@
 //! Durable records in an embedded SQLite database: the replies given and the
 //! feedback on them.
 
+pub mod log;
+pub mod mask;
 pub mod pseudonym;
 
 use std::path::Path;
@@ -9,9 +11,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::engine::{ChoiceValue, Decision, Explanation};
+
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those
 /// applied.
-const MIGRATIONS: [&str; 1] = [include_str!("migrations/0001_replies_and_feedback.sql")];
+const MIGRATIONS: [&str; 2] = [
+    include_str!("migrations/0001_replies_and_feedback.sql"),
+    include_str!("migrations/0002_query_log.sql"),
+];
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "madoguchi.sqlite3";
@@ -25,17 +32,84 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("storing replies: {0}")]
     Writer(String),
+    #[error("writing the export: {0}")]
+    Export(String),
 }
 
-/// One reply, as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One query and the reply to it, as recorded.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReplyRecord {
     pub id: String,
     pub channel: String,
+    /// The pseudonymous key of the user or session.
     pub session: Option<String>,
+    /// The resident's message; personal data is masked before it is written.
+    pub text: String,
+    /// The words searched for, to group similar questions.
+    pub words: Vec<String>,
+    /// `answer`, `choices`, `rule` or `fallback`.
     pub decision: String,
     pub entry_id: Option<String>,
+    /// `high`, `medium` or `low`, for answers.
+    pub confidence: Option<String>,
+    /// The best candidates and their scores, best first.
+    pub candidates: Vec<(String, f32)>,
     pub content_version: String,
+}
+
+impl ReplyRecord {
+    /// The record of `decision`, made for `text` (with its explanation when
+    /// the engine searched), under a new reply id.
+    pub fn new(
+        channel: &str,
+        session: Option<String>,
+        text: String,
+        decision: &Decision,
+        explanation: Option<&Explanation>,
+        content_version: &str,
+    ) -> ReplyRecord {
+        ReplyRecord {
+            id: uuid::Uuid::new_v4().simple().to_string(),
+            channel: channel.to_string(),
+            session,
+            text,
+            words: explanation.map(|e| e.words.clone()).unwrap_or_default(),
+            decision: decision.kind().to_string(),
+            entry_id: decision.answer_id().map(String::from),
+            confidence: match decision {
+                Decision::Answer(answer) => Some(answer.confidence.as_str().to_string()),
+                _ => None,
+            },
+            candidates: explanation
+                .map(|e| {
+                    e.candidates
+                        .iter()
+                        .take(5)
+                        .map(|c| (c.id.clone(), c.score))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            content_version: content_version.to_string(),
+        }
+    }
+
+    /// What the log shows for a picked choice.
+    pub fn choice_text(choice: &ChoiceValue, decision: &Decision) -> String {
+        match (choice, decision) {
+            (_, Decision::Answer(answer)) => format!("［選択］{}", answer.question),
+            (ChoiceValue::Category(name), _) => format!("［分類］{name}"),
+            (ChoiceValue::Entry(id), _) => format!("［選択］{id}"),
+        }
+    }
+
+    /// The record as it may be written: the text masked, and words that
+    /// could carry personal data (digits, addresses) dropped.
+    fn masked(mut self) -> ReplyRecord {
+        self.text = mask::mask(&self.text);
+        self.words
+            .retain(|w| !w.chars().any(|c| c.is_ascii_digit() || c == '@'));
+        self
+    }
 }
 
 /// Feedback counts for one entry.
@@ -99,7 +173,7 @@ impl Store {
     pub async fn record_reply(&self, reply: ReplyRecord) -> Result<(), StoreError> {
         let (done, committed) = tokio::sync::oneshot::channel();
         self.writer
-            .send((reply, done))
+            .send((reply.masked(), done))
             .map_err(|_| StoreError::Writer("the writer has stopped".into()))?;
         committed
             .await
@@ -176,17 +250,23 @@ fn insert_replies<'a>(
     let transaction = connection.transaction()?;
     {
         let mut insert = transaction.prepare_cached(
-            "INSERT INTO replies (id, created_at, channel, session, decision, entry_id, content_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO replies (id, created_at, channel, session, text, words, decision,
+                                  entry_id, confidence, candidates, content_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
         for reply in replies {
+            let candidates = serde_json::to_string(&reply.candidates).unwrap_or_default();
             insert.execute(params![
                 reply.id,
                 now(),
                 reply.channel,
                 reply.session,
+                reply.text,
+                reply.words.join(" "),
                 reply.decision,
                 reply.entry_id,
+                reply.confidence,
+                candidates,
                 reply.content_version
             ])?;
         }
@@ -220,8 +300,12 @@ mod tests {
             id: id.into(),
             channel: "web".into(),
             session: Some("s".into()),
+            text: "住民票がほしい".into(),
+            words: vec!["住民票".into()],
             decision: "answer".into(),
             entry_id: entry.map(String::from),
+            confidence: Some("high".into()),
+            candidates: vec![("koseki".into(), 12.5)],
             content_version: "v1".into(),
         }
     }

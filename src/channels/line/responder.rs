@@ -107,25 +107,44 @@ impl Responder {
                     .conversations
                     .get(user)
                     .and_then(|c| c.pick(&text))
-                    .and_then(|choice| engine.choose(&choice));
-                let decision = match picked {
-                    Some(decision) => decision,
+                    .and_then(|choice| Some((engine.choose(&choice)?, choice)));
+                let (decision, explanation, text) = match picked {
+                    Some((decision, choice)) => {
+                        let text = ReplyRecord::choice_text(&choice, &decision);
+                        (decision, None, text)
+                    }
                     None => match engine.ask(&text) {
-                        Ok((decision, _)) => decision,
+                        Ok((decision, explanation)) => (decision, Some(explanation), text),
                         Err(err) => {
                             tracing::error!(error = %err, "the engine failed");
-                            engine.fallback()
+                            (engine.fallback(), None, text)
                         }
                     },
                 };
-                Some(self.record(decision, user, &engine.content().version).await)
+                let record = ReplyRecord::new(
+                    "line",
+                    Some(user.to_string()),
+                    text,
+                    &decision,
+                    explanation.as_ref(),
+                    &engine.content().version,
+                );
+                Some(self.record(decision, record).await)
             }
             "postback" => {
                 let data = event.postback.as_ref()?;
                 match PostbackData::decode(&data.data) {
                     Some(PostbackData::Choice(choice)) => match engine.choose(&choice) {
                         Some(decision) => {
-                            Some(self.record(decision, user, &engine.content().version).await)
+                            let record = ReplyRecord::new(
+                                "line",
+                                Some(user.to_string()),
+                                ReplyRecord::choice_text(&choice, &decision),
+                                &decision,
+                                None,
+                                &engine.content().version,
+                            );
+                            Some(self.record(decision, record).await)
                         }
                         None => Some(messages::text_with_choices(
                             CHOICE_GONE,
@@ -158,25 +177,18 @@ impl Responder {
     }
 
     /// Stores the reply, remembers its choices and renders it.
-    async fn record(&self, decision: Decision, user: &str, content_version: &str) -> Vec<Message> {
-        let reply_id = uuid::Uuid::new_v4().simple().to_string();
+    async fn record(&self, decision: Decision, record: ReplyRecord) -> Vec<Message> {
         self.deps.metrics.count(
             "madoguchi_decisions_total",
             &[("channel", "line"), ("kind", decision.kind())],
         );
-        let record = ReplyRecord {
-            id: reply_id.clone(),
-            channel: "line".into(),
-            session: Some(user.to_string()),
-            decision: decision.kind().into(),
-            entry_id: decision.answer_id().map(String::from),
-            content_version: content_version.to_string(),
-        };
+        let reply_id = record.id.clone();
+        let user = record.session.clone().unwrap_or_default();
         if let Err(err) = self.deps.store.record_reply(record).await {
             tracing::error!(error = %err, "the reply could not be stored");
         }
         self.conversations.put(
-            user,
+            &user,
             Conversation {
                 offered: decision.choices().to_vec(),
             },

@@ -14,9 +14,10 @@ pub use reply::WebReply;
 pub use super::ApiError;
 
 use crate::config::WebSettings;
-use crate::engine::{ChoiceValue, Decision, SharedEngine};
+use crate::engine::{ChoiceValue, SharedEngine};
 use crate::metrics::Metrics;
 use crate::server::rate_limit::RateLimiter;
+use crate::store::pseudonym::Pseudonyms;
 use crate::store::{ReplyRecord, Store};
 
 /// The widget script embedded in the binary.
@@ -30,6 +31,7 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 pub struct WebState {
     pub engine: Arc<SharedEngine>,
     pub store: Arc<Store>,
+    pub pseudonyms: Arc<Pseudonyms>,
     pub metrics: Arc<Metrics>,
     pub settings: WebSettings,
     pub limiter: RateLimiter,
@@ -106,7 +108,7 @@ async fn chat(
         None => uuid::Uuid::new_v4().simple().to_string(),
     };
     let engine = state.engine.get();
-    let decision: Decision = match (body.text, body.choice) {
+    let (decision, explanation, text) = match (body.text, body.choice) {
         (Some(text), None) => {
             if text.chars().count() > state.settings.max_text_chars {
                 return Err(ApiError::new(
@@ -119,11 +121,16 @@ async fn chat(
                 ));
             }
             // A fraction of a millisecond of CPU: answered on the worker.
-            engine.ask(&text).map_err(ApiError::internal)?.0
+            let (decision, explanation) = engine.ask(&text).map_err(ApiError::internal)?;
+            (decision, Some(explanation), text)
         }
-        (None, Some(choice)) => engine
-            .choose(&choice)
-            .ok_or_else(|| unknown_choice(&choice))?,
+        (None, Some(choice)) => {
+            let decision = engine
+                .choose(&choice)
+                .ok_or_else(|| unknown_choice(&choice))?;
+            let text = ReplyRecord::choice_text(&choice, &decision);
+            (decision, None, text)
+        }
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -136,15 +143,15 @@ async fn chat(
         "madoguchi_decisions_total",
         &[("channel", "web"), ("kind", decision.kind())],
     );
-    let reply_id = uuid::Uuid::new_v4().simple().to_string();
-    let record = ReplyRecord {
-        id: reply_id.clone(),
-        channel: "web".into(),
-        session: Some(session_id.clone()),
-        decision: decision.kind().into(),
-        entry_id: decision.answer_id().map(String::from),
-        content_version: engine.content().version.clone(),
-    };
+    let record = ReplyRecord::new(
+        "web",
+        Some(state.pseudonyms.of("web", &session_id)),
+        text,
+        &decision,
+        explanation.as_ref(),
+        &engine.content().version,
+    );
+    let reply_id = record.id.clone();
     state
         .store
         .record_reply(record)

@@ -1,0 +1,402 @@
+//! Reading the query log: CSV export, the dashboard's figures, groups of
+//! unanswered questions for review, and retention.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Write;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError, now};
+use crate::faq::Date;
+
+/// Written first in CSV files so that Excel reads them as UTF-8.
+pub const BOM: &str = "\u{feff}";
+
+/// Unix time as Japanese local time, `2026-11-27 09:30:00`.
+pub fn japan_time(unix: i64) -> String {
+    let local = unix + 9 * 3600;
+    let date = Date::from_days_since_epoch(local.div_euclid(86_400));
+    let seconds = local.rem_euclid(86_400);
+    format!(
+        "{date} {:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    )
+}
+
+/// What staff decided about a group of unanswered questions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupStatus {
+    /// Still to be looked at.
+    Open,
+    /// Answered by new or changed content.
+    Done,
+    /// Not worth an answer.
+    Ignored,
+}
+
+impl GroupStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupStatus::Open => "open",
+            GroupStatus::Done => "done",
+            GroupStatus::Ignored => "ignored",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<GroupStatus> {
+        match text {
+            "open" => Some(GroupStatus::Open),
+            "done" => Some(GroupStatus::Done),
+            "ignored" => Some(GroupStatus::Ignored),
+            _ => None,
+        }
+    }
+}
+
+/// Similar questions the bot could not answer well.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewGroup {
+    /// Identifies the group: its most common words.
+    pub key: String,
+    pub count: usize,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    /// Up to three different messages, most recent first.
+    pub examples: Vec<String>,
+    /// How many were fallbacks (nothing found), the rest were choices or
+    /// answers voted unhelpful.
+    pub fallbacks: usize,
+    pub status: GroupStatus,
+    /// The entry that now answers the group, when staff linked one.
+    pub entry_id: Option<String>,
+}
+
+/// Figures for the dashboard.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    pub queries: i64,
+    /// Queries by decision kind.
+    pub decisions: BTreeMap<String, i64>,
+    pub helpful: i64,
+    pub not_helpful: i64,
+    /// (day, channel) → queries.
+    pub per_day: BTreeMap<(String, String), i64>,
+    /// The most answered entries and how often.
+    pub top_entries: Vec<(String, i64)>,
+}
+
+impl Summary {
+    /// Share of queries with a decision of this kind.
+    pub fn rate(&self, kind: &str) -> f64 {
+        if self.queries == 0 {
+            return 0.0;
+        }
+        *self.decisions.get(kind).unwrap_or(&0) as f64 / self.queries as f64
+    }
+}
+
+/// Near-duplicate groups share at least this part of their words.
+const NEAR: f64 = 0.5;
+
+fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    a.intersection(b).count() as f64 / a.union(b).count() as f64
+}
+
+impl Store {
+    /// Writes the log since `since` (Unix time) as CSV, with a BOM.
+    /// Returns the number of rows.
+    pub fn export_csv(&self, since: i64, out: &mut dyn Write) -> Result<usize, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT r.created_at, r.channel, r.session, r.text, r.decision, r.entry_id,
+                    r.confidence, r.candidates, f.helpful, r.content_version
+             FROM replies r LEFT JOIN feedback f ON f.reply_id = r.id
+             WHERE r.created_at >= ?1 ORDER BY r.created_at, r.rowid",
+        )?;
+        let io = |err: std::io::Error| StoreError::Export(err.to_string());
+        out.write_all(BOM.as_bytes()).map_err(io)?;
+        let mut writer = csv::Writer::from_writer(out);
+        let csv_error = |err: csv::Error| StoreError::Export(err.to_string());
+        writer
+            .write_record([
+                "日時",
+                "経路",
+                "利用者",
+                "質問",
+                "判定",
+                "回答ID",
+                "確度",
+                "候補",
+                "評価",
+                "内容版",
+            ])
+            .map_err(csv_error)?;
+        let mut rows = statement.query([since])?;
+        let mut count = 0;
+        while let Some(row) = rows.next()? {
+            let helpful: Option<bool> = row.get(8)?;
+            writer
+                .write_record([
+                    japan_time(row.get(0)?),
+                    row.get(1)?,
+                    row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                    row.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                    row.get(7)?,
+                    match helpful {
+                        Some(true) => "役に立った".into(),
+                        Some(false) => "役に立たなかった".into(),
+                        None => String::new(),
+                    },
+                    row.get(9)?,
+                ])
+                .map_err(csv_error)?;
+            count += 1;
+        }
+        writer.flush().map_err(io)?;
+        Ok(count)
+    }
+
+    /// Deletes queries (and their votes) older than `cutoff` (Unix time).
+    pub fn delete_older_than(&self, cutoff: i64) -> Result<usize, StoreError> {
+        let mut connection = self.lock();
+        let transaction = connection.transaction()?;
+        transaction.execute(
+            "DELETE FROM feedback WHERE reply_id IN (SELECT id FROM replies WHERE created_at < ?1)",
+            [cutoff],
+        )?;
+        let deleted = transaction.execute("DELETE FROM replies WHERE created_at < ?1", [cutoff])?;
+        transaction.commit()?;
+        Ok(deleted)
+    }
+
+    /// The dashboard's figures since `since`.
+    pub fn summary(&self, since: i64) -> Result<Summary, StoreError> {
+        let connection = self.lock();
+        let mut summary = Summary::default();
+        let mut statement = connection.prepare(
+            "SELECT decision, COUNT(*) FROM replies WHERE created_at >= ?1 GROUP BY decision",
+        )?;
+        for row in statement.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let (kind, count): (String, i64) = row?;
+            summary.queries += count;
+            summary.decisions.insert(kind, count);
+        }
+        let (helpful, not_helpful): (Option<i64>, Option<i64>) = connection.query_row(
+            "SELECT SUM(f.helpful), SUM(1 - f.helpful) FROM feedback f
+             JOIN replies r ON r.id = f.reply_id WHERE r.created_at >= ?1",
+            [since],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        summary.helpful = helpful.unwrap_or(0);
+        summary.not_helpful = not_helpful.unwrap_or(0);
+        let mut statement =
+            connection.prepare("SELECT created_at, channel FROM replies WHERE created_at >= ?1")?;
+        for row in statement.query_map([since], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))? {
+            let (at, channel): (i64, String) = row?;
+            let day = japan_time(at)[..10].to_string();
+            *summary.per_day.entry((day, channel)).or_default() += 1;
+        }
+        let mut statement = connection.prepare(
+            "SELECT entry_id, COUNT(*) AS n FROM replies
+             WHERE created_at >= ?1 AND entry_id IS NOT NULL
+             GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10",
+        )?;
+        summary.top_entries = statement
+            .query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(summary)
+    }
+
+    /// Queries since `since` that got no answer (fallback), only choices, or
+    /// an answer voted unhelpful, grouped by their words (near groups
+    /// merged), the largest first.
+    pub fn review_groups(&self, since: i64) -> Result<Vec<ReviewGroup>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT r.words, r.text, r.created_at, r.decision FROM replies r
+             LEFT JOIN feedback f ON f.reply_id = r.id
+             WHERE r.created_at >= ?1
+               AND (r.decision IN ('fallback', 'choices') OR f.helpful = 0)
+               AND r.text NOT LIKE '［%'
+             ORDER BY r.created_at DESC",
+        )?;
+        struct Raw {
+            words: BTreeSet<String>,
+            group: ReviewGroup,
+        }
+        let mut by_key: HashMap<String, Raw> = HashMap::new();
+        let rows = statement.query_map([since], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (words, text, at, decision) = row?;
+            let words: BTreeSet<String> = words.split_whitespace().map(String::from).collect();
+            let key = if words.is_empty() {
+                text.trim().to_lowercase()
+            } else {
+                words.iter().cloned().collect::<Vec<_>>().join(" ")
+            };
+            let raw = by_key.entry(key.clone()).or_insert_with(|| Raw {
+                words,
+                group: ReviewGroup {
+                    key,
+                    count: 0,
+                    first_seen: at,
+                    last_seen: at,
+                    examples: Vec::new(),
+                    fallbacks: 0,
+                    status: GroupStatus::Open,
+                    entry_id: None,
+                },
+            });
+            absorb(
+                &mut raw.group,
+                1,
+                at,
+                at,
+                &[text],
+                usize::from(decision == "fallback"),
+            );
+        }
+        let mut raws: Vec<Raw> = by_key.into_values().collect();
+        raws.sort_by(|a, b| {
+            b.group
+                .count
+                .cmp(&a.group.count)
+                .then(a.group.key.cmp(&b.group.key))
+        });
+        let mut merged: Vec<Raw> = Vec::new();
+        for raw in raws {
+            match merged
+                .iter_mut()
+                .find(|m| jaccard(&m.words, &raw.words) >= NEAR)
+            {
+                Some(target) => {
+                    let g = raw.group;
+                    absorb(
+                        &mut target.group,
+                        g.count,
+                        g.first_seen,
+                        g.last_seen,
+                        &g.examples,
+                        g.fallbacks,
+                    );
+                }
+                None => merged.push(raw),
+            }
+        }
+        let mut groups: Vec<ReviewGroup> = merged.into_iter().map(|m| m.group).collect();
+        let mut status =
+            connection.prepare("SELECT status, entry_id FROM review_groups WHERE key = ?1")?;
+        for group in &mut groups {
+            if let Some((state, entry)) = status
+                .query_row([&group.key], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))
+                .optional()?
+            {
+                group.status = GroupStatus::parse(&state).unwrap_or(GroupStatus::Open);
+                group.entry_id = entry;
+            }
+        }
+        groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_seen.cmp(&a.last_seen)));
+        Ok(groups)
+    }
+
+    /// Marks a group; `Open` forgets the mark.
+    pub fn mark_group(
+        &self,
+        key: &str,
+        status: GroupStatus,
+        entry_id: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let connection = self.lock();
+        if status == GroupStatus::Open {
+            connection.execute("DELETE FROM review_groups WHERE key = ?1", [key])?;
+        } else {
+            connection.execute(
+                "INSERT INTO review_groups (key, status, entry_id, updated_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET status = excluded.status,
+                     entry_id = excluded.entry_id, updated_at = excluded.updated_at",
+                params![key, status.as_str(), entry_id, now()],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes review groups as CSV, with a BOM.
+pub fn groups_csv(groups: &[ReviewGroup], out: &mut dyn Write) -> Result<(), StoreError> {
+    let error = |err: String| StoreError::Export(err);
+    out.write_all(BOM.as_bytes())
+        .map_err(|e| error(e.to_string()))?;
+    let mut writer = csv::Writer::from_writer(out);
+    writer
+        .write_record([
+            "語",
+            "件数",
+            "答えられず",
+            "初回",
+            "最終",
+            "例",
+            "状態",
+            "回答ID",
+        ])
+        .map_err(|e| error(e.to_string()))?;
+    for g in groups {
+        writer
+            .write_record([
+                g.key.clone(),
+                g.count.to_string(),
+                g.fallbacks.to_string(),
+                japan_time(g.first_seen),
+                japan_time(g.last_seen),
+                g.examples.join(" / "),
+                g.status.as_str().to_string(),
+                g.entry_id.clone().unwrap_or_default(),
+            ])
+            .map_err(|e| error(e.to_string()))?;
+    }
+    writer.flush().map_err(|e| error(e.to_string()))
+}
+
+fn absorb(
+    group: &mut ReviewGroup,
+    count: usize,
+    first: i64,
+    last: i64,
+    examples: &[String],
+    fallbacks: usize,
+) {
+    group.count += count;
+    group.fallbacks += fallbacks;
+    group.first_seen = group.first_seen.min(first);
+    group.last_seen = group.last_seen.max(last);
+    for example in examples {
+        if group.examples.len() < 3 && !group.examples.contains(example) {
+            group.examples.push(example.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn japan_time_is_utc_plus_nine() {
+        assert_eq!(japan_time(0), "1970-01-01 09:00:00");
+        assert_eq!(japan_time(1_767_193_200), "2026-01-01 00:00:00");
+    }
+}

@@ -1,0 +1,202 @@
+//! The query log on a real SQLite file: masking before writing, groups of
+//! unanswered questions, CSV export and retention.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use madoguchi::store::log::{GroupStatus, groups_csv};
+use madoguchi::store::{ReplyRecord, Store};
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn record(store: &Store, text: &str, words: &[&str], decision: &str) -> String {
+    let record = ReplyRecord {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        channel: "web".into(),
+        session: Some("pseudonym".into()),
+        text: text.into(),
+        words: words.iter().map(|w| w.to_string()).collect(),
+        decision: decision.into(),
+        entry_id: (decision == "answer").then(|| "juminhyo".to_string()),
+        confidence: (decision == "answer").then(|| "high".to_string()),
+        candidates: vec![("juminhyo".into(), 9.5), ("koseki".into(), 4.25)],
+        content_version: "v1".into(),
+    };
+    let id = record.id.clone();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(store.record_reply(record))
+        .unwrap();
+    id
+}
+
+fn export(store: &Store, since: i64) -> String {
+    let mut out = Vec::new();
+    store.export_csv(since, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn personal_data_never_reaches_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    record(
+        &store,
+        "090-1234-5678の田中です。番号は123456789012",
+        &["090", "1234", "田中", "番号"],
+        "fallback",
+    );
+    drop(store);
+    let mut bytes = std::fs::read(dir.path().join("madoguchi.sqlite3")).unwrap();
+    bytes.extend(std::fs::read(dir.path().join("madoguchi.sqlite3-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("5678"), "the phone number was written");
+    assert!(
+        !text.contains("123456789012"),
+        "the individual number was written"
+    );
+    let store = Store::open(dir.path()).unwrap();
+    let csv = export(&store, 0);
+    assert!(
+        csv.contains("［電話番号］の田中です。番号は［個人番号］"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn unanswered_questions_are_grouped_by_their_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    record(&store, "犬の登録はどこで", &["犬", "登録"], "fallback");
+    record(&store, "犬の登録をしたい", &["犬", "登録"], "fallback");
+    record(&store, "飼い犬の登録", &["飼い", "犬", "登録"], "choices");
+    record(
+        &store,
+        "粗大ごみの出し方",
+        &["粗大ごみ", "出す"],
+        "fallback",
+    );
+    record(&store, "住民票がほしい", &["住民票"], "answer");
+    let unhelpful = record(&store, "住民票の写し", &["住民票", "写し"], "answer");
+    assert!(store.record_feedback(&unhelpful, false).unwrap());
+    record(&store, "［選択］犬の登録", &[], "answer");
+
+    let groups = store.review_groups(0).unwrap();
+    let dogs = &groups[0];
+    assert_eq!(dogs.key, "犬 登録");
+    assert_eq!(dogs.count, 3, "the near group 飼い 犬 登録 is merged");
+    assert_eq!(dogs.fallbacks, 2);
+    assert_eq!(dogs.examples.len(), 3);
+    let keys: Vec<&str> = groups.iter().map(|g| g.key.as_str()).collect();
+    assert!(keys.contains(&"出す 粗大ごみ"), "{keys:?}");
+    assert!(
+        keys.contains(&"住民票 写し"),
+        "unhelpful answers are reviewed: {keys:?}"
+    );
+    assert!(
+        !keys.contains(&"住民票"),
+        "helpful-or-unvoted answers are not: {keys:?}"
+    );
+    assert_eq!(groups.len(), 3);
+
+    store
+        .mark_group("犬 登録", GroupStatus::Done, Some("pet-registration"))
+        .unwrap();
+    store
+        .mark_group("出す 粗大ごみ", GroupStatus::Ignored, None)
+        .unwrap();
+    let groups = store.review_groups(0).unwrap();
+    assert_eq!(groups[0].status, GroupStatus::Done);
+    assert_eq!(groups[0].entry_id.as_deref(), Some("pet-registration"));
+    let garbage = groups.iter().find(|g| g.key == "出す 粗大ごみ").unwrap();
+    assert_eq!(garbage.status, GroupStatus::Ignored);
+    store
+        .mark_group("出す 粗大ごみ", GroupStatus::Open, None)
+        .unwrap();
+    let groups = store.review_groups(0).unwrap();
+    let garbage = groups.iter().find(|g| g.key == "出す 粗大ごみ").unwrap();
+    assert_eq!(garbage.status, GroupStatus::Open);
+
+    let mut out = Vec::new();
+    groups_csv(&groups, &mut out).unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    assert!(csv.starts_with('\u{feff}'), "BOM for Excel");
+    assert!(csv.contains("犬 登録,3,2,"), "{csv}");
+}
+
+#[test]
+fn the_log_exports_as_csv_for_excel_and_old_rows_expire() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let id = record(&store, "住民票, \"写し\"がほしい", &["住民票"], "answer");
+    store.record_feedback(&id, true).unwrap();
+    record(&store, "宇宙旅行", &["宇宙", "旅行"], "fallback");
+
+    let csv = export(&store, 0);
+    assert!(
+        csv.starts_with("\u{feff}日時,経路,利用者,質問,判定,回答ID,確度,候補,評価,内容版\n"),
+        "{csv}"
+    );
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][3], "住民票, \"写し\"がほしい");
+    assert_eq!(&rows[0][4], "answer");
+    assert_eq!(&rows[0][5], "juminhyo");
+    assert_eq!(&rows[0][8], "役に立った");
+    assert!(rows[0][7].contains("juminhyo"));
+    assert_eq!(&rows[1][4], "fallback");
+    assert_eq!(
+        export(&store, now() + 10).lines().count(),
+        1,
+        "only the header"
+    );
+
+    let summary = store.summary(0).unwrap();
+    assert_eq!(summary.queries, 2);
+    assert_eq!(summary.rate("answer"), 0.5);
+    assert_eq!(summary.helpful, 1);
+    assert_eq!(summary.top_entries, [("juminhyo".to_string(), 1)]);
+
+    assert_eq!(store.delete_older_than(now() - 3600).unwrap(), 0);
+    assert_eq!(store.delete_older_than(now() + 10).unwrap(), 2);
+    assert_eq!(export(&store, 0).lines().count(), 1);
+}
+
+#[test]
+fn logs_export_prints_the_csv_since_a_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    record(&store, "犬の登録はどこで", &["犬", "登録"], "fallback");
+    drop(store);
+    let export = |since: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .args(["logs", "export", "--data-dir"])
+            .arg(dir.path())
+            .args(["--since", since])
+            .output()
+            .unwrap()
+    };
+    let output = export("2020-01-01");
+    assert!(output.status.success(), "{output:?}");
+    let csv = String::from_utf8(output.stdout).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("犬の登録はどこで"), "{csv}");
+    let later = export("2999-01-01");
+    assert_eq!(String::from_utf8(later.stdout).unwrap().lines().count(), 1);
+    let bad_date = export("2026-13-01");
+    assert!(!bad_date.status.success());
+    assert!(String::from_utf8_lossy(&bad_date.stderr).contains("YYYY-MM-DD"));
+
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["logs", "export", "--data-dir", "/nonexistent/place"])
+        .output()
+        .unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no query log"));
+}
