@@ -25,8 +25,45 @@ pub struct Settings {
     pub web: WebSettings,
     pub line: LineSettings,
     pub log: LogSettings,
+    pub admin: AdminSettings,
     pub policy: Policy,
     pub weights: Weights,
+}
+
+/// The staff pages under `/admin`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Who may sign in; passwords as argon2 hashes from
+    /// `madoguchi hash-password`.
+    pub users: Vec<AdminUser>,
+    /// Sessions end after this many hours.
+    pub session_hours: u64,
+    /// Send the session cookie over HTTPS only. Turn off only to try the
+    /// admin pages over plain HTTP on another machine.
+    pub secure_cookie: bool,
+    /// Check the content directories for changes this often, in
+    /// milliseconds; 0 turns the watch off (the reload button still works).
+    pub watch_interval_ms: u64,
+}
+
+/// One member of staff.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUser {
+    pub name: String,
+    pub password_hash: String,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        AdminSettings {
+            users: Vec::new(),
+            session_hours: 8,
+            secure_cookie: true,
+            watch_interval_ms: 1000,
+        }
+    }
 }
 
 /// The query log.
@@ -135,6 +172,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             line: LineSettings::default(),
             log: LogSettings::default(),
+            admin: AdminSettings::default(),
             policy: Policy::default(),
             weights: Weights::default(),
         }
@@ -212,6 +250,15 @@ impl Settings {
             if let Ok(value) = std::env::var(name) {
                 *setting = Some(value);
             }
+        }
+        if let (Ok(name), Ok(password_hash)) = (
+            std::env::var("MADOGUCHI_ADMIN_USER"),
+            std::env::var("MADOGUCHI_ADMIN_PASSWORD_HASH"),
+        ) {
+            settings.admin.users.push(AdminUser {
+                name,
+                password_hash,
+            });
         }
         if let Ok(base) = std::env::var("MADOGUCHI_LINE_API_BASE") {
             settings.line.api_base = base;

@@ -1,6 +1,7 @@
 //! madoguchi (窓口): answers residents' questions from FAQ sets written by
 //! city staff.
 
+pub mod admin;
 pub mod channels;
 pub mod config;
 pub mod diagnostic;
@@ -9,6 +10,7 @@ pub mod eval;
 pub mod faq;
 pub mod index;
 pub mod metrics;
+pub mod reload;
 pub mod server;
 pub mod store;
 pub mod text;

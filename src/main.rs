@@ -99,6 +99,9 @@ enum Command {
         #[arg(long, default_value = "その他")]
         category: String,
     },
+    /// Hash a password for the config file's [admin] users (reads it from
+    /// standard input).
+    HashPassword,
     /// Read the query log.
     Logs {
         #[command(subcommand)]
@@ -226,6 +229,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::LineSend { file, secret, url } => line_send(&file, &secret, &url),
+        Command::HashPassword => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                eprint!("password: ");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 8 {
+                bail!("use a password of at least 8 characters");
+            }
+            println!(
+                "{}",
+                madoguchi::admin::auth::hash_password(password).map_err(anyhow::Error::msg)?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Logs {
             command: LogsCommand::Export { data_dir, since },
         } => {

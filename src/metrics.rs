@@ -26,10 +26,11 @@ struct Inner {
     latency_count: u64,
     latency_sum: f64,
     content_version: String,
+    content_loaded_at: i64,
 }
 
 /// Help texts of the counters, by name.
-const HELP: [(&str, &str); 9] = [
+const HELP: [(&str, &str); 10] = [
     (
         "madoguchi_http_requests_total",
         "HTTP requests by route and status.",
@@ -43,6 +44,10 @@ const HELP: [(&str, &str); 9] = [
         "Requests refused by the per-client rate limit.",
     ),
     ("madoguchi_feedback_total", "Feedback votes by value."),
+    (
+        "madoguchi_content_reloads_total",
+        "Content reloads by result; on error the previous content keeps serving.",
+    ),
     (
         "madoguchi_line_webhooks_total",
         "LINE webhook requests by result.",
@@ -91,9 +96,13 @@ impl Metrics {
         inner.latency_sum += seconds;
     }
 
-    /// Sets the version of the content being served.
+    /// Sets the version of the content being served, loaded now.
     pub fn set_content_version(&self, version: &str) {
-        self.lock().content_version = version.to_string();
+        let mut inner = self.lock();
+        inner.content_version = version.to_string();
+        inner.content_loaded_at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
     }
 
     /// The current value of a counter (0 if never counted).
@@ -134,6 +143,11 @@ impl Metrics {
             out,
             "# HELP madoguchi_content_info The content version being served.\n# TYPE madoguchi_content_info gauge\nmadoguchi_content_info{{version=\"{}\"}} 1",
             escape(&inner.content_version)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP madoguchi_content_loaded_timestamp_seconds When the content being served was loaded.\n# TYPE madoguchi_content_loaded_timestamp_seconds gauge\nmadoguchi_content_loaded_timestamp_seconds {}",
+            inner.content_loaded_at
         );
         out
     }

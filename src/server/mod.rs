@@ -13,12 +13,14 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
+use crate::admin::{self, AdminState};
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Engine, EngineError, SharedEngine};
 use crate::metrics::Metrics;
+use crate::reload::Reloader;
 use crate::store::pseudonym::Pseudonyms;
 use crate::store::{Store, StoreError};
 use rate_limit::RateLimiter;
@@ -34,6 +36,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("LINE channel: {0}")]
     Line(String),
+    #[error("admin: {0}")]
+    Admin(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -63,7 +67,6 @@ impl Application {
             tracing::warn!("{warning}");
         }
         let metrics = Arc::new(Metrics::default());
-        metrics.set_content_version(&engine.content().version);
         tracing::info!(
             entries = engine.content().entries.len(),
             version = %engine.content().version,
@@ -75,6 +78,24 @@ impl Application {
             expire_old_queries(store.clone(), settings.log.retention_days);
         }
         let engine = Arc::new(SharedEngine::new(engine));
+        let reloader = Arc::new(Reloader::new(
+            engine.clone(),
+            metrics.clone(),
+            &settings.faq_dir,
+            &settings.dictionaries_dir,
+            settings.policy,
+            settings.weights,
+            &warnings,
+        ));
+        if settings.admin.watch_interval_ms > 0 {
+            reloader.clone().watch(std::time::Duration::from_millis(
+                settings.admin.watch_interval_ms,
+            ));
+        }
+        let admin_state = web::Data::new(
+            AdminState::new(&settings.admin, store.clone(), engine.clone(), reloader)
+                .map_err(StartError::Admin)?,
+        );
         let (line_channel, line_workers) = if settings.line.enabled() {
             let (channel, workers) = LineChannel::start(
                 &settings.line,
@@ -112,6 +133,7 @@ impl Application {
             let request_metrics = metrics.clone();
             App::new()
                 .app_data(web_state.clone())
+                .app_data(admin_state.clone())
                 .app_data(web_channel::json_config(max_body_bytes))
                 .app_data(web::PayloadConfig::new(max_body_bytes))
                 .app_data(web::Data::from(metrics))
@@ -154,6 +176,7 @@ impl Application {
                     .instrument(span)
                 })
                 .configure(web_channel::configure)
+                .configure(admin::configure)
                 .configure(|config| {
                     if let Some(channel) = line_channel.clone() {
                         LineChannel::configure(channel)(config);

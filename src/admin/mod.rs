@@ -1,0 +1,467 @@
+//! The staff pages under `/admin`: sign-in, the dashboard, unanswered
+//! questions to review, feedback per answer, CSV exports and the content
+//! reload. Everything but the sign-in form needs a session; every form
+//! carries a CSRF token.
+
+pub mod auth;
+mod pages;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header::{self, ContentType};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::Markup;
+use serde::Deserialize;
+
+use crate::config::AdminSettings;
+use crate::engine::SharedEngine;
+use crate::faq::Date;
+use crate::reload::Reloader;
+use crate::store::Store;
+use crate::store::log::{GroupStatus, groups_csv};
+use auth::{LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, Users, same};
+
+/// The dashboard covers this many days.
+const DASHBOARD_DAYS: i64 = 30;
+/// The review page covers this many days.
+const REVIEW_DAYS: i64 = 90;
+
+/// What the admin pages share.
+pub struct AdminState {
+    users: Users,
+    sessions: Sessions,
+    secure_cookie: bool,
+    store: Arc<Store>,
+    engine: Arc<SharedEngine>,
+    reloader: Arc<Reloader>,
+}
+
+impl AdminState {
+    /// Fails if a user's password hash is malformed.
+    pub fn new(
+        settings: &AdminSettings,
+        store: Arc<Store>,
+        engine: Arc<SharedEngine>,
+        reloader: Arc<Reloader>,
+    ) -> Result<AdminState, String> {
+        Ok(AdminState {
+            users: Users::new(settings.users.clone())?,
+            sessions: Sessions::new(Duration::from_secs(settings.session_hours * 3600)),
+            secure_cookie: settings.secure_cookie,
+            store,
+            engine,
+            reloader,
+        })
+    }
+}
+
+/// Registers the admin routes.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config.service(
+        web::scope("/admin")
+            .route("", web::get().to(dashboard))
+            .route("/", web::get().to(dashboard))
+            .route("/login", web::get().to(login_form))
+            .route("/login", web::post().to(login))
+            .route("/logout", web::post().to(logout))
+            .route("/unanswered", web::get().to(unanswered))
+            .route("/unanswered", web::post().to(mark_group))
+            .route("/feedback", web::get().to(feedback))
+            .route("/export/log.csv", web::get().to(export_log))
+            .route("/export/unanswered.csv", web::get().to(export_groups))
+            .route("/reload", web::post().to(reload))
+            .default_service(web::to(not_found)),
+    );
+}
+
+fn html(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl AdminState {
+    fn cookie<'a>(&self, name: &'a str, value: String, path: &'a str) -> Cookie<'a> {
+        Cookie::build(name, value)
+            .path(path)
+            .http_only(true)
+            .secure(self.secure_cookie)
+            .same_site(SameSite::Strict)
+            .finish()
+    }
+
+    /// The request's session; anonymous pages get a redirect to the sign-in
+    /// form, anonymous actions 401.
+    fn require(&self, request: &HttpRequest) -> Result<(String, Session), Box<HttpResponse>> {
+        let found = request
+            .cookie(SESSION_COOKIE)
+            .map(|c| c.value().to_string())
+            .and_then(|id| Some((id.clone(), self.sessions.get(&id)?)));
+        found.ok_or_else(|| {
+            Box::new(if request.method() == Method::GET {
+                see_other("/admin/login")
+            } else {
+                HttpResponse::Unauthorized()
+                    .content_type(ContentType::plaintext())
+                    .body("ログインしてください。")
+            })
+        })
+    }
+}
+
+/// Refuses a form whose CSRF token is not the session's.
+fn check_csrf(session: &Session, token: &str) -> Result<(), Box<HttpResponse>> {
+    if same(&session.csrf, token) {
+        Ok(())
+    } else {
+        Err(Box::new(HttpResponse::Forbidden().content_type(ContentType::plaintext()).body(
+            "フォームの有効期限が切れました。ページを読み込み直してから、もう一度お試しください。",
+        )))
+    }
+}
+
+macro_rules! session_or_return {
+    ($state:expr, $request:expr) => {
+        match $state.require(&$request) {
+            Ok(found) => found,
+            Err(response) => return *response,
+        }
+    };
+}
+
+async fn login_form(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
+    if state.require(&request).is_ok() {
+        return see_other("/admin");
+    }
+    login_page(&state, StatusCode::OK, None)
+}
+
+fn login_page(state: &AdminState, status: StatusCode, message: Option<&str>) -> HttpResponse {
+    let token = auth::random_token();
+    let mut response = html(
+        status,
+        pages::login(&token, message, state.users.is_empty()),
+    );
+    let _ = response.add_cookie(&state.cookie(LOGIN_COOKIE, token, "/admin/login"));
+    response
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    user: String,
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn login(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> HttpResponse {
+    let expected = request.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());
+    if !expected.is_some_and(|token| same(&token, &form.csrf)) {
+        return login_page(
+            &state,
+            StatusCode::FORBIDDEN,
+            Some("フォームの有効期限が切れました。もう一度ログインしてください。"),
+        );
+    }
+    let users = state.clone();
+    let (user, password) = (form.user.clone(), form.password.clone());
+    let verified = web::block(move || users.users.verify(&user, &password))
+        .await
+        .unwrap_or(false);
+    if !verified {
+        tracing::warn!("admin sign-in failed");
+        return login_page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            Some("ユーザー名かパスワードが違います。"),
+        );
+    }
+    let id = state.sessions.start(&form.user);
+    tracing::info!(user = %form.user, "admin signed in");
+    let mut response = see_other("/admin");
+    let _ = response.add_cookie(&state.cookie(SESSION_COOKIE, id, "/admin"));
+    let mut spent = state.cookie(LOGIN_COOKIE, String::new(), "/admin/login");
+    spent.make_removal();
+    let _ = response.add_cookie(&spent);
+    response
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn logout(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let (id, session) = session_or_return!(state, request);
+    if let Err(response) = check_csrf(&session, &form.csrf) {
+        return *response;
+    }
+    state.sessions.end(&id);
+    let mut response = see_other("/admin/login");
+    let mut removal = state.cookie(SESSION_COOKIE, String::new(), "/admin");
+    removal.make_removal();
+    let _ = response.add_cookie(&removal);
+    response
+}
+
+#[derive(Deserialize)]
+struct FlashQuery {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+async fn dashboard(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    query: web::Query<FlashQuery>,
+) -> HttpResponse {
+    let (_, session) = session_or_return!(state, request);
+    let store = state.store.clone();
+    let since = unix_now() - DASHBOARD_DAYS * 86_400;
+    let summary = match web::block(move || store.summary(since)).await {
+        Ok(Ok(summary)) => summary,
+        Ok(Err(err)) => return internal(err),
+        Err(err) => return internal(err),
+    };
+    let engine = state.engine.get();
+    let top: Vec<(String, String, i64)> = summary
+        .top_entries
+        .iter()
+        .map(|(id, count)| {
+            let question = engine
+                .content()
+                .entry(id)
+                .map(|e| e.question.clone())
+                .unwrap_or_default();
+            (id.clone(), question, *count)
+        })
+        .collect();
+    let flash = match query.done.as_deref() {
+        Some("reloaded") => Some("内容を読み込み直しました。"),
+        Some("reload-failed") => Some("内容にエラーがあります。下のエラーを直してください。"),
+        _ => None,
+    };
+    html(
+        StatusCode::OK,
+        pages::dashboard(
+            &session.csrf,
+            &summary,
+            &state.reloader.status(),
+            &top,
+            flash,
+        ),
+    )
+}
+
+fn internal(err: impl std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %err, "admin page failed");
+    HttpResponse::InternalServerError()
+        .content_type(ContentType::plaintext())
+        .body("エラーが発生しました。しばらくしてからもう一度お試しください。")
+}
+
+async fn unanswered(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    query: web::Query<FlashQuery>,
+) -> HttpResponse {
+    let (_, session) = session_or_return!(state, request);
+    let filter = query.status.clone().unwrap_or_else(|| "open".into());
+    let wanted = GroupStatus::parse(&filter);
+    let store = state.store.clone();
+    let since = unix_now() - REVIEW_DAYS * 86_400;
+    let groups = match web::block(move || store.review_groups(since)).await {
+        Ok(Ok(groups)) => groups,
+        Ok(Err(err)) => return internal(err),
+        Err(err) => return internal(err),
+    };
+    let groups: Vec<_> = groups
+        .into_iter()
+        .filter(|g| wanted.is_none_or(|w| g.status == w))
+        .collect();
+    let engine = state.engine.get();
+    let ids: Vec<String> = engine
+        .content()
+        .entries
+        .iter()
+        .map(|e| e.id.clone())
+        .collect();
+    let flash = query.done.as_deref().map(|_| "変更しました。");
+    html(
+        StatusCode::OK,
+        pages::unanswered(&session.csrf, &groups, &filter, &ids, flash),
+    )
+}
+
+/// Every field defaults, so that an anonymous or forged post is refused
+/// for what it is (401, 403) rather than for its shape.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MarkForm {
+    csrf: String,
+    key: String,
+    status: String,
+    entry_id: String,
+}
+
+async fn mark_group(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    form: web::Form<MarkForm>,
+) -> HttpResponse {
+    let (_, session) = session_or_return!(state, request);
+    if let Err(response) = check_csrf(&session, &form.csrf) {
+        return *response;
+    }
+    let Some(status) = GroupStatus::parse(&form.status) else {
+        return HttpResponse::BadRequest().body("status must be open, done or ignored");
+    };
+    let entry_id = Some(form.entry_id.trim()).filter(|id| !id.is_empty());
+    if let Some(id) = entry_id
+        && state.engine.get().content().entry(id).is_none()
+    {
+        return HttpResponse::BadRequest()
+            .content_type(ContentType::plaintext())
+            .body(format!(
+                "回答ID「{id}」は見つかりません。faq/ のファイルにある id を入力してください。"
+            ));
+    }
+    let store = state.store.clone();
+    let (key, entry) = (form.key.clone(), entry_id.map(String::from));
+    match web::block(move || store.mark_group(&key, status, entry.as_deref())).await {
+        Ok(Ok(())) => see_other("/admin/unanswered?done=1"),
+        Ok(Err(err)) => internal(err),
+        Err(err) => internal(err),
+    }
+}
+
+async fn feedback(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
+    let (_, session) = session_or_return!(state, request);
+    let store = state.store.clone();
+    let rows = match web::block(move || store.feedback_by_entry()).await {
+        Ok(Ok(rows)) => rows,
+        Ok(Err(err)) => return internal(err),
+        Err(err) => return internal(err),
+    };
+    let engine = state.engine.get();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .map(|row| {
+            let question = engine
+                .content()
+                .entry(&row.entry_id)
+                .map(|e| e.question.clone())
+                .unwrap_or_else(|| "（削除された回答）".into());
+            (row, question)
+        })
+        .collect();
+    html(StatusCode::OK, pages::feedback(&session.csrf, &rows))
+}
+
+fn csv(name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+#[derive(Deserialize)]
+struct SinceQuery {
+    since: Option<String>,
+}
+
+async fn export_log(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    query: web::Query<SinceQuery>,
+) -> HttpResponse {
+    session_or_return!(state, request);
+    let since = match query.since.as_deref().map(str::parse::<Date>) {
+        None => 0,
+        Some(Ok(date)) => date.start_in_japan(),
+        Some(Err(message)) => return HttpResponse::BadRequest().body(message),
+    };
+    let store = state.store.clone();
+    let exported = web::block(move || {
+        let mut out = Vec::new();
+        store.export_csv(since, &mut out).map(|_| out)
+    })
+    .await;
+    match exported {
+        Ok(Ok(body)) => csv("madoguchi-log.csv", body),
+        Ok(Err(err)) => internal(err),
+        Err(err) => internal(err),
+    }
+}
+
+async fn export_groups(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
+    session_or_return!(state, request);
+    let store = state.store.clone();
+    let since = unix_now() - REVIEW_DAYS * 86_400;
+    let exported = web::block(move || {
+        let groups = store.review_groups(since)?;
+        let mut out = Vec::new();
+        groups_csv(&groups, &mut out).map(|_| out)
+    })
+    .await;
+    match exported {
+        Ok(Ok(body)) => csv("madoguchi-unanswered.csv", body),
+        Ok(Err(err)) => internal(err),
+        Err(err) => internal(err),
+    }
+}
+
+async fn reload(
+    state: web::Data<AdminState>,
+    request: HttpRequest,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let (_, session) = session_or_return!(state, request);
+    if let Err(response) = check_csrf(&session, &form.csrf) {
+        return *response;
+    }
+    let reloader = state.reloader.clone();
+    match web::block(move || reloader.reload()).await {
+        Ok(status) if status.errors.is_empty() => see_other("/admin?done=reloaded"),
+        Ok(_) => see_other("/admin?done=reload-failed"),
+        Err(err) => internal(err),
+    }
+}
+
+async fn not_found(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
+    session_or_return!(state, request);
+    HttpResponse::NotFound()
+        .content_type(ContentType::plaintext())
+        .body("ページが見つかりません。")
+}

@@ -1,0 +1,344 @@
+//! The admin pages, rendered on the server in Japanese.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::reload::ContentStatus;
+use crate::store::EntryFeedback;
+use crate::store::log::{GroupStatus, ReviewGroup, Summary, japan_time};
+
+const CSS: &str = "
+body{font-family:system-ui,'Hiragino Sans','Noto Sans JP',sans-serif;margin:0;color:#1a1a1a;background:#f5f6f8;font-size:16px;line-height:1.6}
+header{background:#00529b;color:#fff;padding:.6rem 1.5rem;display:flex;gap:1.5rem;align-items:center;flex-wrap:wrap}
+header a{color:#fff;font-weight:600}header h1{font-size:1.1rem;margin:0 1rem 0 0}
+header form{margin-left:auto}main{max-width:1200px;margin:0 auto;padding:1rem 1.5rem}
+section{background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}
+h2{font-size:1.15rem;margin:.2rem 0 .8rem}table{border-collapse:collapse;width:100%}
+th,td{border-bottom:1px solid #e3e6ea;padding:.45rem .5rem;text-align:left;vertical-align:top}
+th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+.figures{display:flex;gap:1rem;flex-wrap:wrap}.figure{flex:1;min-width:10rem;background:#eef4fb;border-radius:8px;padding:.6rem 1rem}
+.figure b{display:block;font-size:1.8rem}.errors{background:#fdecea;border:2px solid #b3261e;border-radius:8px;padding:.8rem 1rem}
+.errors pre{white-space:pre-wrap;margin:.4rem 0;font-size:.95rem}.ok{color:#1b6e20;font-weight:600}
+button,input[type=submit]{font-size:1rem;padding:.4rem .9rem;border-radius:6px;border:1px solid #00529b;background:#00529b;color:#fff;cursor:pointer;min-height:2.5rem}
+button.secondary{background:#fff;color:#00529b}input[type=text],input[type=password]{font-size:1rem;padding:.4rem;border:1px solid #8a94a3;border-radius:6px}
+.login{max-width:24rem;margin:4rem auto}.login label{display:block;margin-top:.8rem;font-weight:600}.login input{width:100%;box-sizing:border-box}
+.filters a{margin-right:1rem}.filters a[aria-current]{font-weight:700;text-decoration:none;color:#1a1a1a}
+.actions form{display:inline-flex;gap:.3rem;margin:.15rem}.status-done{color:#1b6e20}.status-ignored{color:#6b7280}
+.flash{background:#e8f5e9;border:1px solid #1b6e20;border-radius:8px;padding:.6rem 1rem}
+";
+
+/// A page with the navigation of a signed-in user.
+pub fn layout(title: &str, csrf: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="ja" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " | 窓口ボット管理" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                header {
+                    h1 { "窓口ボット管理" }
+                    nav { a href="/admin" { "ダッシュボード" } }
+                    nav { a href="/admin/unanswered" { "答えられなかった質問" } }
+                    nav { a href="/admin/feedback" { "回答の評価" } }
+                    form method="post" action="/admin/logout" {
+                        input type="hidden" name="csrf" value=(csrf);
+                        button.secondary type="submit" { "ログアウト" }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// The sign-in form.
+pub fn login(csrf: &str, message: Option<&str>, no_users: bool) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="ja" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "ログイン | 窓口ボット管理" }
+                style { (PreEscaped(CSS)) }
+            }
+            body {
+                main.login {
+                    section {
+                        h2 { "窓口ボット管理 ログイン" }
+                        @if no_users {
+                            p.errors role="alert" {
+                                "管理者が設定されていません。設定ファイルの [admin] users か、環境変数 MADOGUCHI_ADMIN_USER と MADOGUCHI_ADMIN_PASSWORD_HASH を設定してください。"
+                            }
+                        }
+                        @if let Some(message) = message {
+                            p.errors role="alert" { (message) }
+                        }
+                        form method="post" action="/admin/login" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            label for="user" { "ユーザー名" }
+                            input #user type="text" name="user" autocomplete="username" required;
+                            label for="password" { "パスワード" }
+                            input #password type="password" name="password" autocomplete="current-password" required;
+                            p { button type="submit" { "ログイン" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn percent(value: f64) -> String {
+    format!("{:.1}%", value * 100.0)
+}
+
+/// Queries per day and channel as stacked bars.
+fn chart(summary: &Summary) -> Markup {
+    let mut days: Vec<&String> = summary.per_day.keys().map(|(day, _)| day).collect();
+    days.dedup();
+    let days: Vec<&String> = days.into_iter().rev().take(14).rev().collect();
+    let channels = [("web", "#00529b", "ウェブ"), ("line", "#06c755", "LINE")];
+    let total = |day: &String| -> i64 {
+        channels
+            .iter()
+            .map(|(c, _, _)| {
+                summary
+                    .per_day
+                    .get(&(day.clone(), c.to_string()))
+                    .unwrap_or(&0)
+            })
+            .sum()
+    };
+    let most = days.iter().map(|d| total(d)).max().unwrap_or(0).max(1);
+    let (height, bar, gap) = (140.0, 28.0, 14.0);
+    let width = (days.len() as f64) * (bar + gap) + gap;
+    html! {
+        @if days.is_empty() {
+            p { "まだ質問がありません。" }
+        } @else {
+            svg role="img" aria-label="日別の質問数（経路別）" width=(width) height=(height + 40.0)
+                viewBox=(format!("0 0 {width} {}", height + 40.0)) {
+                @for (i, day) in days.iter().enumerate() {
+                    @let x = gap + i as f64 * (bar + gap);
+                    @let mut y = height;
+                    @for (channel, color, _) in &channels {
+                        @let count = *summary.per_day.get(&((*day).clone(), channel.to_string())).unwrap_or(&0);
+                        @let h = count as f64 / most as f64 * (height - 10.0);
+                        @if count > 0 {
+                            rect x=(x) y=({ y -= h; y }) width=(bar) height=(h) fill=(color) {
+                                title { (day) " " (channel) ": " (count) }
+                            }
+                        }
+                    }
+                    text x=(x + bar / 2.0) y=(height + 16.0) font-size="11" text-anchor="middle" { (&day[5..]) }
+                    text x=(x + bar / 2.0) y=(height + 32.0) font-size="11" text-anchor="middle" { (total(day)) }
+                }
+            }
+            p {
+                @for (_, color, label) in &channels {
+                    span style=(format!("display:inline-block;width:1em;height:1em;background:{color};margin:0 .3em 0 1em;vertical-align:middle")) {}
+                    (label)
+                }
+            }
+        }
+    }
+}
+
+/// The dashboard.
+pub fn dashboard(
+    csrf: &str,
+    summary: &Summary,
+    content: &ContentStatus,
+    top: &[(String, String, i64)],
+    flash: Option<&str>,
+) -> Markup {
+    let votes = summary.helpful + summary.not_helpful;
+    layout(
+        "ダッシュボード",
+        csrf,
+        html! {
+            @if let Some(flash) = flash { p.flash role="status" { (flash) } }
+            section {
+                h2 { "回答の内容" }
+                p {
+                    "版 " code { (content.version) } "・" (content.entries) " 件・読み込み " (japan_time(content.loaded_at))
+                }
+                @if content.errors.is_empty() {
+                    p.ok { "最新の内容で回答しています。" }
+                } @else {
+                    div.errors role="alert" {
+                        p { strong { "内容にエラーがあるため、前の版のまま回答しています" }
+                            @if let Some(at) = content.failed_at { "（" (japan_time(at)) "）" } "。次の点を直してください:" }
+                        @for error in &content.errors { pre { (error) } }
+                    }
+                }
+                @if !content.warnings.is_empty() {
+                    details {
+                        summary { "注意 " (content.warnings.len()) " 件" }
+                        @for warning in &content.warnings { pre { (warning) } }
+                    }
+                }
+                form method="post" action="/admin/reload" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button type="submit" { "内容を読み込み直す" }
+                }
+            }
+            section {
+                h2 { "この30日間" }
+                div.figures {
+                    div.figure { "質問" b { (summary.queries) } }
+                    div.figure { "回答できた" b { (percent(summary.rate("answer"))) } }
+                    div.figure { "候補を示した" b { (percent(summary.rate("choices"))) } }
+                    div.figure { "答えられなかった" b { (percent(summary.rate("fallback"))) } }
+                    div.figure { "役に立った"
+                        b { @if votes > 0 { (percent(summary.helpful as f64 / votes as f64)) } @else { "—" } }
+                        (votes) " 件の評価"
+                    }
+                }
+            }
+            section {
+                h2 { "日別の質問数" }
+                (chart(summary))
+            }
+            section {
+                h2 { "よく答えた質問" }
+                table {
+                    thead { tr { th { "回答ID" } th { "質問" } th { "回数" } } }
+                    tbody {
+                        @for (id, question, count) in top {
+                            tr { td { code { (id) } } td { (question) } td.num { (count) } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn status_label(status: GroupStatus) -> &'static str {
+    match status {
+        GroupStatus::Open => "未対応",
+        GroupStatus::Done => "対応済み",
+        GroupStatus::Ignored => "対象外",
+    }
+}
+
+/// Groups of unanswered questions with their review forms.
+pub fn unanswered(
+    csrf: &str,
+    groups: &[ReviewGroup],
+    filter: &str,
+    entry_ids: &[String],
+    flash: Option<&str>,
+) -> Markup {
+    let filters = [
+        ("open", "未対応"),
+        ("done", "対応済み"),
+        ("ignored", "対象外"),
+        ("all", "すべて"),
+    ];
+    layout(
+        "答えられなかった質問",
+        csrf,
+        html! {
+            @if let Some(flash) = flash { p.flash role="status" { (flash) } }
+            section {
+                h2 { "答えられなかった質問（この90日間）" }
+                p { "答えが見つからなかった質問、候補を示すだけだった質問、「役に立たなかった」と評価された回答を、似たことばごとにまとめています。" }
+                p.filters {
+                    @for (value, label) in filters {
+                        @if value == filter {
+                            a href=(format!("/admin/unanswered?status={value}")) aria-current="page" { (label) }
+                        } @else {
+                            a href=(format!("/admin/unanswered?status={value}")) { (label) }
+                        }
+                    }
+                    a href="/admin/export/unanswered.csv" { "CSVでダウンロード" }
+                }
+                datalist #entry-ids { @for id in entry_ids { option value=(id) {} } }
+                table {
+                    thead { tr {
+                        th { "ことば" } th { "件数" } th { "答えられず" } th { "最初" } th { "最後" }
+                        th { "質問の例" } th { "状態" } th { "操作" }
+                    } }
+                    tbody {
+                        @for group in groups {
+                            tr.group data-key=(group.key) {
+                                td { (group.key) }
+                                td.num { (group.count) }
+                                td.num { (group.fallbacks) }
+                                td { (japan_time(group.first_seen)) }
+                                td { (japan_time(group.last_seen)) }
+                                td { @for example in &group.examples { div { "「" (example) "」" } } }
+                                td class=(format!("status-{}", group.status.as_str())) {
+                                    (status_label(group.status))
+                                    @if let Some(id) = &group.entry_id { br; "→ " code { (id) } }
+                                }
+                                td.actions {
+                                    form method="post" action="/admin/unanswered" {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="key" value=(group.key);
+                                        input type="hidden" name="status" value="done";
+                                        input type="text" name="entry_id" list="entry-ids" size="14"
+                                            placeholder="答える回答ID" aria-label=(format!("「{}」に答える回答ID", group.key));
+                                        button type="submit" { "対応済み" }
+                                    }
+                                    form method="post" action="/admin/unanswered" {
+                                        input type="hidden" name="csrf" value=(csrf);
+                                        input type="hidden" name="key" value=(group.key);
+                                        input type="hidden" name="status" value="ignored";
+                                        button.secondary type="submit" { "対象外" }
+                                    }
+                                    @if group.status != GroupStatus::Open {
+                                        form method="post" action="/admin/unanswered" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            input type="hidden" name="key" value=(group.key);
+                                            input type="hidden" name="status" value="open";
+                                            button.secondary type="submit" { "未対応に戻す" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if groups.is_empty() { p { "該当する質問はありません。" } }
+            }
+        },
+    )
+}
+
+/// Feedback per entry, worst first.
+pub fn feedback(csrf: &str, rows: &[(EntryFeedback, String)]) -> Markup {
+    layout(
+        "回答の評価",
+        csrf,
+        html! {
+            section {
+                h2 { "回答ごとの評価（役に立った割合の低い順）" }
+                table {
+                    thead { tr {
+                        th { "回答ID" } th { "質問" } th { "役に立った" } th { "役に立たなかった" } th { "割合" }
+                    } }
+                    tbody {
+                        @for (row, question) in rows {
+                            @let total = row.helpful + row.not_helpful;
+                            tr {
+                                td { code { (row.entry_id) } }
+                                td { (question) }
+                                td.num { (row.helpful) }
+                                td.num { (row.not_helpful) }
+                                td.num { @if total > 0 { (percent(row.helpful as f64 / total as f64)) } }
+                            }
+                        }
+                    }
+                }
+                @if rows.is_empty() { p { "まだ評価がありません。" } }
+            }
+        },
+    )
+}

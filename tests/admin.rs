@@ -1,0 +1,437 @@
+//! The staff pages, black-box: sign-in and its protections, the review of
+//! unanswered questions, CSV exports, and content reloads that keep the old
+//! content serving when a file is broken.
+
+mod common;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::FaqCopy;
+use madoguchi::admin::auth::hash_password;
+use madoguchi::config::{AdminUser, Settings};
+use madoguchi::server::Application;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use serde_json::{Value, json};
+
+const USER: &str = "kaizu-staff";
+const PASSWORD: &str = "窓口-2026-correct";
+
+struct Admin {
+    address: SocketAddr,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+    faq: FaqCopy,
+    _data: tempfile::TempDir,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl Admin {
+    async fn start(watch_interval_ms: u64) -> Admin {
+        let faq = FaqCopy::new();
+        let data = tempfile::tempdir().unwrap();
+        let mut settings = Settings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data.path().to_path_buf(),
+            faq_dir: faq.path().to_path_buf(),
+            dictionaries_dir: common::root().join("dictionaries"),
+            ..Settings::default()
+        };
+        settings.admin.users = vec![AdminUser {
+            name: USER.into(),
+            password_hash: hash_password(PASSWORD).unwrap(),
+        }];
+        settings.admin.watch_interval_ms = watch_interval_ms;
+        let app = Application::build(settings).expect("server starts");
+        let address = app.address();
+        tokio::spawn(app.run_until_stopped());
+        Admin {
+            address,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            faq,
+            _data: data,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn page(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let response = request
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        for cookie in &set_cookies {
+            let (pair, _) = cookie.split_once(';').unwrap_or((cookie, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.into(), value.into());
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_string()),
+            set_cookies,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let request = self.client.get(self.url(path));
+        self.page(request).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
+        self.page(request).await
+    }
+
+    /// The CSRF token in a page's forms.
+    fn csrf(page: &Page) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        let start = page.body.find(marker).expect("a form with a CSRF token") + marker.len();
+        page.body[start..start + 40].to_string()
+    }
+
+    async fn sign_in(&mut self) -> String {
+        let form = self.get("/admin/login").await;
+        let csrf = Admin::csrf(&form);
+        let signed_in = self
+            .post(
+                "/admin/login",
+                &[("user", USER), ("password", PASSWORD), ("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(
+            signed_in.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            signed_in.body
+        );
+        let dashboard = self.get("/admin").await;
+        assert_eq!(dashboard.status, StatusCode::OK);
+        Admin::csrf(&dashboard)
+    }
+
+    async fn chat(&self, text: &str) -> Value {
+        self.client
+            .post(self.url("/api/v1/chat"))
+            .json(&json!({ "text": text }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn anonymous_visitors_are_sent_to_sign_in_and_actions_refused() {
+    let mut admin = Admin::start(0).await;
+    for path in [
+        "/admin",
+        "/admin/unanswered",
+        "/admin/feedback",
+        "/admin/export/log.csv",
+        "/admin/export/unanswered.csv",
+        "/admin/anything",
+    ] {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.location.as_deref(), Some("/admin/login"), "{path}");
+    }
+    for path in ["/admin/reload", "/admin/unanswered", "/admin/logout"] {
+        let page = admin.post(path, &[("csrf", "x")]).await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{path}");
+    }
+    // A forged session cookie is no session.
+    admin
+        .cookies
+        .insert("madoguchi_admin".into(), "0".repeat(40));
+    assert_eq!(admin.get("/admin").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn sign_in_needs_the_password_and_the_form_token() {
+    let mut admin = Admin::start(0).await;
+    let form = admin.get("/admin/login").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("ログイン"));
+    let csrf = Admin::csrf(&form);
+
+    let wrong = admin
+        .post(
+            "/admin/login",
+            &[
+                ("user", USER),
+                ("password", "wrong-password"),
+                ("csrf", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("ユーザー名かパスワードが違います"));
+
+    let csrf = Admin::csrf(&wrong);
+    let forged = admin
+        .post(
+            "/admin/login",
+            &[("user", USER), ("password", PASSWORD), ("csrf", "forged")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let _ = csrf;
+
+    let form = admin.get("/admin/login").await;
+    let csrf = Admin::csrf(&form);
+    let signed_in = admin
+        .post(
+            "/admin/login",
+            &[("user", USER), ("password", PASSWORD), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    let session_cookie = signed_in
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("madoguchi_admin="))
+        .expect("a session cookie");
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/admin"] {
+        assert!(session_cookie.contains(attribute), "{session_cookie}");
+    }
+
+    let dashboard = admin.get("/admin").await;
+    assert_eq!(dashboard.status, StatusCode::OK);
+    let token = Admin::csrf(&dashboard);
+    // A form without its token is refused.
+    let missing = admin.post("/admin/reload", &[]).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    let wrong = admin.post("/admin/reload", &[("csrf", "0000")]).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+
+    let out = admin.post("/admin/logout", &[("csrf", &token)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get("/admin").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn unanswered_questions_are_grouped_marked_and_exported() {
+    let mut admin = Admin::start(0).await;
+    for text in [
+        "宇宙旅行の申し込み",
+        "宇宙旅行に行きたい",
+        "宇宙旅行の申し込み",
+        "競馬場の場所を教えて",
+        "住民票をコンビニで取りたい",
+        "電話は090-1234-5678です、宇宙旅行の件",
+    ] {
+        admin.chat(text).await;
+    }
+    let csrf = admin.sign_in().await;
+    let page = admin.get("/admin/unanswered").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("宇宙旅行の申し込み"), "{}", page.body);
+    assert!(page.body.contains("競馬場"), "{}", page.body);
+    assert!(!page.body.contains("090-1234-5678"), "masked in the log");
+    assert!(page.body.contains("［電話番号］"), "{}", page.body);
+    assert!(
+        !page.body.contains("住民票をコンビニ"),
+        "answered ones are not listed"
+    );
+    let key_marker = "data-key=\"";
+    let start = page.body.find(key_marker).unwrap() + key_marker.len();
+    let key = page.body[start..].split('"').next().unwrap().to_string();
+    assert!(key.contains("宇宙"), "the largest group first: {key}");
+
+    let unknown = admin
+        .post(
+            "/admin/unanswered",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("status", "done"),
+                ("entry_id", "no-such-id"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.body.contains("no-such-id"));
+    let marked = admin
+        .post(
+            "/admin/unanswered",
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("status", "done"),
+                ("entry_id", "gomi-bunbetsu"),
+            ],
+        )
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    let open = admin.get("/admin/unanswered").await;
+    assert!(!open.body.contains(&format!("data-key=\"{key}\"")));
+    let done = admin.get("/admin/unanswered?status=done").await;
+    assert!(done.body.contains(&format!("data-key=\"{key}\"")));
+    assert!(done.body.contains("gomi-bunbetsu"));
+
+    let log = admin.get("/admin/export/log.csv?since=2020-01-01").await;
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.starts_with('\u{feff}'));
+    assert_eq!(log.body.lines().count(), 7, "{}", log.body);
+    assert!(log.body.contains("競馬場の場所を教えて"));
+    let groups = admin.get("/admin/export/unanswered.csv").await;
+    assert!(groups.body.starts_with('\u{feff}'));
+    assert!(
+        groups.body.contains(",done,gomi-bunbetsu"),
+        "{}",
+        groups.body
+    );
+
+    let dashboard = admin.get("/admin").await;
+    assert!(
+        dashboard.body.contains("<b>6</b>"),
+        "six queries: {}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("<svg"), "the chart");
+}
+
+#[tokio::test]
+async fn a_broken_file_keeps_the_old_content_and_a_fix_is_served() {
+    let mut admin = Admin::start(0).await;
+    let csrf = admin.sign_in().await;
+    let before = admin.chat("ごみの分別がわからない").await;
+    assert_eq!(before["entry_id"], "gomi-bunbetsu");
+
+    admin.faq.edit(
+        "kurashi.yaml",
+        "    question: ごみの分け方と出し方",
+        "    questoin: ごみの分け方と出し方",
+    );
+    let line = admin.faq.line_of("kurashi.yaml", "questoin");
+    let reload = admin.post("/admin/reload", &[("csrf", &csrf)]).await;
+    assert_eq!(
+        reload.location.as_deref(),
+        Some("/admin?done=reload-failed")
+    );
+    let dashboard = admin.get("/admin").await;
+    assert!(
+        dashboard.body.contains("前の版のまま回答しています"),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard.body.contains(&format!("kurashi.yaml:{line}:")),
+        "the error names file and line: {}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("questoin"));
+    let during = admin.chat("ごみの分別がわからない").await;
+    assert_eq!(during["entry_id"], "gomi-bunbetsu", "still answered");
+
+    admin.faq.edit(
+        "kurashi.yaml",
+        "    questoin: ごみの分け方と出し方",
+        "    question: ごみの分け方と出し方",
+    );
+    admin.faq.edit(
+        "kurashi.yaml",
+        "entries:\n",
+        "entries:\n  - id: uchu-ryoko\n    question: 宇宙旅行の申し込み\n    answer: 海津市では宇宙旅行の申し込みは受け付けていません。\n\n",
+    );
+    let reload = admin.post("/admin/reload", &[("csrf", &csrf)]).await;
+    assert_eq!(reload.location.as_deref(), Some("/admin?done=reloaded"));
+    let after = admin.chat("宇宙旅行の申し込み").await;
+    assert_eq!(after["entry_id"], "uchu-ryoko", "{after}");
+    let dashboard = admin.get("/admin").await;
+    assert!(dashboard.body.contains("最新の内容で回答しています"));
+    let metrics = admin.get("/metrics").await;
+    assert!(
+        metrics
+            .body
+            .contains("madoguchi_content_reloads_total{result=\"error\"} 1")
+    );
+    assert!(
+        metrics
+            .body
+            .contains("madoguchi_content_reloads_total{result=\"ok\"} 1")
+    );
+}
+
+#[tokio::test]
+async fn edits_are_picked_up_without_a_restart() {
+    let admin = Admin::start(100).await;
+    let before = admin.chat("宇宙旅行の申し込み").await;
+    assert_eq!(before["kind"], "fallback");
+    admin.faq.edit(
+        "kurashi.yaml",
+        "entries:\n",
+        "entries:\n  - id: uchu-ryoko\n    question: 宇宙旅行の申し込み\n    answer: 海津市では宇宙旅行の申し込みは受け付けていません。\n\n",
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let reply = admin.chat("宇宙旅行の申し込み").await;
+        if reply["entry_id"] == "uchu-ryoko" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edit was not picked up: {reply}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
