@@ -136,7 +136,7 @@ impl Default for LineSettings {
             push_fallback: false,
             max_body_bytes: 1024 * 1024,
             queue_capacity: 10_000,
-            workers: 8,
+            workers: 32,
             max_attempts: 5,
             initial_backoff_ms: 500,
             max_backoff_ms: 8_000,
