@@ -1,7 +1,8 @@
 //! The widget in a real browser: headless Chromium, driven through
 //! chromedriver, opens the demo page served on a random loopback port, asks,
 //! picks a choice, gives feedback, and does a whole flow with the keyboard
-//! only. Screenshots go to `target/`.
+//! only; staff sign in to the admin pages, mark a group of unanswered
+//! questions done and download the CSV. Screenshots go to `target/`.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them).
 //! Without them the test says so and passes, except under CI, where it fails.
@@ -77,7 +78,11 @@ async fn browser(profile: &std::path::Path) -> Option<(Client, Driver)> {
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--lang=ja", "--window-size=390,844",
                 format!("--user-data-dir={}", profile.display())
-            ]
+            ],
+            "prefs": {
+                "download.default_directory": profile.join("downloads"),
+                "download.prompt_for_download": false
+            }
         }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -148,14 +153,21 @@ async fn save_screenshot(client: &Client, name: &str) {
 }
 
 async fn start_server() -> (std::net::SocketAddr, tempfile::TempDir) {
+    start_server_with(|_| {}).await
+}
+
+async fn start_server_with(
+    adjust: impl FnOnce(&mut Settings),
+) -> (std::net::SocketAddr, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
-    let settings = Settings {
+    let mut settings = Settings {
         bind: "127.0.0.1:0".parse().unwrap(),
         data_dir: data.path().to_path_buf(),
         faq_dir: common::root().join("faq"),
         dictionaries_dir: common::root().join("dictionaries"),
         ..Settings::default()
     };
+    adjust(&mut settings);
     let app = Application::build(settings).expect("server starts");
     let address = app.address();
     tokio::spawn(app.run_until_stopped());
@@ -374,5 +386,137 @@ async fn the_widget_works_with_the_keyboard_only_on_a_narrow_screen() {
         json!("launcher"),
         "Esc returns focus to the chat button"
     );
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some((client, _driver)) = browser(profile.path()).await else {
+        return;
+    };
+    let password = "窓口-staff-2026";
+    let (address, _data) = start_server_with(|settings| {
+        settings.admin.users = vec![madoguchi::config::AdminUser {
+            name: "staff".into(),
+            password_hash: madoguchi::admin::auth::hash_password(password).unwrap(),
+        }];
+    })
+    .await;
+    let http = reqwest::Client::new();
+    for text in ["宇宙旅行の申し込み", "宇宙旅行に行きたい", "競馬場の場所"]
+    {
+        http.post(format!("http://{address}/api/v1/chat"))
+            .json(&json!({ "text": text }))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    // Staff work on laptops.
+    client.set_window_size(1280, 900).await.unwrap();
+    client
+        .goto(&format!("http://{address}/admin"))
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "location.pathname === '/admin/login'",
+        "the sign-in form",
+    )
+    .await;
+    client
+        .find(Locator::Id("user"))
+        .await
+        .unwrap()
+        .send_keys("staff")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(&client, "location.pathname === '/admin'", "the dashboard").await;
+    wait_until(
+        &client,
+        "document.body.textContent.includes('この30日間')",
+        "the figures",
+    )
+    .await;
+
+    client
+        .find(Locator::LinkText("答えられなかった質問"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('tr.group') !== null",
+        "the groups",
+    )
+    .await;
+    let first = js(
+        &client,
+        "const row = document.querySelector('tr.group'); return [row.dataset.key, row.children[1].textContent];",
+    )
+    .await;
+    assert!(first[0].as_str().unwrap().contains("宇宙"), "{first}");
+    assert_eq!(first[1], json!("2"), "two near questions grouped");
+    save_screenshot(&client, "admin-unanswered.png").await;
+
+    let row = client.find(Locator::Css("tr.group")).await.unwrap();
+    row.find(Locator::Css("input[name=entry_id]"))
+        .await
+        .unwrap()
+        .send_keys("gomi-bunbetsu")
+        .await
+        .unwrap();
+    row.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('.flash') !== null",
+        "the change",
+    )
+    .await;
+    let open_keys = js(
+        &client,
+        "return Array.from(document.querySelectorAll('tr.group')).map(r => r.dataset.key);",
+    )
+    .await;
+    assert!(!open_keys.to_string().contains("宇宙"), "{open_keys}");
+
+    client
+        .find(Locator::LinkText("CSVでダウンロード"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let file = profile.path().join("downloads/madoguchi-unanswered.csv");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !file.exists() {
+        assert!(Instant::now() < deadline, "the CSV was not downloaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let csv = std::fs::read_to_string(&file).unwrap();
+    assert!(csv.starts_with('\u{feff}'));
+    assert!(csv.contains("done,gomi-bunbetsu"), "{csv}");
     client.close().await.unwrap();
 }

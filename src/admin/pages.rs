@@ -14,7 +14,7 @@ header form{margin-left:auto}main{max-width:1200px;margin:0 auto;padding:1rem 1.
 section{background:#fff;border:1px solid #d8dce2;border-radius:8px;padding:1rem 1.25rem;margin:1rem 0}
 h2{font-size:1.15rem;margin:.2rem 0 .8rem}table{border-collapse:collapse;width:100%}
 th,td{border-bottom:1px solid #e3e6ea;padding:.45rem .5rem;text-align:left;vertical-align:top}
-th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#eef1f5;font-weight:600;white-space:nowrap}.scroll{overflow-x:auto}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .figures{display:flex;gap:1rem;flex-wrap:wrap}.figure{flex:1;min-width:10rem;background:#eef4fb;border-radius:8px;padding:.6rem 1rem}
 .figure b{display:block;font-size:1.8rem}.errors{background:#fdecea;border:2px solid #b3261e;border-radius:8px;padding:.8rem 1rem}
 .errors pre{white-space:pre-wrap;margin:.4rem 0;font-size:.95rem}.ok{color:#1b6e20;font-weight:600}
@@ -260,7 +260,7 @@ pub fn unanswered(
                     a href="/admin/export/unanswered.csv" { "CSVでダウンロード" }
                 }
                 datalist #entry-ids { @for id in entry_ids { option value=(id) {} } }
-                table {
+                div.scroll { table {
                     thead { tr {
                         th { "ことば" } th { "件数" } th { "答えられず" } th { "最初" } th { "最後" }
                         th { "質問の例" } th { "状態" } th { "操作" }
@@ -305,7 +305,7 @@ pub fn unanswered(
                             }
                         }
                     }
-                }
+                } }
                 @if groups.is_empty() { p { "該当する質問はありません。" } }
             }
         },
