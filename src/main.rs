@@ -370,44 +370,15 @@ fn render(decision: &Decision) -> String {
         out.push_str(&s);
         out.push('\n');
     };
-    match decision {
-        Decision::Answer(answer) => {
-            line(format!("[{}] {}", answer.id, answer.question));
-            line(answer.text.clone());
-            out.push_str(&render_contact(&answer.links, answer.contact.as_ref()));
-        }
-        Decision::Choices { prompt, choices } => {
-            line(prompt.clone());
-            for (number, choice) in choices.iter().enumerate() {
-                let target = match &choice.value {
-                    ChoiceValue::Entry(id) => id,
-                    ChoiceValue::Category(name) => name,
-                };
-                line(format!("  {}. {} [{}]", number + 1, choice.label, target));
-            }
-        }
-        Decision::Rule {
-            text,
-            choices,
-            contact,
-            links,
-            ..
-        } => {
-            line(text.clone());
-            for choice in choices {
-                line(format!("  ・{}", choice.label));
-            }
-            out.push_str(&render_contact(links, contact.as_ref()));
-        }
-        Decision::Fallback {
-            text,
-            contact,
-            links,
-        } => {
-            line(text.clone());
-            out.push_str(&render_contact(links, contact.as_ref()));
-        }
+    if let Decision::Answer(answer) = decision {
+        line(format!("[{}] {}", answer.id, answer.question));
     }
+    line(decision.text().to_string());
+    for (number, choice) in decision.choices().iter().enumerate() {
+        let (ChoiceValue::Entry(target) | ChoiceValue::Category(target)) = &choice.value;
+        line(format!("  {}. {} [{}]", number + 1, choice.label, target));
+    }
+    out.push_str(&render_contact(decision.links(), decision.contact()));
     out
 }
 

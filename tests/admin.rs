@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::FaqCopy;
 use madoguchi::admin::auth::hash_password;
-use madoguchi::config::{AdminUser, Settings};
+use madoguchi::config::AdminUser;
 use madoguchi::server::Application;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -38,13 +38,8 @@ impl Admin {
     async fn start(watch_interval_ms: u64) -> Admin {
         let faq = FaqCopy::new();
         let data = tempfile::tempdir().unwrap();
-        let mut settings = Settings {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            data_dir: data.path().to_path_buf(),
-            faq_dir: faq.path().to_path_buf(),
-            dictionaries_dir: common::root().join("dictionaries"),
-            ..Settings::default()
-        };
+        let mut settings = common::settings(data.path());
+        settings.faq_dir = faq.path().to_path_buf();
         settings.admin.users = vec![AdminUser {
             name: USER.into(),
             password_hash: hash_password(PASSWORD).unwrap(),

@@ -160,13 +160,7 @@ async fn start_server_with(
     adjust: impl FnOnce(&mut Settings),
 ) -> (std::net::SocketAddr, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
-    let mut settings = Settings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data.path().to_path_buf(),
-        faq_dir: common::root().join("faq"),
-        dictionaries_dir: common::root().join("dictionaries"),
-        ..Settings::default()
-    };
+    let mut settings = common::settings(data.path());
     adjust(&mut settings);
     let app = Application::build(settings).expect("server starts");
     let address = app.address();

@@ -34,13 +34,7 @@ impl LineServer {
     async fn start_with(adjust: impl FnOnce(&mut Settings)) -> LineServer {
         let api = LineApi::start(TOKEN);
         let data = tempfile::tempdir().unwrap();
-        let mut settings = Settings {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            data_dir: data.path().to_path_buf(),
-            faq_dir: common::root().join("faq"),
-            dictionaries_dir: common::root().join("dictionaries"),
-            ..Settings::default()
-        };
+        let mut settings = common::settings(data.path());
         settings.line.channel_secret = Some(SECRET.into());
         settings.line.channel_access_token = Some(TOKEN.into());
         settings.line.api_base = api.base();

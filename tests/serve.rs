@@ -21,15 +21,7 @@ fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("serving on ")
-        .expect("the address is printed")
-        .to_string();
+    let url = printed_address(&mut child);
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let health = status_of_get(&format!("{url}healthz"));
@@ -128,16 +120,20 @@ fn serve_with_config(config: &std::path::Path) -> (std::process::Child, String) 
         .stderr(Stdio::null())
         .spawn()
         .expect("serve starts");
+    let url = printed_address(&mut child);
+    (child, url)
+}
+
+/// The URL `serve` prints on its first line.
+fn printed_address(child: &mut std::process::Child) -> String {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let url = line
-        .trim()
+    line.trim()
         .strip_prefix("serving on ")
         .expect("the address is printed")
-        .to_string();
-    (child, url)
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

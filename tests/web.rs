@@ -23,13 +23,7 @@ impl TestServer {
 
     async fn start_with(adjust: impl FnOnce(&mut Settings)) -> TestServer {
         let data = tempfile::tempdir().unwrap();
-        let mut settings = Settings {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            data_dir: data.path().to_path_buf(),
-            faq_dir: common::root().join("faq"),
-            dictionaries_dir: common::root().join("dictionaries"),
-            ..Settings::default()
-        };
+        let mut settings = common::settings(data.path());
         adjust(&mut settings);
         let app = Application::build(settings).expect("server starts");
         let address = app.address();

@@ -26,17 +26,23 @@ button.secondary{background:#fff;color:#00529b}input[type=text],input[type=passw
 .flash{background:#e8f5e9;border:1px solid #1b6e20;border-radius:8px;padding:.6rem 1rem}
 ";
 
+fn head(title: &str) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            title { (title) " | 窓口ボット管理" }
+            style { (PreEscaped(CSS)) }
+        }
+    }
+}
+
 /// A page with the navigation of a signed-in user.
 pub fn layout(title: &str, csrf: &str, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " | 窓口ボット管理" }
-                style { (PreEscaped(CSS)) }
-            }
+            (head(title))
             body {
                 header {
                     h1 { "窓口ボット管理" }
@@ -59,12 +65,7 @@ pub fn login(csrf: &str, message: Option<&str>, no_users: bool) -> Markup {
     html! {
         (DOCTYPE)
         html lang="ja" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { "ログイン | 窓口ボット管理" }
-                style { (PreEscaped(CSS)) }
-            }
+            (head("ログイン"))
             body {
                 main.login {
                     section {

@@ -45,6 +45,34 @@ impl Decision {
         }
     }
 
+    /// The text to show: the answer, the prompt, the rule's reply or the
+    /// apology.
+    pub fn text(&self) -> &str {
+        match self {
+            Decision::Answer(answer) => &answer.text,
+            Decision::Choices { prompt, .. } => prompt,
+            Decision::Rule { text, .. } | Decision::Fallback { text, .. } => text,
+        }
+    }
+
+    /// Who to contact, if the decision names someone.
+    pub fn contact(&self) -> Option<&Contact> {
+        match self {
+            Decision::Answer(answer) => answer.contact.as_ref(),
+            Decision::Choices { .. } => None,
+            Decision::Rule { contact, .. } | Decision::Fallback { contact, .. } => contact.as_ref(),
+        }
+    }
+
+    /// The procedures to act on.
+    pub fn links(&self) -> &[Link] {
+        match self {
+            Decision::Answer(answer) => &answer.links,
+            Decision::Choices { .. } => &[],
+            Decision::Rule { links, .. } | Decision::Fallback { links, .. } => links,
+        }
+    }
+
     /// The choices offered, if any.
     pub fn choices(&self) -> &[Choice] {
         match self {

@@ -6,6 +6,7 @@ pub mod line_api;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use madoguchi::config::Settings;
 use madoguchi::engine::{Engine, Policy};
 use madoguchi::index::Weights;
 
@@ -24,6 +25,18 @@ pub fn demo_engine() -> Engine {
     )
     .expect("the demo content loads");
     engine
+}
+
+/// Settings for a server on a free loopback port serving the demo content,
+/// with its database in `data_dir`.
+pub fn settings(data_dir: &Path) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("an address"),
+        data_dir: data_dir.to_path_buf(),
+        faq_dir: root().join("faq"),
+        dictionaries_dir: root().join("dictionaries"),
+        ..Settings::default()
+    }
 }
 
 /// A copy of the demo `faq/` directory in a temporary directory, to break.

@@ -259,41 +259,14 @@ fn numbered(text: &str, choices: &[Choice]) -> String {
 /// A decision as at most [`MAX_MESSAGES`] messages. `reply_id` goes into
 /// the feedback buttons of answers.
 pub fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
-    let (text, choices, contact, links, ask_feedback) = match decision {
-        Decision::Answer(answer) => (
-            answer.text.clone(),
-            &[][..],
-            answer.contact.as_ref(),
-            &answer.links[..],
-            true,
-        ),
-        Decision::Choices { prompt, choices } => (
-            numbered(prompt, choices),
-            &choices[..],
-            None,
-            &[][..],
-            false,
-        ),
-        Decision::Rule {
-            text,
-            choices,
-            contact,
-            links,
-            ..
-        } => {
-            let text = if choices.is_empty() {
-                text.clone()
-            } else {
-                numbered(text, choices)
-            };
-            (text, &choices[..], contact.as_ref(), &links[..], false)
-        }
-        Decision::Fallback {
-            text,
-            contact,
-            links,
-        } => (text.clone(), &[][..], contact.as_ref(), &links[..], false),
+    let choices = decision.choices();
+    let text = if choices.is_empty() {
+        decision.text().to_string()
+    } else {
+        numbered(decision.text(), choices)
     };
+    let (contact, links) = (decision.contact(), decision.links());
+    let ask_feedback = matches!(decision, Decision::Answer(_));
     let mut full = text;
     if let Some(counters) = counter_text(links) {
         full.push_str("\n\n");

@@ -28,55 +28,24 @@ pub struct WebReply {
 
 impl WebReply {
     pub fn new(decision: Decision, session_id: String, reply_id: String) -> WebReply {
-        let kind = decision.kind();
         let mut reply = WebReply {
             session_id,
             reply_id,
-            kind,
-            text: String::new(),
+            kind: decision.kind(),
+            text: decision.text().to_string(),
             entry_id: None,
             question: None,
-            choices: Vec::new(),
-            links: Vec::new(),
-            contact: None,
+            choices: decision.choices().to_vec(),
+            links: decision.links().to_vec(),
+            contact: decision.contact().cloned(),
             confidence: None,
             ask_feedback: false,
         };
-        match decision {
-            Decision::Answer(answer) => {
-                reply.text = answer.text;
-                reply.entry_id = Some(answer.id);
-                reply.question = Some(answer.question);
-                reply.links = answer.links;
-                reply.contact = answer.contact;
-                reply.confidence = Some(answer.confidence);
-                reply.ask_feedback = true;
-            }
-            Decision::Choices { prompt, choices } => {
-                reply.text = prompt;
-                reply.choices = choices;
-            }
-            Decision::Rule {
-                text,
-                choices,
-                contact,
-                links,
-                ..
-            } => {
-                reply.text = text;
-                reply.choices = choices;
-                reply.contact = contact;
-                reply.links = links;
-            }
-            Decision::Fallback {
-                text,
-                contact,
-                links,
-            } => {
-                reply.text = text;
-                reply.contact = contact;
-                reply.links = links;
-            }
+        if let Decision::Answer(answer) = decision {
+            reply.entry_id = Some(answer.id);
+            reply.question = Some(answer.question);
+            reply.confidence = Some(answer.confidence);
+            reply.ask_feedback = true;
         }
         reply
     }
