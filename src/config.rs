@@ -22,6 +22,9 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub faq_dir: PathBuf,
     pub dictionaries_dir: PathBuf,
+    /// A conversation (offered choices, the flow step, the last answer) is
+    /// forgotten after this many idle minutes.
+    pub conversation_idle_minutes: u64,
     pub web: WebSettings,
     pub line: LineSettings,
     pub log: LogSettings,
@@ -114,8 +117,6 @@ pub struct LineSettings {
     pub loading_after_ms: u64,
     /// Time allowed for one call to the Messaging API.
     pub request_timeout_ms: u64,
-    /// Pending choices are forgotten after this many idle minutes.
-    pub conversation_idle_minutes: u64,
 }
 
 impl LineSettings {
@@ -142,7 +143,6 @@ impl Default for LineSettings {
             max_backoff_ms: 8_000,
             loading_after_ms: 1_000,
             request_timeout_ms: 10_000,
-            conversation_idle_minutes: 30,
         }
     }
 }
@@ -169,6 +169,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             faq_dir: PathBuf::from("faq"),
             dictionaries_dir: PathBuf::from("dictionaries"),
+            conversation_idle_minutes: 30,
             web: WebSettings::default(),
             line: LineSettings::default(),
             log: LogSettings::default(),

@@ -8,9 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 use madoguchi::config::{Overrides, Settings};
-use madoguchi::engine::{
-    ChoiceValue, Contact, Decision, Engine, EngineError, Explanation, Link, Policy,
-};
+use madoguchi::engine::{Contact, Decision, Engine, EngineError, Explanation, Link, Policy};
 use madoguchi::eval::{self, QueryOutcome, Summary, localgovfaq::LocalGovFaq};
 use madoguchi::faq::Content;
 use madoguchi::faq::import::import_csv;
@@ -301,10 +299,11 @@ fn check(faq: &Path, dictionaries: &Path) -> Result<ExitCode> {
         Ok((content, warnings)) => {
             eprint!("{warnings}");
             println!(
-                "{}: {} entries in {} categories, {} procedures, {} departments; {} warnings",
+                "{}: {} entries in {} categories, {} flows, {} procedures, {} departments; {} warnings",
                 faq.display(),
                 content.entries.len(),
                 content.categories.len(),
+                content.flows.len(),
                 content.procedures.len(),
                 content.departments.len(),
                 warnings.warnings().count()
@@ -375,8 +374,12 @@ fn render(decision: &Decision) -> String {
     }
     line(decision.text().to_string());
     for (number, choice) in decision.choices().iter().enumerate() {
-        let (ChoiceValue::Entry(target) | ChoiceValue::Category(target)) = &choice.value;
-        line(format!("  {}. {} [{}]", number + 1, choice.label, target));
+        line(format!(
+            "  {}. {} [{}]",
+            number + 1,
+            choice.label,
+            choice.value.id()
+        ));
     }
     out.push_str(&render_contact(decision.links(), decision.contact()));
     out

@@ -234,7 +234,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
     )
     .await;
 
-    // An ambiguous question offers choices; picking one answers it.
+    // 「引っ越しの手続き」 starts the moving flow; its buttons lead to the answer.
     let before = bot_messages(&client).await;
     let input = shadow(&client, "textarea").await;
     input.send_keys("引っ越しの手続き").await.unwrap();
@@ -255,7 +255,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
         .unwrap();
     let mut picked = false;
     for button in buttons {
-        if button.text().await.unwrap().contains("市内") {
+        if button.text().await.unwrap().contains("海津市の中で") {
             button.click().await.unwrap();
             picked = true;
             break;

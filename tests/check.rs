@@ -188,3 +188,68 @@ fn errors_in_the_word_lists_name_their_line() {
         "{text}"
     );
 }
+
+#[test]
+fn broken_flows_are_reported_with_file_and_line() {
+    let faq = FaqCopy::new();
+    faq.write(
+        "flows/broken.yaml",
+        "id: broken
+title: 壊れた案内
+triggers: [壊れた案内]
+steps:
+  - id: first
+    prompt: どれですか？
+    choices:
+      - label: ループへ
+        step: loop-a
+      - label: とても長いラベルで二十文字をこえてしまうボタン
+        answer: tennyu
+      - label: ない回答
+        answer: no-such-entry
+  - id: loop-a
+    prompt: Aです
+    choices:
+      - label: Bへ
+        step: loop-b
+      - label: 行き先なし
+        step: nowhere
+  - id: loop-b
+    prompt: Bです
+    choices:
+      - label: Aへ
+        step: loop-a
+      - label: またAへ
+        step: loop-a
+  - id: orphan
+    prompt: だれも来ない
+    choices:
+      - label: 転入
+        answer: tennyu
+      - label: 転出
+        answer: tenshutsu
+",
+    );
+    let (ok, text) = check(faq.path());
+    assert!(!ok, "{text}");
+    let file = "flows/broken.yaml";
+    let at = |needle: &str| format!("{file}:{}:", faq.line_of(file, needle));
+    for (needle, message) in [
+        ("label: とても長い", "characters"),
+        ("label: ない回答", "unknown entry id `no-such-entry`"),
+        ("label: 行き先なし", "unknown step `nowhere`"),
+        ("id: loop-a", "step `loop-a` only leads to steps that loop"),
+        ("id: loop-b", "step `loop-b` only leads to steps that loop"),
+        ("id: orphan", "cannot be reached from the start"),
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.contains(message))
+            .unwrap_or_else(|| panic!("no `{message}` in:\n{text}"));
+        assert!(line.contains(&at(needle)), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("LINE buttons show at most 20 characters"),
+        "{text}"
+    );
+}

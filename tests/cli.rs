@@ -49,12 +49,21 @@ fn ask_json_carries_kind_id_links_and_scores() {
 
 #[test]
 fn ask_explain_shows_the_rule_that_decided() {
-    let text = stdout(&madoguchi(&["ask", "引っ越しの手続き", "--explain"]));
+    let text = stdout(&madoguchi(&["ask", "引っ越したときの手続き", "--explain"]));
     assert!(
         text.contains("decided: the best entries score within a close margin"),
         "{text}"
     );
     assert!(text.contains("coverage"), "{text}");
+    let flow = stdout(&madoguchi(&["ask", "引っ越しの手続き", "--explain"]));
+    assert!(
+        flow.contains("decided: flow `hikkoshi`: its trigger 「引っ越しの手続き」"),
+        "{flow}"
+    );
+    assert!(
+        flow.contains("2. 海津市から市外へ [hikkoshi/out]"),
+        "{flow}"
+    );
 }
 
 #[test]

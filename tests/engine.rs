@@ -37,7 +37,7 @@ fn a_precise_question_is_answered_with_links_and_contact() {
 #[test]
 fn an_ambiguous_question_offers_choices() {
     let engine = common::demo_engine();
-    let (decision, explanation) = engine.ask("引っ越しの手続き").unwrap();
+    let (decision, explanation) = engine.ask("引っ越したときの手続き").unwrap();
     let Decision::Choices { choices, .. } = decision else {
         panic!("expected choices, got {decision:?}");
     };
@@ -45,7 +45,7 @@ fn an_ambiguous_question_offers_choices() {
         .iter()
         .filter_map(|c| match &c.value {
             ChoiceValue::Entry(id) => Some(id.as_str()),
-            ChoiceValue::Category(_) => None,
+            _ => None,
         })
         .collect();
     assert!((2..=4).contains(&ids.len()), "{ids:?}");
@@ -193,4 +193,35 @@ fn width_and_script_variants_get_the_same_answer() {
     assert_eq!(plain.answer_id(), Some("mynumber-pin-forgot"));
     assert_eq!(half_width.answer_id(), plain.answer_id());
     assert_eq!(synonym.answer_id(), plain.answer_id());
+}
+
+#[test]
+fn a_category_lists_its_most_asked_entries_first() {
+    let engine = common::demo_engine();
+    let category = "証明書（住民票・戸籍・印鑑）";
+    let ids = |engine: &madoguchi::engine::Engine| -> Vec<String> {
+        engine
+            .category(category)
+            .unwrap()
+            .choices()
+            .iter()
+            .map(|c| c.value.id().to_string())
+            .collect()
+    };
+    let file_order = ids(&engine);
+    assert_eq!(file_order[0], "conveni-what");
+    engine.set_asked_counts(
+        [
+            ("koseki".to_string(), 9),
+            ("inkan-certificate".to_string(), 4),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let ranked = ids(&engine);
+    assert_eq!(
+        &ranked[..3],
+        ["koseki", "inkan-certificate", "conveni-what"]
+    );
+    assert_eq!(ranked.len(), file_order.len());
 }

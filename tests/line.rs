@@ -653,3 +653,48 @@ async fn line_send_signs_a_sample_for_a_running_server() {
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn a_flow_runs_in_quick_replies_and_numbers() {
+    let server = LineServer::start().await;
+    let start = body(vec![text_event("引っ越しの手続き", USER, 1)]);
+    assert_eq!(server.deliver(&start).await, StatusCode::OK);
+    let replies = server.replies(1).await;
+    let buttons = quick_replies(&replies[0]);
+    let labels: Vec<&str> = buttons
+        .iter()
+        .map(|b| b["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        ["市外から海津市へ", "海津市から市外へ", "海津市の中で"]
+    );
+    assert!(texts(&replies[0]).contains("どちらへの引っ越しですか"));
+
+    let out = buttons[1]["data"].as_str().unwrap();
+    assert_eq!(
+        server.deliver(&body(vec![postback_event(out, 2)])).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(2).await;
+    assert!(
+        texts(&replies[1]).contains("マイナンバーカード"),
+        "{}",
+        texts(&replies[1])
+    );
+
+    assert_eq!(
+        server.deliver(&body(vec![text_event("2", USER, 3)])).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(3).await;
+    let engine = common::demo_engine();
+    let madoguchi::engine::Decision::Answer(expected) = engine.answer("tenshutsu").unwrap() else {
+        panic!("an answer")
+    };
+    assert!(
+        texts(&replies[2]).starts_with(expected.text.trim()),
+        "{}",
+        texts(&replies[2])
+    );
+}

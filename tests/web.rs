@@ -89,7 +89,9 @@ async fn a_question_gets_an_answer_with_links_contact_and_ids() {
 #[tokio::test]
 async fn choices_lead_to_answers_and_categories_to_their_entries() {
     let server = TestServer::start().await;
-    let (_, reply) = server.chat(json!({ "text": "引っ越しの手続き" })).await;
+    let (_, reply) = server
+        .chat(json!({ "text": "引っ越したときの手続き" }))
+        .await;
     assert_eq!(reply["kind"], "choices");
     let choice = reply["choices"]
         .as_array()
@@ -384,4 +386,68 @@ async fn the_widget_and_demo_page_are_served() {
         .await
         .unwrap();
     assert!(page.contains("<script src=\"/widget.js\""));
+}
+
+#[tokio::test]
+async fn a_session_follows_a_flow_picks_by_number_and_is_helped_after_no() {
+    let server = TestServer::start().await;
+    let (_, step) = server.chat(json!({ "text": "引っ越しの手続き" })).await;
+    assert_eq!(step["kind"], "flow");
+    let session = step["session_id"].clone();
+    let out = step["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "海津市から市外へ")
+        .expect("the button")["value"]
+        .clone();
+    assert_eq!(out, json!({ "type": "step", "id": "hikkoshi/out" }));
+    let (_, next) = server
+        .chat(json!({ "session_id": session, "choice": out }))
+        .await;
+    assert_eq!(next["kind"], "flow");
+    // The resident types the number of a button instead of tapping it.
+    let (_, answer) = server
+        .chat(json!({ "session_id": session, "text": "２" }))
+        .await;
+    assert_eq!(answer["entry_id"], "tenshutsu", "{answer}");
+
+    // 「いいえ」 with the session gets the other candidates, then the contact.
+    let (_, asked) = server
+        .chat(json!({ "session_id": session, "text": "引っ越したときの手続き" }))
+        .await;
+    let tenkyo = asked["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["id"] == "tenkyo")
+        .unwrap()["value"]
+        .clone();
+    let (_, answered) = server
+        .chat(json!({ "session_id": session, "choice": tenkyo }))
+        .await;
+    let response = server
+        .client
+        .post(server.url("/api/v1/feedback"))
+        .json(&json!({ "reply_id": answered["reply_id"], "helpful": false, "session_id": session }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let follow_up: Value = response.json().await.unwrap();
+    let labels: Vec<&str> = follow_up["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"どれでもない（問い合わせ先）"),
+        "{labels:?}"
+    );
+    assert!(
+        !follow_up.to_string().contains("\"id\":\"tenkyo\""),
+        "{follow_up}"
+    );
+    assert!(labels.len() >= 2, "{labels:?}");
 }

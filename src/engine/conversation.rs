@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{Choice, ChoiceValue};
+use super::{Choice, ChoiceValue, Decision, Explanation};
 use crate::text::normalize;
 
 /// The state of one conversation.
@@ -15,9 +15,32 @@ use crate::text::normalize;
 pub struct Conversation {
     /// The choices offered by the last reply, in order.
     pub offered: Vec<Choice>,
+    /// The entry last answered, for questions that refer back to it.
+    pub last_answer: Option<String>,
+    /// The candidates of the last question searched, best first: offered
+    /// again when an answer did not help.
+    pub candidates: Vec<String>,
 }
 
 impl Conversation {
+    /// Takes in the reply just given (and its explanation, when the engine
+    /// searched).
+    pub fn record(&mut self, decision: &Decision, explanation: Option<&Explanation>) {
+        self.offered = decision.choices().to_vec();
+        match decision {
+            Decision::Answer(answer) => self.last_answer = Some(answer.id.clone()),
+            Decision::Fallback { .. } => self.last_answer = None,
+            _ => {}
+        }
+        if let Some(explanation) = explanation.filter(|e| !e.candidates.is_empty()) {
+            self.candidates = explanation
+                .candidates
+                .iter()
+                .map(|c| c.id.clone())
+                .collect();
+        }
+    }
+
     /// The choice a message picks: its number (「2」, 「２番」) or its label.
     pub fn pick(&self, message: &str) -> Option<ChoiceValue> {
         let message = normalize(message);
@@ -97,6 +120,8 @@ mod tests {
 
     fn offered() -> Conversation {
         Conversation {
+            last_answer: None,
+            candidates: Vec::new(),
             offered: vec![
                 Choice {
                     value: ChoiceValue::Entry("a".into()),

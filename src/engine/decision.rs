@@ -26,6 +26,13 @@ pub enum Decision {
         contact: Option<Contact>,
         links: Vec<Link>,
     },
+    /// A step of a guided flow: a question with buttons.
+    Flow {
+        flow: String,
+        step: String,
+        text: String,
+        choices: Vec<Choice>,
+    },
     /// Nothing matched: an apology, the contact and the inquiry form.
     Fallback {
         text: String,
@@ -41,6 +48,7 @@ impl Decision {
             Decision::Answer(_) => "answer",
             Decision::Choices { .. } => "choices",
             Decision::Rule { .. } => "rule",
+            Decision::Flow { .. } => "flow",
             Decision::Fallback { .. } => "fallback",
         }
     }
@@ -51,7 +59,9 @@ impl Decision {
         match self {
             Decision::Answer(answer) => &answer.text,
             Decision::Choices { prompt, .. } => prompt,
-            Decision::Rule { text, .. } | Decision::Fallback { text, .. } => text,
+            Decision::Rule { text, .. }
+            | Decision::Flow { text, .. }
+            | Decision::Fallback { text, .. } => text,
         }
     }
 
@@ -59,7 +69,7 @@ impl Decision {
     pub fn contact(&self) -> Option<&Contact> {
         match self {
             Decision::Answer(answer) => answer.contact.as_ref(),
-            Decision::Choices { .. } => None,
+            Decision::Choices { .. } | Decision::Flow { .. } => None,
             Decision::Rule { contact, .. } | Decision::Fallback { contact, .. } => contact.as_ref(),
         }
     }
@@ -68,7 +78,7 @@ impl Decision {
     pub fn links(&self) -> &[Link] {
         match self {
             Decision::Answer(answer) => &answer.links,
-            Decision::Choices { .. } => &[],
+            Decision::Choices { .. } | Decision::Flow { .. } => &[],
             Decision::Rule { links, .. } | Decision::Fallback { links, .. } => links,
         }
     }
@@ -76,8 +86,11 @@ impl Decision {
     /// The choices offered, if any.
     pub fn choices(&self) -> &[Choice] {
         match self {
-            Decision::Choices { choices, .. } | Decision::Rule { choices, .. } => choices,
-            _ => &[],
+            Decision::Choices { choices, .. }
+            | Decision::Rule { choices, .. }
+            | Decision::Flow { choices, .. } => choices,
+            Decision::Answer(answer) => &answer.related,
+            Decision::Fallback { .. } => &[],
         }
     }
 
@@ -99,6 +112,8 @@ pub struct Answer {
     pub links: Vec<Link>,
     pub contact: Option<Contact>,
     pub confidence: Confidence,
+    /// Other entries offered under the answer (「関連する質問」).
+    pub related: Vec<Choice>,
 }
 
 /// How sure the engine is of an answer.
@@ -136,8 +151,29 @@ pub struct Choice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "type", content = "id", rename_all = "snake_case")]
 pub enum ChoiceValue {
+    /// An entry's answer.
     Entry(String),
+    /// A category's entries.
     Category(String),
+    /// A step of a flow, as `flow/step`.
+    Step(String),
+    /// A procedure's link.
+    Procedure(String),
+    /// A department's contact.
+    Contact(String),
+}
+
+impl ChoiceValue {
+    /// The id the choice names.
+    pub fn id(&self) -> &str {
+        match self {
+            ChoiceValue::Entry(id)
+            | ChoiceValue::Category(id)
+            | ChoiceValue::Step(id)
+            | ChoiceValue::Procedure(id)
+            | ChoiceValue::Contact(id) => id,
+        }
+    }
 }
 
 /// A procedure to act on.

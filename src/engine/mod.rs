@@ -4,8 +4,10 @@
 
 mod conversation;
 mod decision;
+mod dialogue;
 mod rules;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -80,6 +82,10 @@ pub struct Engine {
     index: FaqIndex,
     rules: RuleMatcher,
     policy: Policy,
+    flow_triggers: Vec<dialogue::FlowTrigger>,
+    /// How often each entry was answered lately, from the query log: a
+    /// category lists its most asked entries first.
+    asked: std::sync::RwLock<HashMap<String, u64>>,
 }
 
 impl Engine {
@@ -134,12 +140,16 @@ impl Engine {
             .collect();
         let index = FaqIndex::build(analyzer, weights, &documents)?;
         let rules = RuleMatcher::new(&content.rules.rules);
-        Ok(Engine {
+        let mut engine = Engine {
             content: Arc::new(content),
             index,
             rules,
             policy,
-        })
+            flow_triggers: Vec::new(),
+            asked: Default::default(),
+        };
+        engine.flow_triggers = engine.flow_triggers();
+        Ok(engine)
     }
 
     /// The search index, for evaluation.
@@ -174,6 +184,15 @@ impl Engine {
             return Ok((self.rule_decision(rule), explanation));
         }
         explanation.words = analysis.words.clone();
+        if let Some((flow, phrase)) = self.flow_for(&analysis.words)
+            && let Some(step) = flow.start_step()
+        {
+            explanation.reason = format!(
+                "flow `{}`: its trigger 「{phrase}」 says everything the message says",
+                flow.id
+            );
+            return Ok((self.flow_step(flow, step), explanation));
+        }
         let hits: Vec<Hit> = self
             .index
             .search_analyzed(&analysis, 10)?
@@ -202,24 +221,29 @@ impl Engine {
             .map(|entry| Decision::Answer(self.render_answer(entry, Confidence::High)))
     }
 
-    /// What picking a choice leads to; `None` if its entry or category is
-    /// gone (the content changed since it was offered).
-    pub fn choose(&self, choice: &ChoiceValue) -> Option<Decision> {
-        match choice {
-            ChoiceValue::Entry(id) => self.answer(id),
-            ChoiceValue::Category(name) => self.category(name),
-        }
+    /// Sets how often each entry was answered lately (from the query log).
+    pub fn set_asked_counts(&self, counts: HashMap<String, u64>) {
+        *self.asked.write().unwrap_or_else(|p| p.into_inner()) = counts;
     }
 
-    /// The entries of a category, in file order, as choices.
+    /// How often each entry was answered lately.
+    pub fn asked_counts(&self) -> HashMap<String, u64> {
+        self.asked.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The entries of a category as choices: the most asked first, then in
+    /// file order.
     pub fn category(&self, name: &str) -> Option<Decision> {
-        let choices: Vec<Choice> = self
+        let asked = self.asked.read().unwrap_or_else(|p| p.into_inner());
+        let mut entries: Vec<&Entry> = self
             .content
             .entries
             .iter()
             .filter(|e| e.category.as_deref() == Some(name))
-            .map(entry_choice)
             .collect();
+        // A stable sort keeps the file order among equals.
+        entries.sort_by_key(|e| std::cmp::Reverse(asked.get(&e.id).copied().unwrap_or(0)));
+        let choices: Vec<Choice> = entries.into_iter().map(entry_choice).collect();
         (!choices.is_empty()).then(|| Decision::Choices {
             prompt: format!("「{name}」のよくある質問です。"),
             choices,
@@ -317,6 +341,12 @@ impl Engine {
                 .collect(),
             contact: self.content.department_of(entry).map(Contact::from),
             confidence,
+            related: entry
+                .related
+                .iter()
+                .filter_map(|id| self.content.entry(id))
+                .map(entry_choice)
+                .collect(),
         }
     }
 
@@ -402,7 +432,9 @@ impl SharedEngine {
     }
 
     /// Swaps in a new engine; requests in flight finish with the old one.
+    /// The counts of asked entries carry over.
     pub fn replace(&self, engine: Engine) {
+        engine.set_asked_counts(self.get().asked_counts());
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(engine);
     }
 }

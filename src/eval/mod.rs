@@ -1,6 +1,7 @@
 //! Measuring retrieval quality: on the public localgovFAQ benchmark, and on
 //! our own paraphrase tests.
 
+pub mod conversations;
 pub mod localgovfaq;
 pub mod metrics;
 pub mod paraphrases;

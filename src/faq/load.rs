@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use super::flow::{Flow, Known, load_flows};
 use super::model::{
     Department, DepartmentFile, Entry, Procedure, ProcedureFile, RulesFile, SourceLocation,
     TopicFile,
@@ -28,6 +29,8 @@ pub struct Content {
     pub procedures: BTreeMap<String, Procedure>,
     pub departments: BTreeMap<String, Department>,
     pub rules: RulesFile,
+    /// Guided conversations from `flows/`.
+    pub flows: Vec<Flow>,
     /// Categories in the order their files are read.
     pub categories: Vec<String>,
     /// A short hash of every file read: tells content versions apart.
@@ -117,6 +120,17 @@ impl Content {
             }
         }
         check_duplicate_ids(&entries, &mut diagnostics);
+        check_related(&entries, &mut diagnostics);
+        let flows = load_flows(
+            dir,
+            &mut read,
+            &Known {
+                entries: &entries,
+                procedures: &procedures,
+                departments: &departments,
+            },
+            &mut diagnostics,
+        );
         if let Some(rules) = &rules {
             check_rules(
                 &rules_path,
@@ -140,6 +154,7 @@ impl Content {
                         procedures,
                         departments,
                         rules,
+                        flows,
                         categories,
                         version,
                     },
@@ -148,6 +163,11 @@ impl Content {
             }
             _ => Err(diagnostics),
         }
+    }
+
+    /// The flow with this id.
+    pub fn flow(&self, id: &str) -> Option<&Flow> {
+        self.flows.iter().find(|f| f.id == id)
     }
 
     /// The entry with this id.
@@ -416,6 +436,31 @@ fn unknown_id_help<'a>(id: &str, known: impl Iterator<Item = &'a String>, file: 
     }
 }
 
+/// Related entries must exist.
+fn check_related(entries: &[Entry], diagnostics: &mut Diagnostics) {
+    let ids: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
+    for entry in entries {
+        for related in entry.related.iter().filter(|r| !ids.contains(r.as_str())) {
+            let text = fs::read_to_string(&entry.source.file).unwrap_or_default();
+            let source = SourceText::new(&entry.source.file, &text);
+            let (line, column) = source.find_after(entry.source.line, related);
+            diagnostics.push(
+                Diagnostic::error(
+                    &entry.source.file,
+                    line,
+                    column,
+                    format!("unknown entry id `{related}` in `related`"),
+                )
+                .with_help(unknown_id_help(
+                    related,
+                    entries.iter().map(|e| &e.id),
+                    "the topic files",
+                )),
+            );
+        }
+    }
+}
+
 fn check_duplicate_ids(entries: &[Entry], diagnostics: &mut Diagnostics) {
     let mut first_seen: HashMap<&str, &Entry> = HashMap::new();
     for entry in entries {
@@ -557,18 +602,22 @@ fn warn_near_duplicate_questions(entries: &[Entry], diagnostics: &mut Diagnostic
 }
 
 /// The text of one file, for finding where things are written in it.
-struct SourceText<'a> {
+pub(super) struct SourceText<'a> {
     path: &'a Path,
     text: &'a str,
 }
 
 impl<'a> SourceText<'a> {
-    fn new(path: &'a Path, text: &'a str) -> Self {
+    pub(super) fn new(path: &'a Path, text: &'a str) -> Self {
         SourceText { path, text }
     }
 
+    pub(super) fn path(&self) -> &Path {
+        self.path
+    }
+
     /// The line of `id: <id>`, or 0 if it cannot be found.
-    fn entry_line(&self, id: &str) -> usize {
+    pub(super) fn entry_line(&self, id: &str) -> usize {
         self.text
             .lines()
             .position(|line| {
@@ -582,7 +631,7 @@ impl<'a> SourceText<'a> {
 
     /// The line and column of the first `needle` at or after `line`; falls
     /// back to `line` itself.
-    fn find_after(&self, line: usize, needle: &str) -> (usize, usize) {
+    pub(super) fn find_after(&self, line: usize, needle: &str) -> (usize, usize) {
         let start: usize = self
             .text
             .split_inclusive('\n')

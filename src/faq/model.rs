@@ -44,6 +44,9 @@ pub struct Entry {
     /// Ids from `procedures.yaml`, shown as links under the answer.
     #[serde(default)]
     pub procedures: Vec<String>,
+    /// Ids of other entries offered under the answer as 「関連する質問」.
+    #[serde(default)]
+    pub related: Vec<String>,
     /// First day the answer is shown (`2026-04-01`).
     #[serde(default)]
     pub valid_from: Option<Date>,
@@ -158,6 +161,32 @@ pub struct RulesFile {
     pub fallback: Fallback,
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Words that point back to the previous answer (「それ」「その手続き」):
+    /// a message with one is searched together with that answer's question.
+    #[serde(default = "default_context_words")]
+    pub context_words: Vec<String>,
+    /// Said after 「役に立たなかった」, over the next candidates.
+    #[serde(default = "default_unhelpful_prompt")]
+    pub unhelpful_prompt: String,
+}
+
+fn default_unhelpful_prompt() -> String {
+    "お役に立てず申し訳ありません。こちらの中に知りたいことはありますか？".into()
+}
+
+fn default_context_words() -> Vec<String> {
+    [
+        "それ",
+        "これ",
+        "あれ",
+        "その",
+        "この",
+        "そちら",
+        "こちら",
+        "そこ",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 /// What the bot does when no entry matches.

@@ -18,7 +18,7 @@ use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
-use crate::engine::{Engine, EngineError, SharedEngine};
+use crate::engine::{Conversations, Engine, EngineError, SharedEngine};
 use crate::metrics::Metrics;
 use crate::reload::Reloader;
 use crate::store::pseudonym::Pseudonyms;
@@ -74,10 +74,11 @@ impl Application {
         );
         let store = Arc::new(Store::open(&settings.data_dir)?);
         let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
-        if settings.log.retention_days > 0 {
-            expire_old_queries(store.clone(), settings.log.retention_days);
-        }
         let engine = Arc::new(SharedEngine::new(engine));
+        housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
+        let conversations = Arc::new(Conversations::new(std::time::Duration::from_secs(
+            settings.conversation_idle_minutes * 60,
+        )));
         let reloader = Arc::new(Reloader::new(
             engine.clone(),
             metrics.clone(),
@@ -105,6 +106,7 @@ impl Application {
                     metrics: metrics.clone(),
                     pseudonyms: pseudonyms.clone(),
                     max_text_chars: settings.web.max_text_chars,
+                    conversations: conversations.clone(),
                 },
             )
             .map_err(StartError::Line)?;
@@ -122,6 +124,7 @@ impl Application {
             engine,
             store,
             pseudonyms,
+            conversations,
             metrics: metrics.clone(),
             limiter: RateLimiter::new(settings.web.requests_per_minute),
             settings: settings.web.clone(),
@@ -239,26 +242,35 @@ fn cors(allowed_origins: Vec<String>) -> Cors {
         .max_age(3600)
 }
 
-/// Deletes queries older than the retention period now and every hour, on
-/// a thread of its own.
-fn expire_old_queries(store: Arc<Store>, retention_days: u32) {
+/// Every hour, on a thread of its own (and once at the start): deletes
+/// queries older than the retention period (0 keeps them), and tells the
+/// engine which entries were asked most in the last 90 days.
+fn housekeeping(store: Arc<Store>, engine: Arc<SharedEngine>, retention_days: u32) {
     let spawned = std::thread::Builder::new()
-        .name("log-retention".into())
+        .name("housekeeping".into())
         .spawn(move || {
             loop {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs() as i64);
-                match store.delete_older_than(now - i64::from(retention_days) * 86_400) {
-                    Ok(0) => {}
-                    Ok(deleted) => tracing::info!(deleted, retention_days, "old queries deleted"),
-                    Err(err) => tracing::error!(error = %err, "deleting old queries failed"),
+                if retention_days > 0 {
+                    match store.delete_older_than(now - i64::from(retention_days) * 86_400) {
+                        Ok(0) => {}
+                        Ok(deleted) => {
+                            tracing::info!(deleted, retention_days, "old queries deleted")
+                        }
+                        Err(err) => tracing::error!(error = %err, "deleting old queries failed"),
+                    }
+                }
+                match store.answer_counts(now - 90 * 86_400) {
+                    Ok(counts) => engine.get().set_asked_counts(counts),
+                    Err(err) => tracing::error!(error = %err, "counting answers failed"),
                 }
                 std::thread::sleep(std::time::Duration::from_secs(3600));
             }
         });
     if let Err(err) = spawned {
-        tracing::error!(error = %err, "cannot start the retention thread");
+        tracing::error!(error = %err, "cannot start the housekeeping thread");
     }
 }
 

@@ -215,6 +215,22 @@ impl Store {
         Ok(summary)
     }
 
+    /// How often each entry was answered since `since`.
+    pub fn answer_counts(&self, since: i64) -> Result<HashMap<String, u64>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT entry_id, COUNT(*) FROM replies
+             WHERE created_at >= ?1 AND entry_id IS NOT NULL GROUP BY entry_id",
+        )?;
+        let counts = statement
+            .query_map([since], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?
+            .map(|row| row.map(|(id, n)| (id, n.max(0) as u64)))
+            .collect::<Result<_, _>>()?;
+        Ok(counts)
+    }
+
     /// Queries since `since` that got no answer (fallback), only choices, or
     /// an answer voted unhelpful, grouped by their words (near groups
     /// merged), the largest first.

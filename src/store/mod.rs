@@ -98,7 +98,7 @@ impl ReplyRecord {
         match (choice, decision) {
             (_, Decision::Answer(answer)) => format!("［選択］{}", answer.question),
             (ChoiceValue::Category(name), _) => format!("［分類］{name}"),
-            (ChoiceValue::Entry(id), _) => format!("［選択］{id}"),
+            (other, _) => format!("［選択］{}", other.id()),
         }
     }
 

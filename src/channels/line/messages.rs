@@ -260,10 +260,12 @@ fn numbered(text: &str, choices: &[Choice]) -> String {
 /// the feedback buttons of answers.
 pub fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
     let choices = decision.choices();
-    let text = if choices.is_empty() {
-        decision.text().to_string()
-    } else {
-        numbered(decision.text(), choices)
+    let text = match (choices.is_empty(), decision) {
+        (true, _) => decision.text().to_string(),
+        (false, Decision::Answer(_)) => {
+            numbered(&format!("{}\n\n【関連する質問】", decision.text()), choices)
+        }
+        (false, _) => numbered(decision.text(), choices),
     };
     let (contact, links) = (decision.contact(), decision.links());
     let ask_feedback = matches!(decision, Decision::Answer(_));
@@ -336,6 +338,7 @@ mod tests {
                 place: None,
             }),
             confidence: Confidence::High,
+            related: vec![],
         })
     }
 

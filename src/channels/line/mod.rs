@@ -42,6 +42,8 @@ pub struct LineDeps {
     pub pseudonyms: Arc<Pseudonyms>,
     /// Longest question taken, in characters; the rest is cut.
     pub max_text_chars: usize,
+    /// Where each user's conversation is kept.
+    pub conversations: Arc<Conversations>,
 }
 
 /// An event waiting to be answered.
@@ -101,9 +103,6 @@ impl LineChannel {
         let metrics = deps.metrics.clone();
         let responder = Arc::new(Responder {
             client: LineClient::new(settings, deps.metrics.clone())?,
-            conversations: Conversations::new(Duration::from_secs(
-                settings.conversation_idle_minutes * 60,
-            )),
             push_fallback: settings.push_fallback,
             loading_after: Duration::from_millis(settings.loading_after_ms),
             deps,

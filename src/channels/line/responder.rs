@@ -9,7 +9,7 @@ use super::LineDeps;
 use super::client::{LineClient, RetryKey, SendError};
 use super::messages::{self, Message};
 use super::webhook::{Event, PostbackData, Source};
-use crate::engine::{Conversation, Conversations, Decision};
+use crate::engine::{Decision, Explanation};
 use crate::store::ReplyRecord;
 
 /// Said when a resident sends a sticker, photo, location…
@@ -18,14 +18,11 @@ const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージ�
 const GREETING: &str = "友だち追加ありがとうございます。海津市のよくある質問にお答えします。「住民票をコンビニで取りたい」のように入力するか、分類を選んでください。";
 /// Said after 「役に立った」.
 const THANKS_HELPFUL: &str = "ご回答ありがとうございます。お役に立ててよかったです。";
-/// Said after 「役に立たなかった」, before the contact.
-const THANKS_NOT_HELPFUL: &str = "ご回答ありがとうございます。お役に立てず申し訳ありません。詳しくは下の問い合わせ先へご相談ください。";
 /// Said when a tapped choice no longer exists.
 const CHOICE_GONE: &str = "その項目は見つかりませんでした。内容が更新された可能性があります。もう一度入力するか、分類を選んでください。";
 
 pub(super) struct Responder {
     pub(super) client: LineClient,
-    pub(super) conversations: Conversations,
     pub(super) push_fallback: bool,
     pub(super) loading_after: Duration,
     pub(super) deps: LineDeps,
@@ -103,23 +100,13 @@ impl Responder {
                     .chars()
                     .take(self.deps.max_text_chars)
                     .collect();
-                let picked = self
-                    .conversations
-                    .get(user)
-                    .and_then(|c| c.pick(&text))
-                    .and_then(|choice| Some((engine.choose(&choice)?, choice)));
-                let (decision, explanation, text) = match picked {
-                    Some((decision, choice)) => {
-                        let text = ReplyRecord::choice_text(&choice, &decision);
-                        (decision, None, text)
+                let conversation = self.deps.conversations.get(user).unwrap_or_default();
+                let (decision, explanation) = match engine.respond(&conversation, &text) {
+                    Ok((decision, explanation)) => (decision, Some(explanation)),
+                    Err(err) => {
+                        tracing::error!(error = %err, "the engine failed");
+                        (engine.fallback(), None)
                     }
-                    None => match engine.ask(&text) {
-                        Ok((decision, explanation)) => (decision, Some(explanation), text),
-                        Err(err) => {
-                            tracing::error!(error = %err, "the engine failed");
-                            (engine.fallback(), None, text)
-                        }
-                    },
                 };
                 let record = ReplyRecord::new(
                     "line",
@@ -129,7 +116,7 @@ impl Responder {
                     explanation.as_ref(),
                     &engine.content().version,
                 );
-                Some(self.record(decision, record).await)
+                Some(self.record(decision, record, explanation.as_ref()).await)
             }
             "postback" => {
                 let data = event.postback.as_ref()?;
@@ -144,7 +131,7 @@ impl Responder {
                                 None,
                                 &engine.content().version,
                             );
-                            Some(self.record(decision, record).await)
+                            Some(self.record(decision, record, None).await)
                         }
                         None => Some(messages::text_with_choices(
                             CHOICE_GONE,
@@ -152,7 +139,7 @@ impl Responder {
                         )),
                     },
                     Some(PostbackData::Vote { reply, helpful }) => {
-                        Some(self.vote(&reply, helpful, &engine).await)
+                        Some(self.vote(&reply, helpful, user, &engine).await)
                     }
                     None => {
                         self.ignore(event, "unknown_postback");
@@ -165,7 +152,7 @@ impl Responder {
                 engine.menu().choices(),
             )),
             "unfollow" => {
-                self.conversations.forget(user);
+                self.deps.conversations.forget(user);
                 self.ignore(event, "unfollow");
                 None
             }
@@ -176,8 +163,13 @@ impl Responder {
         }
     }
 
-    /// Stores the reply, remembers its choices and renders it.
-    async fn record(&self, decision: Decision, record: ReplyRecord) -> Vec<Message> {
+    /// Stores the reply, takes it into the conversation and renders it.
+    async fn record(
+        &self,
+        decision: Decision,
+        record: ReplyRecord,
+        explanation: Option<&Explanation>,
+    ) -> Vec<Message> {
         self.deps.metrics.count(
             "madoguchi_decisions_total",
             &[("channel", "line"), ("kind", decision.kind())],
@@ -187,12 +179,9 @@ impl Responder {
         if let Err(err) = self.deps.store.record_reply(record).await {
             tracing::error!(error = %err, "the reply could not be stored");
         }
-        self.conversations.put(
-            &user,
-            Conversation {
-                offered: decision.choices().to_vec(),
-            },
-        );
+        let mut conversation = self.deps.conversations.get(&user).unwrap_or_default();
+        conversation.record(&decision, explanation);
+        self.deps.conversations.put(&user, conversation);
         messages::render(&decision, &reply_id)
     }
 
@@ -200,6 +189,7 @@ impl Responder {
         &self,
         reply: &str,
         helpful: bool,
+        user: &str,
         engine: &crate::engine::Engine,
     ) -> Vec<Message> {
         let store = self.deps.store.clone();
@@ -217,17 +207,18 @@ impl Responder {
         if helpful {
             return messages::plain(THANKS_HELPFUL);
         }
-        let Decision::Fallback { contact, links, .. } = engine.fallback() else {
-            return messages::plain(THANKS_NOT_HELPFUL);
-        };
-        messages::render(
-            &Decision::Fallback {
-                text: THANKS_NOT_HELPFUL.into(),
-                contact,
-                links,
-            },
-            "",
-        )
+        let conversation = self.deps.conversations.get(user).unwrap_or_default();
+        let answered = conversation.last_answer.clone().unwrap_or_default();
+        let decision = engine.after_unhelpful(&conversation, &answered);
+        let record = ReplyRecord::new(
+            "line",
+            Some(user.to_string()),
+            "［役に立たなかった］".into(),
+            &decision,
+            None,
+            &engine.content().version,
+        );
+        self.record(decision, record, None).await
     }
 
     /// Replies with the event's token; pushes instead when the token has

@@ -14,7 +14,7 @@ pub use reply::WebReply;
 pub use super::ApiError;
 
 use crate::config::WebSettings;
-use crate::engine::{ChoiceValue, SharedEngine};
+use crate::engine::{ChoiceValue, Conversations, Decision, Explanation, SharedEngine};
 use crate::metrics::Metrics;
 use crate::server::rate_limit::RateLimiter;
 use crate::store::pseudonym::Pseudonyms;
@@ -32,6 +32,8 @@ pub struct WebState {
     pub engine: Arc<SharedEngine>,
     pub store: Arc<Store>,
     pub pseudonyms: Arc<Pseudonyms>,
+    /// Each session's conversation, by pseudonym.
+    pub conversations: Arc<Conversations>,
     pub metrics: Arc<Metrics>,
     pub settings: WebSettings,
     pub limiter: RateLimiter,
@@ -62,6 +64,9 @@ pub struct ChatRequest {
 pub struct FeedbackRequest {
     pub reply_id: String,
     pub helpful: bool,
+    /// With the session, 「いいえ」 is answered with the other candidates of
+    /// the question, then the contact.
+    pub session_id: Option<String>,
 }
 
 /// Session ids are chosen by clients: keep them short and plain.
@@ -108,6 +113,8 @@ async fn chat(
         None => uuid::Uuid::new_v4().simple().to_string(),
     };
     let engine = state.engine.get();
+    let user = state.pseudonyms.of("web", &session_id);
+    let conversation = state.conversations.get(&user).unwrap_or_default();
     let (decision, explanation, text) = match (body.text, body.choice) {
         (Some(text), None) => {
             if text.chars().count() > state.settings.max_text_chars {
@@ -121,7 +128,9 @@ async fn chat(
                 ));
             }
             // A fraction of a millisecond of CPU: answered on the worker.
-            let (decision, explanation) = engine.ask(&text).map_err(ApiError::internal)?;
+            let (decision, explanation) = engine
+                .respond(&conversation, &text)
+                .map_err(ApiError::internal)?;
             (decision, Some(explanation), text)
         }
         (None, Some(choice)) => {
@@ -139,17 +148,38 @@ async fn chat(
             ));
         }
     };
+    let reply = reply(
+        &state,
+        user,
+        text,
+        decision,
+        explanation.as_ref(),
+        session_id,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(reply))
+}
+
+/// Records a reply, takes it into the session's conversation and renders it.
+async fn reply(
+    state: &WebState,
+    user: String,
+    text: String,
+    decision: Decision,
+    explanation: Option<&Explanation>,
+    session_id: String,
+) -> Result<WebReply, ApiError> {
     state.metrics.count(
         "madoguchi_decisions_total",
         &[("channel", "web"), ("kind", decision.kind())],
     );
     let record = ReplyRecord::new(
         "web",
-        Some(state.pseudonyms.of("web", &session_id)),
+        Some(user.clone()),
         text,
         &decision,
-        explanation.as_ref(),
-        &engine.content().version,
+        explanation,
+        &state.engine.get().content().version,
     );
     let reply_id = record.id.clone();
     state
@@ -157,11 +187,14 @@ async fn chat(
         .record_reply(record)
         .await
         .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok().json(WebReply::new(decision, session_id, reply_id)))
+    let mut conversation = state.conversations.get(&user).unwrap_or_default();
+    conversation.record(&decision, explanation);
+    state.conversations.put(&user, conversation);
+    Ok(WebReply::new(decision, session_id, reply_id))
 }
 
 fn unknown_choice(choice: &ChoiceValue) -> ApiError {
-    let (ChoiceValue::Entry(id) | ChoiceValue::Category(id)) = choice;
+    let id = choice.id();
     ApiError::new(
         StatusCode::NOT_FOUND,
         "unknown_choice",
@@ -175,7 +208,11 @@ async fn feedback(
     body: web::Json<FeedbackRequest>,
 ) -> Result<HttpResponse, ApiError> {
     check_rate(&state, &request)?;
-    let FeedbackRequest { reply_id, helpful } = body.into_inner();
+    let FeedbackRequest {
+        reply_id,
+        helpful,
+        session_id,
+    } = body.into_inner();
     let store = state.store.clone();
     let id = reply_id.clone();
     let found = web::block(move || store.record_feedback(&id, helpful))
@@ -193,7 +230,18 @@ async fn feedback(
         "madoguchi_feedback_total",
         &[("helpful", if helpful { "yes" } else { "no" })],
     );
-    Ok(HttpResponse::NoContent().finish())
+    match session_id.filter(|id| valid_session_id(id) && !helpful) {
+        Some(session_id) => {
+            let user = state.pseudonyms.of("web", &session_id);
+            let conversation = state.conversations.get(&user).unwrap_or_default();
+            let answered = conversation.last_answer.clone().unwrap_or_default();
+            let decision = state.engine.get().after_unhelpful(&conversation, &answered);
+            let text = "［役に立たなかった］".to_string();
+            let follow_up = reply(&state, user, text, decision, None, session_id).await?;
+            Ok(HttpResponse::Ok().json(follow_up))
+        }
+        None => Ok(HttpResponse::NoContent().finish()),
+    }
 }
 
 async fn widget() -> HttpResponse {

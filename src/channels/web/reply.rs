@@ -10,7 +10,7 @@ pub struct WebReply {
     pub session_id: String,
     /// Identifies this reply for feedback.
     pub reply_id: String,
-    /// `answer`, `choices`, `rule` or `fallback`.
+    /// `answer`, `choices`, `rule`, `flow` or `fallback`.
     pub kind: &'static str,
     pub text: String,
     /// The answered entry, for answers.

@@ -229,7 +229,10 @@
         fetch(API + "/api/v1/feedback", {
           method: "POST",
           headers: { "Content-Type": "application/json" },
-          body: JSON.stringify({ reply_id: reply.reply_id, helpful: pair[1] })
+          body: JSON.stringify({ reply_id: reply.reply_id, helpful: pair[1], session_id: state.session })
+        }).then(function (response) {
+          // After 「いいえ」 the server offers the other candidates, then the contact.
+          if (response.status === 200) return response.json().then(function (next) { remember({ bot: next }); });
         }).catch(function () {});
         reply.voted = true;
         save();
@@ -237,7 +240,6 @@
         var thanks = el("span", "", "ご回答ありがとうございました。");
         box.appendChild(thanks);
         live.textContent = thanks.textContent;
-        if (!pair[1]) ask({ text: "職員と話したい" }, null);
       });
       box.appendChild(b);
     });

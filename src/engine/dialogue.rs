@@ -1,0 +1,201 @@
+//! The engine in a conversation: guided flows, choices picked by number or
+//! words, questions that refer to the previous answer, and what to offer
+//! after 「役に立たなかった」. Every turn says which rule decided.
+
+use std::collections::BTreeSet;
+
+use super::{
+    Choice, ChoiceValue, Contact, Conversation, Decision, Engine, EngineError, Explanation, Link,
+    entry_choice,
+};
+use crate::faq::{Flow, Step, Target};
+
+/// A flow's trigger phrase and its words.
+pub(super) struct FlowTrigger {
+    pub flow: usize,
+    pub phrase: String,
+    pub words: BTreeSet<String>,
+}
+
+/// Label of the escape choice after the next candidates.
+const NONE_OF_THESE: &str = "どれでもない（問い合わせ先）";
+
+impl Engine {
+    /// The triggers of every flow, analysed like messages.
+    pub(super) fn flow_triggers(&self) -> Vec<FlowTrigger> {
+        let analyzer = self.index.analyzer();
+        self.content
+            .flows
+            .iter()
+            .enumerate()
+            .flat_map(|(flow, f)| f.triggers.iter().map(move |phrase| (flow, phrase.clone())))
+            .map(|(flow, phrase)| FlowTrigger {
+                flow,
+                words: analyzer.analyze(&phrase).words.into_iter().collect(),
+                phrase,
+            })
+            .filter(|t| !t.words.is_empty())
+            .collect()
+    }
+
+    /// The flow a message asks for: one whose trigger says everything the
+    /// message says, the trigger adding the fewest words winning.
+    pub(super) fn flow_for(&self, words: &[String]) -> Option<(&Flow, &str)> {
+        if words.is_empty() {
+            return None;
+        }
+        self.flow_triggers
+            .iter()
+            .filter(|t| words.iter().all(|w| t.words.contains(w)))
+            .min_by_key(|t| t.words.len())
+            .map(|t| (&self.content.flows[t.flow], t.phrase.as_str()))
+    }
+
+    /// A flow's step as a decision.
+    pub(super) fn flow_step(&self, flow: &Flow, step: &Step) -> Decision {
+        let choices = step
+            .choices
+            .iter()
+            .filter_map(|choice| {
+                let value = match choice.target()? {
+                    Target::Step(id) => ChoiceValue::Step(format!("{}/{id}", flow.id)),
+                    Target::Answer(id) => ChoiceValue::Entry(id.into()),
+                    Target::Procedure(id) => ChoiceValue::Procedure(id.into()),
+                    Target::Contact(id) => ChoiceValue::Contact(id.into()),
+                };
+                Some(Choice {
+                    value,
+                    label: choice.label.clone(),
+                })
+            })
+            .collect();
+        Decision::Flow {
+            flow: flow.id.clone(),
+            step: step.id.clone(),
+            text: step.prompt.clone(),
+            choices,
+        }
+    }
+
+    /// What picking a choice leads to; `None` if what it names is gone (the
+    /// content changed since it was offered).
+    pub fn choose(&self, choice: &ChoiceValue) -> Option<Decision> {
+        match choice {
+            ChoiceValue::Entry(id) => self.answer(id),
+            ChoiceValue::Category(name) => self.category(name),
+            ChoiceValue::Step(path) => {
+                let (flow, step) = path.split_once('/')?;
+                let flow = self.content.flow(flow)?;
+                Some(self.flow_step(flow, flow.step(step)?))
+            }
+            ChoiceValue::Procedure(id) => {
+                let procedure = self.content.procedures.get(id)?;
+                Some(Decision::Rule {
+                    rule: "procedure".into(),
+                    text: format!("「{}」はこちらからどうぞ。", procedure.name),
+                    choices: Vec::new(),
+                    contact: None,
+                    links: vec![Link::from(procedure)],
+                })
+            }
+            ChoiceValue::Contact(id) => {
+                let department = self.content.departments.get(id)?;
+                Some(Decision::Rule {
+                    rule: "contact".into(),
+                    text: "担当の窓口へお問い合わせください。".into(),
+                    choices: Vec::new(),
+                    contact: Some(Contact::from(department)),
+                    links: Vec::new(),
+                })
+            }
+        }
+    }
+
+    /// Decides how to reply to `message` within a conversation: a choice
+    /// picked by its number or words, then a question about the previous
+    /// answer (「それは…」), then a fresh question.
+    pub fn respond(
+        &self,
+        conversation: &Conversation,
+        message: &str,
+    ) -> Result<(Decision, Explanation), EngineError> {
+        if let Some(choice) = conversation.pick(message)
+            && let Some(decision) = self.choose(&choice)
+        {
+            let explanation = Explanation {
+                reason: format!("the message picks the offered choice `{}`", choice.id()),
+                ..Explanation::default()
+            };
+            return Ok((decision, explanation));
+        }
+        if let Some(previous) = conversation
+            .last_answer
+            .as_deref()
+            .and_then(|id| self.content.entry(id))
+            && let Some(word) = self
+                .content
+                .rules
+                .context_words
+                .iter()
+                .find(|w| message.contains(w.as_str()))
+        {
+            let rest = message.replacen(word.as_str(), "", 1);
+            let rest = rest.trim_start_matches(['は', 'も', 'を', 'っ', 'て']);
+            let query = format!("{} {rest}", previous.question);
+            let (decision, mut explanation) = self.ask(&query)?;
+            // The previous answer again would not help: only another answer
+            // resolves the reference.
+            if decision.answer_id().is_some_and(|id| id != previous.id) {
+                explanation.reason = format!(
+                    "context: 「{word}」 refers to the previous answer `{}`, so 「{query}」 was searched; {}",
+                    previous.id, explanation.reason
+                );
+                return Ok((decision, explanation));
+            }
+            let (alone, mut alone_explanation) = self.ask(rest)?;
+            if alone.answer_id().is_some() || !matches!(decision, Decision::Choices { .. }) {
+                alone_explanation.reason = format!(
+                    "context: 「{word}」 did not single out an answer with the previous one `{}`; 「{rest}」 alone was searched; {}",
+                    previous.id, alone_explanation.reason
+                );
+                return Ok((alone, alone_explanation));
+            }
+            explanation.reason = format!(
+                "context: 「{word}」 refers to the previous answer `{}`, so 「{query}」 was searched; {}",
+                previous.id, explanation.reason
+            );
+            return Ok((decision, explanation));
+        }
+        self.ask(message)
+    }
+
+    /// What to offer after a resident found the answer `entry_id`
+    /// unhelpful: the other candidates of their question, then the contact.
+    pub fn after_unhelpful(&self, conversation: &Conversation, entry_id: &str) -> Decision {
+        let others: Vec<Choice> = conversation
+            .candidates
+            .iter()
+            .filter(|id| id.as_str() != entry_id)
+            .filter_map(|id| self.content.entry(id))
+            .take(3)
+            .map(entry_choice)
+            .collect();
+        let (contact, links) = self.escalation();
+        if others.is_empty() {
+            return Decision::Fallback {
+                text: self.content.rules.fallback.message.trim_end().to_string(),
+                contact,
+                links,
+            };
+        }
+        let mut choices = others;
+        choices.push(Choice {
+            value: ChoiceValue::Contact(self.content.rules.fallback.department.clone()),
+            label: NONE_OF_THESE.into(),
+        });
+        Decision::Choices {
+            prompt: self.content.rules.unhelpful_prompt.clone(),
+            choices,
+        }
+    }
+}
