@@ -59,7 +59,11 @@ enum Command {
     },
     /// Ask the engine one question.
     Ask {
-        question: String,
+        /// One question, or several: then they are one conversation (a
+        /// number picks an offered choice; 「それは…」 refers to the previous
+        /// answer).
+        #[arg(required = true)]
+        questions: Vec<String>,
         /// Show the candidates, their scores and the rule that decided.
         #[arg(long)]
         explain: bool,
@@ -172,23 +176,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check { dir } => check(dir.as_deref().unwrap_or(&cli.faq), &cli.dictionaries),
         Command::Ask {
-            question,
+            questions,
             explain,
             json,
         } => {
             let engine = load_engine(&cli.faq, &cli.dictionaries, Weights::default())?;
-            let (decision, explanation) = engine.ask(&question)?;
-            if json {
-                let value = if explain {
-                    serde_json::json!({ "decision": decision, "explanation": explanation })
+            let mut conversation = madoguchi::engine::Conversation::default();
+            for (turn, question) in questions.iter().enumerate() {
+                let (decision, explanation) = engine.respond(&conversation, question)?;
+                conversation.record(&decision, Some(&explanation));
+                if json {
+                    let value = if explain {
+                        serde_json::json!({ "decision": decision, "explanation": explanation })
+                    } else {
+                        serde_json::to_value(&decision)?
+                    };
+                    println!("{}", serde_json::to_string_pretty(&value)?);
                 } else {
-                    serde_json::to_value(&decision)?
-                };
-                println!("{}", serde_json::to_string_pretty(&value)?);
-            } else {
-                print!("{}", render(&decision));
-                if explain {
-                    print!("{}", render_explanation(&explanation));
+                    if questions.len() > 1 {
+                        println!("{}> {question}", if turn > 0 { "\n" } else { "" });
+                    }
+                    print!("{}", render(&decision));
+                    if explain {
+                        print!("{}", render_explanation(&explanation));
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

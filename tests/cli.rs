@@ -141,3 +141,21 @@ fn import_csv_writes_topic_files_that_pass_check() {
     ]);
     assert!(stdout(&ask).contains("[imported-101]"), "{}", stdout(&ask));
 }
+
+#[test]
+fn several_questions_are_one_conversation() {
+    let text = stdout(&madoguchi(&[
+        "ask",
+        "マイナンバーカードを申請したい",
+        "それは休日でもできますか",
+        "--explain",
+    ]));
+    assert!(text.contains("> それは休日でもできますか"), "{text}");
+    assert!(text.contains("[mynumber-sunday]"), "{text}");
+    assert!(
+        text.contains("context: 「それ」 refers to the previous answer `mynumber-apply`"),
+        "{text}"
+    );
+    let numbered = stdout(&madoguchi(&["ask", "引っ越しの手続き", "3"]));
+    assert!(numbered.contains("[tenkyo]"), "{numbered}");
+}
