@@ -48,6 +48,8 @@ pub struct AdminSettings {
     /// Check the content directories for changes this often, in
     /// milliseconds; 0 turns the watch off (the reload button still works).
     pub watch_interval_ms: u64,
+    /// Sign-in attempts allowed per minute from one address; more get 429.
+    pub sign_ins_per_minute: u32,
 }
 
 /// One member of staff.
@@ -65,6 +67,7 @@ impl Default for AdminSettings {
             session_hours: 8,
             secure_cookie: true,
             watch_interval_ms: 1000,
+            sign_ins_per_minute: 5,
         }
     }
 }

@@ -430,3 +430,33 @@ async fn edits_are_picked_up_without_a_restart() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn repeated_sign_in_attempts_are_slowed_down() {
+    let mut admin = Admin::start(0).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let form = admin.get("/admin/login").await;
+        let csrf = Admin::csrf(&form);
+        let attempt = admin
+            .post(
+                "/admin/login",
+                &[("user", USER), ("password", "guess"), ("csrf", &csrf)],
+            )
+            .await;
+        statuses.push(attempt.status);
+    }
+    assert_eq!(&statuses[..5], [StatusCode::UNAUTHORIZED; 5]);
+    assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
+    // Even the right password waits.
+    let form = admin.get("/admin/login").await;
+    let csrf = Admin::csrf(&form);
+    let right = admin
+        .post(
+            "/admin/login",
+            &[("user", USER), ("password", PASSWORD), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(right.body.contains("待ってから"));
+}

@@ -20,6 +20,7 @@ use crate::config::AdminSettings;
 use crate::engine::SharedEngine;
 use crate::faq::Date;
 use crate::reload::Reloader;
+use crate::server::rate_limit::RateLimiter;
 use crate::store::Store;
 use crate::store::log::{GroupStatus, groups_csv};
 use auth::{LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, Users, same};
@@ -33,6 +34,7 @@ const REVIEW_DAYS: i64 = 90;
 pub struct AdminState {
     users: Users,
     sessions: Sessions,
+    sign_ins: RateLimiter,
     secure_cookie: bool,
     store: Arc<Store>,
     engine: Arc<SharedEngine>,
@@ -50,6 +52,7 @@ impl AdminState {
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
             sessions: Sessions::new(Duration::from_secs(settings.session_hours * 3600)),
+            sign_ins: RateLimiter::new(settings.sign_ins_per_minute),
             secure_cookie: settings.secure_cookie,
             store,
             engine,
@@ -175,6 +178,16 @@ async fn login(
     request: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> HttpResponse {
+    if let Some(address) = request.peer_addr()
+        && !state.sign_ins.allow(address.ip())
+    {
+        tracing::warn!(%address, "admin sign-in attempts over the limit");
+        return login_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。"),
+        );
+    }
     let expected = request.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|token| same(&token, &form.csrf)) {
         return login_page(
