@@ -45,18 +45,17 @@ impl Responder {
         async {
             let work = self.answer(&event, &source, &user);
             tokio::pin!(work);
+            // The loading animation is for one-to-one chats.
+            let loading_in = source.is_user().then_some(chat_id.as_str());
             let wait = self.loading_after.saturating_sub(received.elapsed());
-            let messages = tokio::select! {
-                biased;
-                messages = &mut work => messages,
-                () = tokio::time::sleep(wait) => {
-                    // Not instant: show the loading animation meanwhile.
-                    if source.is_user() {
-                        let (messages, _) = tokio::join!(&mut work, self.client.start_loading(&chat_id));
-                        messages
-                    } else {
-                        (&mut work).await
-                    }
+            let messages = if wait.is_zero() {
+                // Already late from waiting in the queue.
+                self.with_loading(&mut work, loading_in).await
+            } else {
+                tokio::select! {
+                    biased;
+                    messages = &mut work => messages,
+                    () = tokio::time::sleep(wait) => self.with_loading(&mut work, loading_in).await,
                 }
             };
             match messages {
@@ -68,6 +67,18 @@ impl Responder {
         }
         .instrument(span)
         .await;
+    }
+
+    /// Finishes `work` while the loading animation shows in `chat`.
+    async fn with_loading<T>(
+        &self,
+        work: impl std::future::Future<Output = T>,
+        chat: Option<&str>,
+    ) -> T {
+        match chat {
+            Some(chat) => tokio::join!(work, self.client.start_loading(chat)).0,
+            None => work.await,
+        }
     }
 
     fn ignore(&self, event: &Event, reason: &str) {
