@@ -19,6 +19,8 @@ fn record(store: &Store, text: &str, words: &[&str], decision: &str) -> String {
         channel: "web".into(),
         session: Some("pseudonym".into()),
         text: text.into(),
+        // Tapped buttons are logged as 「［選択］…」.
+        typed: !text.starts_with('［'),
         words: words.iter().map(|w| w.to_string()).collect(),
         decision: decision.into(),
         entry_id: (decision == "answer").then(|| "juminhyo".to_string()),

@@ -14,6 +14,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
 use crate::admin::{self, AdminState};
+use crate::channels::dialogue::Dialogue;
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
 use crate::config::Settings;
@@ -76,9 +77,14 @@ impl Application {
         let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
-        let conversations = Arc::new(Conversations::new(std::time::Duration::from_secs(
-            settings.conversation_idle_minutes * 60,
-        )));
+        let dialogue = Arc::new(Dialogue {
+            engine: engine.clone(),
+            store: store.clone(),
+            conversations: Arc::new(Conversations::new(std::time::Duration::from_secs(
+                settings.conversation_idle_minutes * 60,
+            ))),
+            metrics: metrics.clone(),
+        });
         let reloader = Arc::new(Reloader::new(
             engine.clone(),
             metrics.clone(),
@@ -101,12 +107,9 @@ impl Application {
             let (channel, workers) = LineChannel::start(
                 &settings.line,
                 LineDeps {
-                    engine: engine.clone(),
-                    store: store.clone(),
-                    metrics: metrics.clone(),
+                    dialogue: dialogue.clone(),
                     pseudonyms: pseudonyms.clone(),
                     max_text_chars: settings.web.max_text_chars,
-                    conversations: conversations.clone(),
                 },
             )
             .map_err(StartError::Line)?;
@@ -121,11 +124,8 @@ impl Application {
             .local_addr()
             .map_err(|err| StartError::Bind(settings.bind, err))?;
         let web_state = web::Data::new(WebState {
-            engine,
-            store,
+            dialogue,
             pseudonyms,
-            conversations,
-            metrics: metrics.clone(),
             limiter: RateLimiter::new(settings.web.requests_per_minute),
             settings: settings.web.clone(),
         });

@@ -241,7 +241,7 @@ impl Store {
              LEFT JOIN feedback f ON f.reply_id = r.id
              WHERE r.created_at >= ?1
                AND (r.decision IN ('fallback', 'choices') OR f.helpful = 0)
-               AND r.text NOT LIKE '［%'
+               AND r.typed = 1
              ORDER BY r.created_at DESC",
         )?;
         struct Raw {

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::engine::{ChoiceValue, Decision, Explanation};
+use crate::engine::{Decision, Explanation};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those
 /// applied.
@@ -45,6 +45,9 @@ pub struct ReplyRecord {
     pub session: Option<String>,
     /// The resident's message; personal data is masked before it is written.
     pub text: String,
+    /// Typed by the resident (not a tapped button or a vote): only typed
+    /// messages are reviewed as questions.
+    pub typed: bool,
     /// The words searched for, to group similar questions.
     pub words: Vec<String>,
     /// `answer`, `choices`, `rule` or `fallback`.
@@ -64,6 +67,7 @@ impl ReplyRecord {
         channel: &str,
         session: Option<String>,
         text: String,
+        typed: bool,
         decision: &Decision,
         explanation: Option<&Explanation>,
         content_version: &str,
@@ -73,6 +77,7 @@ impl ReplyRecord {
             channel: channel.to_string(),
             session,
             text,
+            typed,
             words: explanation.map(|e| e.words.clone()).unwrap_or_default(),
             decision: decision.kind().to_string(),
             entry_id: decision.answer_id().map(String::from),
@@ -90,15 +95,6 @@ impl ReplyRecord {
                 })
                 .unwrap_or_default(),
             content_version: content_version.to_string(),
-        }
-    }
-
-    /// What the log shows for a picked choice.
-    pub fn choice_text(choice: &ChoiceValue, decision: &Decision) -> String {
-        match (choice, decision) {
-            (_, Decision::Answer(answer)) => format!("［選択］{}", answer.question),
-            (ChoiceValue::Category(name), _) => format!("［分類］{name}"),
-            (other, _) => format!("［選択］{}", other.id()),
         }
     }
 
@@ -250,9 +246,9 @@ fn insert_replies<'a>(
     let transaction = connection.transaction()?;
     {
         let mut insert = transaction.prepare_cached(
-            "INSERT INTO replies (id, created_at, channel, session, text, words, decision,
+            "INSERT INTO replies (id, created_at, channel, session, text, typed, words, decision,
                                   entry_id, confidence, candidates, content_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
         for reply in replies {
             let candidates = serde_json::to_string(&reply.candidates).unwrap_or_default();
@@ -262,6 +258,7 @@ fn insert_replies<'a>(
                 reply.channel,
                 reply.session,
                 reply.text,
+                reply.typed,
                 reply.words.join(" "),
                 reply.decision,
                 reply.entry_id,
@@ -301,6 +298,7 @@ mod tests {
             channel: "web".into(),
             session: Some("s".into()),
             text: "住民票がほしい".into(),
+            typed: true,
             words: vec!["住民票".into()],
             decision: "answer".into(),
             entry_id: entry.map(String::from),

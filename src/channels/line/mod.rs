@@ -22,10 +22,9 @@ use responder::Responder;
 use webhook::{Event, WebhookBody};
 
 use super::ApiError;
+use super::dialogue::Dialogue;
 use crate::config::LineSettings;
-use crate::engine::{Conversations, SharedEngine};
 use crate::metrics::Metrics;
-use crate::store::Store;
 use crate::store::pseudonym::Pseudonyms;
 
 /// The webhook's path.
@@ -34,16 +33,12 @@ pub const WEBHOOK_PATH: &str = "/webhooks/line";
 /// Webhook event ids remembered to spot redeliveries.
 const REMEMBERED_EVENTS: usize = 100_000;
 
-/// What the engine and the store give the channel.
+/// What the channel is given.
 pub struct LineDeps {
-    pub engine: Arc<SharedEngine>,
-    pub store: Arc<Store>,
-    pub metrics: Arc<Metrics>,
+    pub dialogue: Arc<Dialogue>,
     pub pseudonyms: Arc<Pseudonyms>,
     /// Longest question taken, in characters; the rest is cut.
     pub max_text_chars: usize,
-    /// Where each user's conversation is kept.
-    pub conversations: Arc<Conversations>,
 }
 
 /// An event waiting to be answered.
@@ -100,9 +95,9 @@ impl LineChannel {
         {
             return Err("line.channel_access_token (MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN) must be set with the channel secret".into());
         }
-        let metrics = deps.metrics.clone();
+        let metrics = deps.dialogue.metrics.clone();
         let responder = Arc::new(Responder {
-            client: LineClient::new(settings, deps.metrics.clone())?,
+            client: LineClient::new(settings, metrics.clone())?,
             push_fallback: settings.push_fallback,
             loading_after: Duration::from_millis(settings.loading_after_ms),
             deps,

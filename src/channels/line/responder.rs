@@ -9,8 +9,7 @@ use super::LineDeps;
 use super::client::{LineClient, RetryKey, SendError};
 use super::messages::{self, Message};
 use super::webhook::{Event, PostbackData, Source};
-use crate::engine::{Decision, Explanation};
-use crate::store::ReplyRecord;
+use crate::channels::dialogue::Turn;
 
 /// Said when a resident sends a sticker, photo, location…
 const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
@@ -83,7 +82,7 @@ impl Responder {
 
     fn ignore(&self, event: &Event, reason: &str) {
         tracing::debug!(kind = %event.kind, reason, "event ignored");
-        self.deps.metrics.count(
+        self.deps.dialogue.metrics.count(
             "madoguchi_line_ignored_total",
             &[("type", &event.kind), ("reason", reason)],
         );
@@ -91,7 +90,7 @@ impl Responder {
 
     /// The messages answering the event, if it calls for an answer.
     async fn answer(&self, event: &Event, source: &Source, user: &str) -> Option<Vec<Message>> {
-        let engine = self.deps.engine.get();
+        let engine = self.deps.dialogue.engine.get();
         match event.kind.as_str() {
             "message" => {
                 let message = event.message.as_ref()?;
@@ -111,46 +110,33 @@ impl Responder {
                     .chars()
                     .take(self.deps.max_text_chars)
                     .collect();
-                let conversation = self.deps.conversations.get(user).unwrap_or_default();
-                let (decision, explanation) = match engine.respond(&conversation, &text) {
-                    Ok((decision, explanation)) => (decision, Some(explanation)),
-                    Err(err) => {
-                        tracing::error!(error = %err, "the engine failed");
-                        (engine.fallback(), None)
-                    }
-                };
-                let record = ReplyRecord::new(
-                    "line",
-                    Some(user.to_string()),
-                    text,
-                    &decision,
-                    explanation.as_ref(),
-                    &engine.content().version,
-                );
-                Some(self.record(decision, record, explanation.as_ref()).await)
+                self.reply(user, Turn::Typed(&text)).await
             }
             "postback" => {
                 let data = event.postback.as_ref()?;
                 match PostbackData::decode(&data.data) {
-                    Some(PostbackData::Choice(choice)) => match engine.choose(&choice) {
-                        Some(decision) => {
-                            let record = ReplyRecord::new(
-                                "line",
-                                Some(user.to_string()),
-                                ReplyRecord::choice_text(&choice, &decision),
-                                &decision,
-                                None,
-                                &engine.content().version,
-                            );
-                            Some(self.record(decision, record, None).await)
+                    Some(PostbackData::Choice(choice)) => {
+                        match self.reply(user, Turn::Picked(&choice)).await {
+                            Some(messages) => Some(messages),
+                            None => Some(messages::text_with_choices(
+                                CHOICE_GONE,
+                                engine.menu().choices(),
+                            )),
                         }
-                        None => Some(messages::text_with_choices(
-                            CHOICE_GONE,
-                            engine.menu().choices(),
-                        )),
-                    },
+                    }
                     Some(PostbackData::Vote { reply, helpful }) => {
-                        Some(self.vote(&reply, helpful, user, &engine).await)
+                        match self.deps.dialogue.vote(&reply, helpful).await {
+                            Ok(true) => {}
+                            Ok(false) => tracing::info!("vote on an unknown reply"),
+                            Err(err) => {
+                                tracing::error!(error = %err, "the vote could not be stored")
+                            }
+                        }
+                        if helpful {
+                            Some(messages::plain(THANKS_HELPFUL))
+                        } else {
+                            self.reply(user, Turn::Unhelpful).await
+                        }
                     }
                     None => {
                         self.ignore(event, "unknown_postback");
@@ -163,7 +149,7 @@ impl Responder {
                 engine.menu().choices(),
             )),
             "unfollow" => {
-                self.deps.conversations.forget(user);
+                self.deps.dialogue.conversations.forget(user);
                 self.ignore(event, "unfollow");
                 None
             }
@@ -174,62 +160,15 @@ impl Responder {
         }
     }
 
-    /// Stores the reply, takes it into the conversation and renders it.
-    async fn record(
-        &self,
-        decision: Decision,
-        record: ReplyRecord,
-        explanation: Option<&Explanation>,
-    ) -> Vec<Message> {
-        self.deps.metrics.count(
-            "madoguchi_decisions_total",
-            &[("channel", "line"), ("kind", decision.kind())],
-        );
-        let reply_id = record.id.clone();
-        let user = record.session.clone().unwrap_or_default();
-        if let Err(err) = self.deps.store.record_reply(record).await {
+    /// Takes a turn of the user's conversation and renders the reply;
+    /// `None` when a tapped button names nothing any more.
+    async fn reply(&self, user: &str, turn: Turn<'_>) -> Option<Vec<Message>> {
+        let reply = self.deps.dialogue.take("line", user, turn).await?;
+        if let Err(err) = reply.stored {
+            // LINE must still be answered; the log misses this one.
             tracing::error!(error = %err, "the reply could not be stored");
         }
-        let mut conversation = self.deps.conversations.get(&user).unwrap_or_default();
-        conversation.record(&decision, explanation);
-        self.deps.conversations.put(&user, conversation);
-        messages::render(&decision, &reply_id)
-    }
-
-    async fn vote(
-        &self,
-        reply: &str,
-        helpful: bool,
-        user: &str,
-        engine: &crate::engine::Engine,
-    ) -> Vec<Message> {
-        let store = self.deps.store.clone();
-        let id = reply.to_string();
-        let stored = tokio::task::spawn_blocking(move || store.record_feedback(&id, helpful)).await;
-        match stored {
-            Ok(Ok(true)) => self.deps.metrics.count(
-                "madoguchi_feedback_total",
-                &[("helpful", if helpful { "yes" } else { "no" })],
-            ),
-            Ok(Ok(false)) => tracing::info!("vote on an unknown reply"),
-            Ok(Err(err)) => tracing::error!(error = %err, "the vote could not be stored"),
-            Err(err) => tracing::error!(error = %err, "the vote could not be stored"),
-        }
-        if helpful {
-            return messages::plain(THANKS_HELPFUL);
-        }
-        let conversation = self.deps.conversations.get(user).unwrap_or_default();
-        let answered = conversation.last_answer.clone().unwrap_or_default();
-        let decision = engine.after_unhelpful(&conversation, &answered);
-        let record = ReplyRecord::new(
-            "line",
-            Some(user.to_string()),
-            "［役に立たなかった］".into(),
-            &decision,
-            None,
-            &engine.content().version,
-        );
-        self.record(decision, record, None).await
+        Some(messages::render(&reply.decision, &reply.id))
     }
 
     /// Replies with the event's token; pushes instead when the token has
@@ -255,6 +194,7 @@ impl Responder {
             None => "no_reply_token",
         };
         self.deps
+            .dialogue
             .metrics
             .count("madoguchi_line_deliveries_total", &[("outcome", outcome)]);
     }

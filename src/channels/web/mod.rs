@@ -13,12 +13,11 @@ pub use reply::WebReply;
 
 pub use super::ApiError;
 
+use super::dialogue::{Dialogue, Turn};
 use crate::config::WebSettings;
-use crate::engine::{ChoiceValue, Conversations, Decision, Explanation, SharedEngine};
-use crate::metrics::Metrics;
+use crate::engine::ChoiceValue;
 use crate::server::rate_limit::RateLimiter;
 use crate::store::pseudonym::Pseudonyms;
-use crate::store::{ReplyRecord, Store};
 
 /// The widget script embedded in the binary.
 const WIDGET_JS: &str = include_str!("assets/widget.js");
@@ -29,12 +28,8 @@ pub const OPENAPI: &str = include_str!("openapi.json");
 
 /// What the web channel's handlers share.
 pub struct WebState {
-    pub engine: Arc<SharedEngine>,
-    pub store: Arc<Store>,
+    pub dialogue: Arc<Dialogue>,
     pub pseudonyms: Arc<Pseudonyms>,
-    /// Each session's conversation, by pseudonym.
-    pub conversations: Arc<Conversations>,
-    pub metrics: Arc<Metrics>,
     pub settings: WebSettings,
     pub limiter: RateLimiter,
 }
@@ -85,7 +80,10 @@ fn check_rate(state: &WebState, request: &HttpRequest) -> Result<(), ApiError> {
     if state.limiter.allow(client) {
         Ok(())
     } else {
-        state.metrics.count("madoguchi_rate_limited_total", &[]);
+        state
+            .dialogue
+            .metrics
+            .count("madoguchi_rate_limited_total", &[]);
         Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -112,10 +110,7 @@ async fn chat(
         }
         None => uuid::Uuid::new_v4().simple().to_string(),
     };
-    let engine = state.engine.get();
-    let user = state.pseudonyms.of("web", &session_id);
-    let conversation = state.conversations.get(&user).unwrap_or_default();
-    let (decision, explanation, text) = match (body.text, body.choice) {
+    let turn = match (&body.text, &body.choice) {
         (Some(text), None) => {
             if text.chars().count() > state.settings.max_text_chars {
                 return Err(ApiError::new(
@@ -128,18 +123,9 @@ async fn chat(
                 ));
             }
             // A fraction of a millisecond of CPU: answered on the worker.
-            let (decision, explanation) = engine
-                .respond(&conversation, &text)
-                .map_err(ApiError::internal)?;
-            (decision, Some(explanation), text)
+            Turn::Typed(text)
         }
-        (None, Some(choice)) => {
-            let decision = engine
-                .choose(&choice)
-                .ok_or_else(|| unknown_choice(&choice))?;
-            let text = ReplyRecord::choice_text(&choice, &decision);
-            (decision, None, text)
-        }
+        (None, Some(choice)) => Turn::Picked(choice),
         _ => {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -148,49 +134,25 @@ async fn chat(
             ));
         }
     };
-    let reply = reply(
-        &state,
-        user,
-        text,
-        decision,
-        explanation.as_ref(),
-        session_id,
-    )
-    .await?;
+    let reply = take_turn(&state, session_id, turn).await?;
     Ok(HttpResponse::Ok().json(reply))
 }
 
-/// Records a reply, takes it into the session's conversation and renders it.
-async fn reply(
+/// Takes a turn of the session's conversation; answers only once the query
+/// is in the log.
+async fn take_turn(
     state: &WebState,
-    user: String,
-    text: String,
-    decision: Decision,
-    explanation: Option<&Explanation>,
     session_id: String,
+    turn: Turn<'_>,
 ) -> Result<WebReply, ApiError> {
-    state.metrics.count(
-        "madoguchi_decisions_total",
-        &[("channel", "web"), ("kind", decision.kind())],
-    );
-    let record = ReplyRecord::new(
-        "web",
-        Some(user.clone()),
-        text,
-        &decision,
-        explanation,
-        &state.engine.get().content().version,
-    );
-    let reply_id = record.id.clone();
-    state
-        .store
-        .record_reply(record)
-        .await
-        .map_err(ApiError::internal)?;
-    let mut conversation = state.conversations.get(&user).unwrap_or_default();
-    conversation.record(&decision, explanation);
-    state.conversations.put(&user, conversation);
-    Ok(WebReply::new(decision, session_id, reply_id))
+    let user = state.pseudonyms.of("web", &session_id);
+    let reply = match (state.dialogue.take("web", &user, turn).await, turn) {
+        (Some(reply), _) => reply,
+        (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
+        (None, _) => return Err(ApiError::internal("no reply")),
+    };
+    reply.stored.map_err(ApiError::internal)?;
+    Ok(WebReply::new(reply.decision, session_id, reply.id))
 }
 
 fn unknown_choice(choice: &ChoiceValue) -> ApiError {
@@ -213,11 +175,10 @@ async fn feedback(
         helpful,
         session_id,
     } = body.into_inner();
-    let store = state.store.clone();
-    let id = reply_id.clone();
-    let found = web::block(move || store.record_feedback(&id, helpful))
+    let found = state
+        .dialogue
+        .vote(&reply_id, helpful)
         .await
-        .map_err(ApiError::internal)?
         .map_err(ApiError::internal)?;
     if !found {
         return Err(ApiError::new(
@@ -226,18 +187,9 @@ async fn feedback(
             format!("no reply `{reply_id}`"),
         ));
     }
-    state.metrics.count(
-        "madoguchi_feedback_total",
-        &[("helpful", if helpful { "yes" } else { "no" })],
-    );
     match session_id.filter(|id| valid_session_id(id) && !helpful) {
         Some(session_id) => {
-            let user = state.pseudonyms.of("web", &session_id);
-            let conversation = state.conversations.get(&user).unwrap_or_default();
-            let answered = conversation.last_answer.clone().unwrap_or_default();
-            let decision = state.engine.get().after_unhelpful(&conversation, &answered);
-            let text = "［役に立たなかった］".to_string();
-            let follow_up = reply(&state, user, text, decision, None, session_id).await?;
+            let follow_up = take_turn(&state, session_id, Turn::Unhelpful).await?;
             Ok(HttpResponse::Ok().json(follow_up))
         }
         None => Ok(HttpResponse::NoContent().finish()),
