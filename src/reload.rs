@@ -38,6 +38,8 @@ pub struct Reloader {
     dictionaries_dir: PathBuf,
     policy: Policy,
     weights: Weights,
+    /// The status, but for the version and entries, which the engine
+    /// serving tells.
     status: Mutex<ContentStatus>,
     /// One reload at a time.
     running: Mutex<()>,
@@ -60,16 +62,12 @@ impl Reloader {
         weights: Weights,
         warnings: &Diagnostics,
     ) -> Reloader {
-        let current = engine.get();
         let status = ContentStatus {
-            version: current.content().version.clone(),
             loaded_at: unix_now(),
-            entries: current.content().entries.len(),
-            errors: Vec::new(),
             warnings: warnings.warnings().map(|w| w.to_string()).collect(),
-            failed_at: None,
+            ..ContentStatus::default()
         };
-        metrics.set_content_version(&status.version);
+        metrics.set_content_version(&engine.get().content().version);
         Reloader {
             engine,
             metrics,
@@ -104,21 +102,19 @@ impl Reloader {
         match loaded {
             Ok((engine, warnings)) => {
                 let version = engine.content().version.clone();
-                let changed = version != status.version;
+                let changed = version != self.engine.get().content().version;
+                let entries = engine.content().entries.len();
                 *status = ContentStatus {
-                    version: version.clone(),
                     loaded_at: unix_now(),
-                    entries: engine.content().entries.len(),
-                    errors: Vec::new(),
                     warnings: warnings.warnings().map(|w| w.to_string()).collect(),
-                    failed_at: None,
+                    ..ContentStatus::default()
                 };
                 self.engine.replace(engine);
                 self.metrics.set_content_version(&version);
                 self.metrics
                     .count("madoguchi_content_reloads_total", &[("result", "ok")]);
                 if changed {
-                    tracing::info!(%version, entries = status.entries, "content reloaded");
+                    tracing::info!(%version, entries, "content reloaded");
                 }
             }
             Err(err) => {
@@ -137,7 +133,8 @@ impl Reloader {
                 );
             }
         }
-        status.clone()
+        drop(status);
+        self.status()
     }
 
     /// Watches the directories on a thread of its own, checking every

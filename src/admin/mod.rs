@@ -21,8 +21,8 @@ use crate::engine::SharedEngine;
 use crate::faq::Date;
 use crate::reload::Reloader;
 use crate::server::rate_limit::RateLimiter;
-use crate::store::Store;
 use crate::store::log::{GroupStatus, groups_csv};
+use crate::store::{Store, StoreError};
 use auth::{LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, Users, same};
 
 /// The dashboard covers this many days.
@@ -139,13 +139,27 @@ fn check_csrf(session: &Session, token: &str) -> Result<(), Box<HttpResponse>> {
     }
 }
 
-macro_rules! session_or_return {
-    ($state:expr, $request:expr) => {
-        match $state.require(&$request) {
-            Ok(found) => found,
+/// The value, or returns the response that stands for the failure.
+macro_rules! or_respond {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
             Err(response) => return *response,
         }
     };
+}
+
+/// Runs a store call on the blocking pool; a failure becomes the error page.
+async fn on_store<T: Send + 'static>(
+    state: &AdminState,
+    call: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Box<HttpResponse>> {
+    let store = state.store.clone();
+    match web::block(move || call(&store)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(Box::new(internal(err))),
+        Err(err) => Err(Box::new(internal(err))),
+    }
 }
 
 async fn login_form(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
@@ -230,10 +244,8 @@ async fn logout(
     request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (id, session) = session_or_return!(state, request);
-    if let Err(response) = check_csrf(&session, &form.csrf) {
-        return *response;
-    }
+    let (id, session) = or_respond!(state.require(&request));
+    or_respond!(check_csrf(&session, &form.csrf));
     state.sessions.end(&id);
     let mut response = see_other("/admin/login");
     let mut removal = state.cookie(SESSION_COOKIE, String::new(), "/admin");
@@ -255,14 +267,9 @@ async fn dashboard(
     request: HttpRequest,
     query: web::Query<FlashQuery>,
 ) -> HttpResponse {
-    let (_, session) = session_or_return!(state, request);
-    let store = state.store.clone();
+    let (_, session) = or_respond!(state.require(&request));
     let since = unix_now() - DASHBOARD_DAYS * 86_400;
-    let summary = match web::block(move || store.summary(since)).await {
-        Ok(Ok(summary)) => summary,
-        Ok(Err(err)) => return internal(err),
-        Err(err) => return internal(err),
-    };
+    let summary = or_respond!(on_store(&state, move |store| store.summary(since)).await);
     let engine = state.engine.get();
     let top: Vec<(String, String, i64)> = summary
         .top_entries
@@ -305,16 +312,11 @@ async fn unanswered(
     request: HttpRequest,
     query: web::Query<FlashQuery>,
 ) -> HttpResponse {
-    let (_, session) = session_or_return!(state, request);
+    let (_, session) = or_respond!(state.require(&request));
     let filter = query.status.clone().unwrap_or_else(|| "open".into());
     let wanted = GroupStatus::parse(&filter);
-    let store = state.store.clone();
     let since = unix_now() - REVIEW_DAYS * 86_400;
-    let groups = match web::block(move || store.review_groups(since)).await {
-        Ok(Ok(groups)) => groups,
-        Ok(Err(err)) => return internal(err),
-        Err(err) => return internal(err),
-    };
+    let groups = or_respond!(on_store(&state, move |store| store.review_groups(since)).await);
     let groups: Vec<_> = groups
         .into_iter()
         .filter(|g| wanted.is_none_or(|w| g.status == w))
@@ -349,10 +351,8 @@ async fn mark_group(
     request: HttpRequest,
     form: web::Form<MarkForm>,
 ) -> HttpResponse {
-    let (_, session) = session_or_return!(state, request);
-    if let Err(response) = check_csrf(&session, &form.csrf) {
-        return *response;
-    }
+    let (_, session) = or_respond!(state.require(&request));
+    or_respond!(check_csrf(&session, &form.csrf));
     let Some(status) = GroupStatus::parse(&form.status) else {
         return HttpResponse::BadRequest().body("status must be open, done or ignored");
     };
@@ -366,23 +366,21 @@ async fn mark_group(
                 "回答ID「{id}」は見つかりません。faq/ のファイルにある id を入力してください。"
             ));
     }
-    let store = state.store.clone();
     let (key, entry) = (form.key.clone(), entry_id.map(String::from));
-    match web::block(move || store.mark_group(&key, status, entry.as_deref())).await {
-        Ok(Ok(())) => see_other("/admin/unanswered?done=1"),
-        Ok(Err(err)) => internal(err),
-        Err(err) => internal(err),
-    }
+    or_respond!(
+        on_store(&state, move |store| store.mark_group(
+            &key,
+            status,
+            entry.as_deref()
+        ))
+        .await
+    );
+    see_other("/admin/unanswered?done=1")
 }
 
 async fn feedback(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    let (_, session) = session_or_return!(state, request);
-    let store = state.store.clone();
-    let rows = match web::block(move || store.feedback_by_entry()).await {
-        Ok(Ok(rows)) => rows,
-        Ok(Err(err)) => return internal(err),
-        Err(err) => return internal(err),
-    };
+    let (_, session) = or_respond!(state.require(&request));
+    let rows = or_respond!(on_store(&state, |store| store.feedback_by_entry()).await);
     let engine = state.engine.get();
     let rows: Vec<_> = rows
         .into_iter()
@@ -419,40 +417,34 @@ async fn export_log(
     request: HttpRequest,
     query: web::Query<SinceQuery>,
 ) -> HttpResponse {
-    session_or_return!(state, request);
+    or_respond!(state.require(&request));
     let since = match query.since.as_deref().map(str::parse::<Date>) {
         None => 0,
         Some(Ok(date)) => date.start_in_japan(),
         Some(Err(message)) => return HttpResponse::BadRequest().body(message),
     };
-    let store = state.store.clone();
-    let exported = web::block(move || {
-        let mut out = Vec::new();
-        store.export_csv(since, &mut out).map(|_| out)
-    })
-    .await;
-    match exported {
-        Ok(Ok(body)) => csv("madoguchi-log.csv", body),
-        Ok(Err(err)) => internal(err),
-        Err(err) => internal(err),
-    }
+    let body = or_respond!(
+        on_store(&state, move |store| {
+            let mut out = Vec::new();
+            store.export_csv(since, &mut out).map(|_| out)
+        })
+        .await
+    );
+    csv("madoguchi-log.csv", body)
 }
 
 async fn export_groups(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    session_or_return!(state, request);
-    let store = state.store.clone();
+    or_respond!(state.require(&request));
     let since = unix_now() - REVIEW_DAYS * 86_400;
-    let exported = web::block(move || {
-        let groups = store.review_groups(since)?;
-        let mut out = Vec::new();
-        groups_csv(&groups, &mut out).map(|_| out)
-    })
-    .await;
-    match exported {
-        Ok(Ok(body)) => csv("madoguchi-unanswered.csv", body),
-        Ok(Err(err)) => internal(err),
-        Err(err) => internal(err),
-    }
+    let body = or_respond!(
+        on_store(&state, move |store| {
+            let groups = store.review_groups(since)?;
+            let mut out = Vec::new();
+            groups_csv(&groups, &mut out).map(|_| out)
+        })
+        .await
+    );
+    csv("madoguchi-unanswered.csv", body)
 }
 
 async fn reload(
@@ -460,10 +452,8 @@ async fn reload(
     request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = session_or_return!(state, request);
-    if let Err(response) = check_csrf(&session, &form.csrf) {
-        return *response;
-    }
+    let (_, session) = or_respond!(state.require(&request));
+    or_respond!(check_csrf(&session, &form.csrf));
     let reloader = state.reloader.clone();
     match web::block(move || reloader.reload()).await {
         Ok(status) if status.errors.is_empty() => see_other("/admin?done=reloaded"),
@@ -473,7 +463,7 @@ async fn reload(
 }
 
 async fn not_found(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    session_or_return!(state, request);
+    or_respond!(state.require(&request));
     HttpResponse::NotFound()
         .content_type(ContentType::plaintext())
         .body("ページが見つかりません。")

@@ -102,16 +102,6 @@ impl Conversations {
     pub fn forget(&self, key: &str) {
         self.lock().remove(key);
     }
-
-    /// How many conversations are held (expired ones included until pruned).
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    /// Whether no conversation is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 #[cfg(test)]
