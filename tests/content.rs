@@ -81,18 +81,17 @@ fn paraphrases_find_their_entries() {
 fn every_entry_has_three_paraphrases() {
     let engine = common::demo_engine();
     let (queries, _, _) = paraphrases(&engine);
-    let ids: Vec<&str> = engine
-        .content()
-        .entries
-        .iter()
-        .map(|e| e.id.as_str())
-        .collect();
-    for id in &ids {
+    let entries = &engine.content().entries;
+    for entry in entries {
         let count = queries
             .iter()
-            .filter(|q| q.judgements.contains_key(*id))
+            .filter(|q| q.judgements.contains_key(&entry.id))
             .count();
-        assert!(count >= 3, "entry {id} has {count} paraphrases");
+        assert!(count >= 3, "entry {} has {count} paraphrases", entry.id);
     }
-    assert!(ids.len() >= 80, "the demo has {} entries", ids.len());
+    assert!(
+        entries.len() >= 80,
+        "the demo has {} entries",
+        entries.len()
+    );
 }
