@@ -424,10 +424,11 @@ fn render_explanation(explanation: &Explanation) -> String {
     );
     for candidate in &explanation.candidates {
         out.push_str(&format!(
-            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%  {}  matched: {}\n",
+            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%  closeness {:>5.2}  {}  matched: {}\n",
             candidate.score,
             candidate.coverage * 100.0,
             candidate.restated * 100.0,
+            candidate.closeness,
             candidate.id,
             candidate.matched.join(" ")
         ));

@@ -36,14 +36,15 @@ fn localgovfaq_dev_beats_the_bm25_kuromoji_baseline() {
         summary.mrr
     );
     assert_eq!(summary.queries, data.queries.len());
-    // Elasticsearch BM25 with Kuromoji: Recall@10 0.600, nDCG@10 0.494.
+    // Elasticsearch BM25 with Kuromoji: Recall@10 0.600, nDCG@10 0.494;
+    // multilingual-e5-large: 0.682, 0.571.
     assert!(
-        summary.recall_at_10 > 0.62,
+        summary.recall_at_10 > 0.67,
         "Recall@10 {:.3}",
         summary.recall_at_10
     );
     assert!(
-        summary.ndcg_at_10 > 0.53,
+        summary.ndcg_at_10 > 0.565,
         "nDCG@10 {:.3}",
         summary.ndcg_at_10
     );

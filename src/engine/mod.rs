@@ -206,6 +206,7 @@ impl Engine {
                 score: hit.score,
                 coverage: hit.coverage,
                 restated: hit.restated,
+                closeness: hit.closeness,
                 matched: hit.matched.clone(),
             })
             .collect();

@@ -1,6 +1,7 @@
 //! The search index over FAQ entries: tantivy with BM25 over several fields
 //! (question words, their readings, character bigrams, keywords, answer), fed
-//! by the text pipeline.
+//! by the text pipeline, and a latent semantic space of the same terms that
+//! brings up entries worded differently from the message.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -14,8 +15,14 @@ use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::text::{Analysis, Analyzer};
 
+mod latent;
 mod weights;
+use latent::{LatentSpace, TermCounts};
 pub use weights::Weights;
+
+/// How many times a question's terms count against an answer's in the
+/// latent space: questions say what an entry is about.
+const QUESTION_EMPHASIS: f32 = 3.0;
 
 /// The share of a word's weight counted when it is found in an entry's
 /// answer but not in its questions.
@@ -52,6 +59,9 @@ pub struct Hit {
     /// Share (0–1) of the entry's closest question, weighted by rarity,
     /// that the message contains: 1 when the message restates it.
     pub restated: f32,
+    /// Cosine (−1–1) of the message and the entry in the latent space; 0
+    /// when the content is too small for one.
+    pub closeness: f32,
     /// The question's words found in this entry's questions or keywords.
     pub matched: Vec<String>,
 }
@@ -88,6 +98,7 @@ pub struct FaqIndex {
     entry_terms: HashMap<usize, EntryTerms>,
     /// Inverse document frequency of every word of the questions.
     question_idf: HashMap<String, f32>,
+    latent: Option<LatentSpace>,
 }
 
 impl FaqIndex {
@@ -97,58 +108,27 @@ impl FaqIndex {
         weights: Weights,
         documents: &[Document],
     ) -> Result<FaqIndex, IndexError> {
+        let analysed = analyse_all(&analyzer, documents);
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
         let mut entry_terms = HashMap::with_capacity(documents.len());
-        for document in documents {
-            let mut doc = TantivyDocument::default();
-            doc.add_u64(fields.key, document.key as u64);
-            let mut side = EntryTerms::default();
-            for question in &document.questions {
-                let analysis = analyzer.analyze(question);
-                add_terms(
-                    &mut doc,
-                    fields.question_words,
-                    analysis.words.iter().chain(&analysis.compounds),
-                );
-                add_terms(&mut doc, fields.question_readings, &analysis.readings);
-                add_terms(&mut doc, fields.question_grams, &analysis.grams);
-                side.question_words
-                    .extend(analysis.words.iter().chain(&analysis.compounds).cloned());
-                side.questions.push(
-                    analysis
-                        .words
-                        .iter()
-                        .cloned()
-                        .zip(analysis.readings.iter().cloned())
-                        .collect(),
-                );
-                side.question_readings.extend(analysis.readings);
+        let latent = std::thread::scope(|scope| {
+            let latent = scope.spawn(|| {
+                let counts: Vec<(usize, TermCounts)> = documents
+                    .iter()
+                    .zip(&analysed)
+                    .map(|(document, entry)| (document.key, entry.latent_counts()))
+                    .collect();
+                LatentSpace::build(&counts, weights.latent_dimensions)
+            });
+            for (document, entry) in documents.iter().zip(&analysed) {
+                writer.add_document(entry.document(&fields, document.key))?;
+                entry_terms.insert(document.key, entry.terms());
             }
-            for keyword in &document.keywords {
-                let analysis = analyzer.analyze(keyword);
-                let mut words: Vec<&String> =
-                    analysis.words.iter().chain(&analysis.compounds).collect();
-                let whole = analyzer.canonical_text(keyword);
-                words.push(&whole);
-                add_terms(&mut doc, fields.keywords, words.iter().copied());
-                side.question_words.extend(words.into_iter().cloned());
-                side.question_readings.extend(analysis.readings);
-            }
-            let answer = analyzer.analyze(&document.answer);
-            add_terms(
-                &mut doc,
-                fields.answer_words,
-                answer.words.iter().chain(&answer.compounds),
-            );
-            add_terms(&mut doc, fields.answer_grams, &answer.grams);
-            side.answer_words
-                .extend(answer.words.into_iter().chain(answer.compounds));
-            writer.add_document(doc)?;
-            entry_terms.insert(document.key, side);
-        }
-        writer.commit()?;
+            writer.commit()?;
+            Ok::<_, IndexError>(latent.join().expect("latent space build panicked"))
+        })?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
         let mut question_idf = HashMap::new();
@@ -168,6 +148,7 @@ impl FaqIndex {
             _reader: reader,
             entry_terms,
             question_idf,
+            latent,
         })
     }
 
@@ -214,6 +195,10 @@ impl FaqIndex {
             .searcher
             .search(&query, &TopDocs::with_limit(pool).order_by_score())?;
         let idf = self.word_idf(&analysis.words)?;
+        let position = self
+            .latent
+            .as_ref()
+            .and_then(|space| Some((space, space.locate(latent_terms_of(analysis))?)));
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let key = self
@@ -229,8 +214,17 @@ impl FaqIndex {
                 score: score * (1.0 + self.weights.coverage * coverage),
                 coverage,
                 restated: self.restated(key, analysis),
+                closeness: position
+                    .as_ref()
+                    .map_or(0.0, |(space, position)| space.similarity(position, key)),
                 matched,
             });
+        }
+        // Closeness in the latent space counts in units of the best score,
+        // so it weighs the same whatever the scale of the BM25 scores.
+        let best = hits.iter().map(|hit| hit.score).fold(0.0, f32::max);
+        for hit in &mut hits {
+            hit.score += self.weights.latent * best * hit.closeness;
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
@@ -325,6 +319,136 @@ impl FaqIndex {
         };
         (coverage, matched)
     }
+}
+
+/// One entry's texts, analysed.
+struct AnalysedEntry {
+    questions: Vec<Analysis>,
+    /// Each keyword's analysis and its whole canonical text.
+    keywords: Vec<(Analysis, String)>,
+    answer: Analysis,
+}
+
+impl AnalysedEntry {
+    fn new(analyzer: &Analyzer, document: &Document) -> AnalysedEntry {
+        AnalysedEntry {
+            questions: document
+                .questions
+                .iter()
+                .map(|question| analyzer.analyze(question))
+                .collect(),
+            keywords: document
+                .keywords
+                .iter()
+                .map(|keyword| (analyzer.analyze(keyword), analyzer.canonical_text(keyword)))
+                .collect(),
+            answer: analyzer.analyze(&document.answer),
+        }
+    }
+
+    /// The entry as a tantivy document.
+    fn document(&self, fields: &Fields, key: usize) -> TantivyDocument {
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(fields.key, key as u64);
+        for question in &self.questions {
+            add_terms(&mut doc, fields.question_words, words_of(question));
+            add_terms(&mut doc, fields.question_readings, &question.readings);
+            add_terms(&mut doc, fields.question_grams, &question.grams);
+        }
+        for (keyword, whole) in &self.keywords {
+            add_terms(
+                &mut doc,
+                fields.keywords,
+                words_of(keyword).chain(std::iter::once(whole)),
+            );
+        }
+        add_terms(&mut doc, fields.answer_words, words_of(&self.answer));
+        add_terms(&mut doc, fields.answer_grams, &self.answer.grams);
+        doc
+    }
+
+    /// The entry's words, for coverage and explanations.
+    fn terms(&self) -> EntryTerms {
+        let mut terms = EntryTerms::default();
+        for question in &self.questions {
+            terms.question_words.extend(words_of(question).cloned());
+            terms
+                .question_readings
+                .extend(question.readings.iter().cloned());
+            terms.questions.push(
+                question
+                    .words
+                    .iter()
+                    .cloned()
+                    .zip(question.readings.iter().cloned())
+                    .collect(),
+            );
+        }
+        for (keyword, whole) in &self.keywords {
+            terms.question_words.extend(words_of(keyword).cloned());
+            terms.question_words.insert(whole.clone());
+            terms
+                .question_readings
+                .extend(keyword.readings.iter().cloned());
+        }
+        terms.answer_words.extend(words_of(&self.answer).cloned());
+        terms
+    }
+
+    /// The entry's terms as the latent space counts them.
+    fn latent_counts(&self) -> TermCounts {
+        let mut counts = TermCounts::new();
+        let mut count = |terms: &Analysis, weight: f32| {
+            for term in latent_terms_of(terms) {
+                match counts.get_mut(term) {
+                    Some(count) => *count += weight,
+                    None => {
+                        counts.insert(term.clone(), weight);
+                    }
+                }
+            }
+        };
+        for question in &self.questions {
+            count(question, QUESTION_EMPHASIS);
+        }
+        for (keyword, _) in &self.keywords {
+            count(keyword, QUESTION_EMPHASIS);
+        }
+        count(&self.answer, 1.0);
+        counts
+    }
+}
+
+/// Analyses every document, spread over the machine's cores.
+fn analyse_all(analyzer: &Analyzer, documents: &[Document]) -> Vec<AnalysedEntry> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = documents.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = documents
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|document| AnalysedEntry::new(analyzer, document))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().expect("analysis panicked"))
+            .collect()
+    })
+}
+
+/// Words and compounds of an analysis.
+fn words_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
+    analysis.words.iter().chain(&analysis.compounds)
+}
+
+/// The terms an analysis contributes to the latent space.
+fn latent_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
+    words_of(analysis).chain(&analysis.grams)
 }
 
 /// BM25's inverse document frequency of a term in a field.

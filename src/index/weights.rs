@@ -21,6 +21,11 @@ pub struct Weights {
     pub coverage: f32,
     /// How many BM25 candidates are reranked.
     pub rerank_depth: usize,
+    /// How much closeness in the latent space adds to a candidate's score,
+    /// in units of the best candidate's score.
+    pub latent: f32,
+    /// Dimensions of the latent space (0: none).
+    pub latent_dimensions: usize,
 }
 
 impl Default for Weights {
@@ -35,6 +40,8 @@ impl Default for Weights {
             narrower: 0.5,
             coverage: 1.0,
             rerank_depth: 30,
+            latent: 0.6,
+            latent_dimensions: 120,
         }
     }
 }
