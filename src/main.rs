@@ -424,11 +424,12 @@ fn render_explanation(explanation: &Explanation) -> String {
     );
     for candidate in &explanation.candidates {
         out.push_str(&format!(
-            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%  closeness {:>5.2}  {}  matched: {}\n",
+            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%  topic {:>5.2}  question {:>5.2}  {}  matched: {}\n",
             candidate.score,
             candidate.coverage * 100.0,
             candidate.restated * 100.0,
-            candidate.closeness,
+            candidate.topic_closeness,
+            candidate.question_closeness,
             candidate.id,
             candidate.matched.join(" ")
         ));

@@ -239,7 +239,10 @@ pub struct Candidate {
     pub coverage: f32,
     /// How much of the entry's closest question the message restates.
     pub restated: f32,
-    /// Closeness (cosine) of the message and the entry in the latent space.
-    pub closeness: f32,
+    /// Closeness (cosine) of the message and the entry in the topic space.
+    pub topic_closeness: f32,
+    /// Closeness (cosine) of the message and the entry's questions by word
+    /// vectors.
+    pub question_closeness: f32,
     pub matched: Vec<String>,
 }

@@ -206,7 +206,8 @@ impl Engine {
                 score: hit.score,
                 coverage: hit.coverage,
                 restated: hit.restated,
-                closeness: hit.closeness,
+                topic_closeness: hit.topic_closeness,
+                question_closeness: hit.question_closeness,
                 matched: hit.matched.clone(),
             })
             .collect();

@@ -1,7 +1,8 @@
 //! The search index over FAQ entries: tantivy with BM25 over several fields
 //! (question words, their readings, character bigrams, keywords, answer), fed
-//! by the text pipeline, and a latent semantic space of the same terms that
-//! brings up entries worded differently from the message.
+//! by the text pipeline; and, for content large enough, spaces learnt from
+//! the content (topics, word vectors) that bring up entries worded
+//! differently from the message.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -15,13 +16,13 @@ use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
 
 use crate::text::{Analysis, Analyzer};
 
-mod latent;
+mod semantic;
 mod weights;
-use latent::{LatentSpace, TermCounts};
+use semantic::{EntryWords, TermCounts, TopicSpace, WordSpace};
 pub use weights::Weights;
 
 /// How many times a question's terms count against an answer's in the
-/// latent space: questions say what an entry is about.
+/// topic space: questions say what an entry is about.
 const QUESTION_EMPHASIS: f32 = 3.0;
 
 /// The share of a word's weight counted when it is found in an entry's
@@ -59,9 +60,12 @@ pub struct Hit {
     /// Share (0–1) of the entry's closest question, weighted by rarity,
     /// that the message contains: 1 when the message restates it.
     pub restated: f32,
-    /// Cosine (−1–1) of the message and the entry in the latent space; 0
+    /// Cosine (−1–1) of the message and the entry in the topic space; 0
     /// when the content is too small for one.
-    pub closeness: f32,
+    pub topic_closeness: f32,
+    /// Cosine (−1–1) of the message and the entry's questions by word
+    /// vectors; 0 when the content is too small for them.
+    pub question_closeness: f32,
     /// The question's words found in this entry's questions or keywords.
     pub matched: Vec<String>,
 }
@@ -98,7 +102,8 @@ pub struct FaqIndex {
     entry_terms: HashMap<usize, EntryTerms>,
     /// Inverse document frequency of every word of the questions.
     question_idf: HashMap<String, f32>,
-    latent: Option<LatentSpace>,
+    topics: Option<TopicSpace>,
+    words: Option<WordSpace>,
 }
 
 impl FaqIndex {
@@ -113,21 +118,32 @@ impl FaqIndex {
         let index = Index::create_in_ram(schema);
         let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
         let mut entry_terms = HashMap::with_capacity(documents.len());
-        let latent = std::thread::scope(|scope| {
-            let latent = scope.spawn(|| {
+        let (topics, words) = std::thread::scope(|scope| {
+            let topics = scope.spawn(|| {
                 let counts: Vec<(usize, TermCounts)> = documents
                     .iter()
                     .zip(&analysed)
-                    .map(|(document, entry)| (document.key, entry.latent_counts()))
+                    .map(|(document, entry)| (document.key, entry.topic_counts()))
                     .collect();
-                LatentSpace::build(&counts, weights.latent_dimensions)
+                TopicSpace::build(&counts, weights.topic_dimensions)
+            });
+            let words = scope.spawn(|| {
+                let words: Vec<EntryWords> = documents
+                    .iter()
+                    .zip(&analysed)
+                    .map(|(document, entry)| entry.words(document.key))
+                    .collect();
+                WordSpace::build(&words, weights.word_dimensions)
             });
             for (document, entry) in documents.iter().zip(&analysed) {
                 writer.add_document(entry.document(&fields, document.key))?;
                 entry_terms.insert(document.key, entry.terms());
             }
             writer.commit()?;
-            Ok::<_, IndexError>(latent.join().expect("latent space build panicked"))
+            Ok::<_, IndexError>((
+                topics.join().expect("topic space build panicked"),
+                words.join().expect("word vectors build panicked"),
+            ))
         })?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
@@ -148,7 +164,8 @@ impl FaqIndex {
             _reader: reader,
             entry_terms,
             question_idf,
-            latent,
+            topics,
+            words,
         })
     }
 
@@ -195,10 +212,14 @@ impl FaqIndex {
             .searcher
             .search(&query, &TopDocs::with_limit(pool).order_by_score())?;
         let idf = self.word_idf(&analysis.words)?;
-        let position = self
-            .latent
+        let topic = self
+            .topics
             .as_ref()
-            .and_then(|space| Some((space, space.locate(latent_terms_of(analysis))?)));
+            .and_then(|space| Some((space, space.locate(topic_terms_of(analysis))?)));
+        let wording = self
+            .words
+            .as_ref()
+            .and_then(|space| Some((space, space.locate(&analysis.words)?)));
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let key = self
@@ -214,17 +235,22 @@ impl FaqIndex {
                 score: score * (1.0 + self.weights.coverage * coverage),
                 coverage,
                 restated: self.restated(key, analysis),
-                closeness: position
+                topic_closeness: topic
+                    .as_ref()
+                    .map_or(0.0, |(space, position)| space.similarity(position, key)),
+                question_closeness: wording
                     .as_ref()
                     .map_or(0.0, |(space, position)| space.similarity(position, key)),
                 matched,
             });
         }
-        // Closeness in the latent space counts in units of the best score,
-        // so it weighs the same whatever the scale of the BM25 scores.
+        // Closeness counts in units of the best score, so it weighs the
+        // same whatever the scale of the BM25 scores.
         let best = hits.iter().map(|hit| hit.score).fold(0.0, f32::max);
         for hit in &mut hits {
-            hit.score += self.weights.latent * best * hit.closeness;
+            hit.score += best
+                * (self.weights.topic_closeness * hit.topic_closeness
+                    + self.weights.question_closeness * hit.question_closeness);
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
@@ -395,11 +421,20 @@ impl AnalysedEntry {
         terms
     }
 
-    /// The entry's terms as the latent space counts them.
-    fn latent_counts(&self) -> TermCounts {
+    /// The entry's words in text order, for word vectors.
+    fn words(&self, key: usize) -> EntryWords<'_> {
+        EntryWords {
+            key,
+            questions: self.questions.iter().map(|q| q.words.as_slice()).collect(),
+            answer: &self.answer.words,
+        }
+    }
+
+    /// The entry's terms as the topic space counts them.
+    fn topic_counts(&self) -> TermCounts {
         let mut counts = TermCounts::new();
         let mut count = |terms: &Analysis, weight: f32| {
-            for term in latent_terms_of(terms) {
+            for term in topic_terms_of(terms) {
                 match counts.get_mut(term) {
                     Some(count) => *count += weight,
                     None => {
@@ -446,8 +481,8 @@ fn words_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
     analysis.words.iter().chain(&analysis.compounds)
 }
 
-/// The terms an analysis contributes to the latent space.
-fn latent_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
+/// The terms an analysis contributes to the topic space.
+fn topic_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
     words_of(analysis).chain(&analysis.grams)
 }
 

@@ -21,11 +21,16 @@ pub struct Weights {
     pub coverage: f32,
     /// How many BM25 candidates are reranked.
     pub rerank_depth: usize,
-    /// How much closeness in the latent space adds to a candidate's score,
+    /// How much closeness in the topic space adds to a candidate's score,
     /// in units of the best candidate's score.
-    pub latent: f32,
-    /// Dimensions of the latent space (0: none).
-    pub latent_dimensions: usize,
+    pub topic_closeness: f32,
+    /// Dimensions of the topic space (0: none).
+    pub topic_dimensions: usize,
+    /// How much closeness of the message to the entry's questions by word
+    /// vectors adds, in units of the best candidate's score.
+    pub question_closeness: f32,
+    /// Dimensions of the word vectors (0: none).
+    pub word_dimensions: usize,
 }
 
 impl Default for Weights {
@@ -40,8 +45,10 @@ impl Default for Weights {
             narrower: 0.5,
             coverage: 1.0,
             rerank_depth: 30,
-            latent: 0.6,
-            latent_dimensions: 120,
+            topic_closeness: 0.6,
+            topic_dimensions: 120,
+            question_closeness: 0.6,
+            word_dimensions: 100,
         }
     }
 }

@@ -1,0 +1,78 @@
+//! Meaning beyond exact words, learnt from the content itself with no
+//! outside model: a topic space of whole entries (latent semantic indexing)
+//! and word vectors from the words around each word. Both place a message
+//! and the entries as unit vectors and compare them by angle, so that an
+//! entry worded differently from the message can still come up.
+//!
+//! Co-occurrence means nothing in a handful of entries, so both are built
+//! only from [`MIN_ENTRIES`] entries up.
+
+use std::collections::HashMap;
+
+mod svd;
+mod topics;
+mod words;
+
+pub use topics::{TermCounts, TopicSpace};
+pub use words::{EntryWords, WordSpace};
+
+/// The fewest entries a space is built from.
+pub const MIN_ENTRIES: usize = 200;
+
+/// A message placed in a space: a unit vector.
+pub struct Position(Vec<f32>);
+
+impl Position {
+    /// Sums weighted vectors of `dims` values into a unit vector; `None`
+    /// when there are none or they cancel out.
+    fn sum<'a>(
+        dims: usize,
+        weighted: impl IntoIterator<Item = (f32, &'a [f32])>,
+    ) -> Option<Position> {
+        let mut position = vec![0.0f32; dims];
+        for (weight, vector) in weighted {
+            for (p, v) in position.iter_mut().zip(vector) {
+                *p += weight * v;
+            }
+        }
+        svd::normalize(&mut position).then_some(Position(position))
+    }
+}
+
+/// One unit vector per entry, found by the entry's key.
+struct EntryVectors {
+    dims: usize,
+    rows: HashMap<usize, usize>,
+    values: Vec<f32>,
+}
+
+impl EntryVectors {
+    /// `values` holds one row of `dims` values per key, in the keys' order;
+    /// each row is scaled to unit length.
+    fn new(
+        dims: usize,
+        keys: impl IntoIterator<Item = usize>,
+        mut values: Vec<f32>,
+    ) -> EntryVectors {
+        for row in values.chunks_mut(dims) {
+            svd::normalize(row);
+        }
+        EntryVectors {
+            dims,
+            rows: keys
+                .into_iter()
+                .enumerate()
+                .map(|(row, key)| (key, row))
+                .collect(),
+            values,
+        }
+    }
+
+    /// Cosine (−1–1) between a position and an entry; 0 for an unknown key.
+    fn similarity(&self, position: &Position, key: usize) -> f32 {
+        self.rows.get(&key).map_or(0.0, |&row| {
+            let entry = &self.values[row * self.dims..(row + 1) * self.dims];
+            entry.iter().zip(&position.0).map(|(a, b)| a * b).sum()
+        })
+    }
+}
