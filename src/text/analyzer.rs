@@ -45,6 +45,8 @@ pub struct Analyzer {
     synonyms: SynonymTable,
     broader: Vec<(String, Vec<String>)>,
     stopwords: HashSet<String>,
+    /// Each written form of a word and the form searched for instead.
+    variants: HashMap<String, String>,
 }
 
 impl Analyzer {
@@ -69,6 +71,7 @@ impl Analyzer {
             synonyms: SynonymTable::new(&lexicon.synonyms.same),
             broader,
             stopwords: lexicon.stopwords.iter().cloned().collect(),
+            variants: variant_table(&lexicon.variants),
         })
     }
 
@@ -122,13 +125,24 @@ impl Analyzer {
             if !meaningful || class == WordClass::Affix || is_noise(&base) {
                 continue;
             }
-            analysis.words.push(base);
+            analysis.words.push(self.usual_form(base));
             analysis.readings.push(reading);
         }
         compound.push_or_flush(None, &mut analysis.compounds);
+        for word in &mut analysis.compounds {
+            if let Some(usual) = self.variants.get(word) {
+                word.clone_from(usual);
+            }
+        }
         analysis.grams.extend(char_bigrams(&content_run));
         analysis.text = text;
         analysis
+    }
+
+    /// The form searched for of a word written in one of its other ways
+    /// (障碍者 → 障害者).
+    fn usual_form(&self, word: String) -> String {
+        self.variants.get(&word).cloned().unwrap_or(word)
     }
 
     /// The narrower words that a text (as [`Analysis::text`]) containing a
@@ -234,6 +248,22 @@ fn char_bigrams(text: &str) -> Vec<String> {
     grams
 }
 
+/// Maps every written form of a word but the first to the first. A form
+/// that comes first for some word stays as it is, and one listed for two
+/// words goes to the first word's.
+fn variant_table(words: &[Vec<String>]) -> HashMap<String, String> {
+    let firsts: HashSet<&String> = words.iter().map(|forms| &forms[0]).collect();
+    let mut table = HashMap::new();
+    for forms in words {
+        for form in forms[1..].iter().filter(|form| !firsts.contains(form)) {
+            table
+                .entry(form.clone())
+                .or_insert_with(|| forms[0].clone());
+        }
+    }
+    table
+}
+
 /// Replaces synonyms by the first word of their group, longest match first.
 struct SynonymTable {
     /// Variants by their first character, longest first.
@@ -306,8 +336,46 @@ mod tests {
                 broader: [("引っ越し".to_string(), vec!["転入".to_string()])].into(),
             },
             stopwords: vec!["教える".into()],
+            variants: vec![
+                vec!["障害者".into(), "障がい者".into(), "障碍者".into()],
+                vec!["住民基本台帳".into(), "住基".into()],
+                vec!["子供".into(), "子ども".into()],
+            ],
         };
         Analyzer::new(&lexicon).expect("analyzer")
+    }
+
+    #[test]
+    fn other_ways_of_writing_a_word_are_searched_as_its_usual_form() {
+        // Words and compounds alike: 障碍 + 者 and 住 + 基 are compounds.
+        let analysis = analyzer().analyze("障碍者の手帳と住基の手続き、子どもの医療");
+        for usual in ["障害者", "住民基本台帳"] {
+            assert!(
+                analysis.compounds.contains(&usual.to_string()),
+                "{analysis:?}"
+            );
+        }
+        assert!(analysis.words.contains(&"子供".to_string()), "{analysis:?}");
+        for other in ["障碍者", "住基", "子ども"] {
+            assert!(
+                !analysis
+                    .words
+                    .iter()
+                    .chain(&analysis.compounds)
+                    .any(|w| w == other),
+                "{analysis:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_form_first_for_one_word_is_never_rewritten() {
+        let table = variant_table(&[
+            vec!["子供".into(), "子ども".into()],
+            vec!["子ども".into(), "小人".into()],
+        ]);
+        assert_eq!(table.get("小人").map(String::as_str), Some("子ども"));
+        assert!(!table.contains_key("子ども"));
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! The staff-editable word lists in `dictionaries/`: municipal terms for the
-//! tokeniser (`user_dict.csv`), synonyms (`synonyms.yaml`) and words that carry
-//! no meaning in a question (`stopwords.txt`).
+//! The word lists in `dictionaries/`: municipal terms for the tokeniser
+//! (`user_dict.csv`), synonyms (`synonyms.yaml`) and words that carry no
+//! meaning in a question (`stopwords.txt`), which staff edit; and the ways of
+//! writing one word (`variants/variants.tsv`: 障害者 = 障がい者 = 障碍者,
+//! 住民基本台帳 = 住基), a general list derived from Sudachi's synonym
+//! dictionary.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,6 +18,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 pub const USER_DICT_FILE: &str = "user_dict.csv";
 pub const SYNONYMS_FILE: &str = "synonyms.yaml";
 pub const STOPWORDS_FILE: &str = "stopwords.txt";
+pub const VARIANTS_FILE: &str = "variants/variants.tsv";
 
 /// One word of the user dictionary: how it is written, its part of speech
 /// and its reading in katakana.
@@ -43,6 +47,8 @@ pub struct Lexicon {
     pub user_words: Vec<UserWord>,
     pub synonyms: SynonymFile,
     pub stopwords: Vec<String>,
+    /// Ways of writing one word, the one searched for first.
+    pub variants: Vec<Vec<String>>,
 }
 
 impl Lexicon {
@@ -59,6 +65,9 @@ impl Lexicon {
         let stopwords = read_optional(&dir.join(STOPWORDS_FILE), &mut diagnostics)
             .map(|(_, text)| parse_stopwords(&text))
             .unwrap_or_default();
+        let variants = read_optional(&dir.join(VARIANTS_FILE), &mut diagnostics)
+            .map(|(_, text)| parse_variants(&text))
+            .unwrap_or_default();
         if diagnostics.has_errors() {
             return Err(diagnostics);
         }
@@ -66,6 +75,7 @@ impl Lexicon {
             user_words,
             synonyms,
             stopwords,
+            variants,
         })
     }
 }
@@ -169,6 +179,19 @@ fn parse_stopwords(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One tab-separated line of written forms per word; `#` starts a comment.
+fn parse_variants(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            l.split('\t')
+                .map(|form| normalize(form.trim()))
+                .collect::<Vec<_>>()
+        })
+        .filter(|forms| forms.len() >= 2)
+        .collect()
+}
+
 fn find_line(text: &str, needle: &str) -> usize {
     if needle.is_empty() {
         return 0;
@@ -205,6 +228,19 @@ mod tests {
         assert_eq!((errors[0].line, errors[0].column), (2, 1));
         assert_eq!((errors[1].line, errors[1].column), (3, 11));
         assert!(errors[1].message.contains("katakana"));
+    }
+
+    #[test]
+    fn variant_lines_need_two_forms_and_skip_comments() {
+        let variants =
+            parse_variants("# 説明\n障害者\t障がい者\t障碍者\n単独\n\nＡＴＭ\tえーてぃーえむ\n");
+        assert_eq!(
+            variants,
+            vec![
+                vec!["障害者".to_string(), "障がい者".into(), "障碍者".into()],
+                vec!["atm".to_string(), "えーてぃーえむ".into()],
+            ]
+        );
     }
 
     #[test]
