@@ -220,28 +220,34 @@ impl FaqIndex {
             .words
             .as_ref()
             .and_then(|space| Some((space, space.locate(&analysis.words)?)));
+        let mut keys = Vec::new();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let key = self
-                .searcher
-                .segment_reader(address.segment_ord)
-                .fast_fields()
-                .u64("key")?
-                .first(address.doc_id)
+            let segment = address.segment_ord as usize;
+            if keys.len() <= segment {
+                keys.resize_with(segment + 1, || None);
+            }
+            if keys[segment].is_none() {
+                let reader = self.searcher.segment_reader(address.segment_ord);
+                keys[segment] = Some(reader.fast_fields().u64("key")?);
+            }
+            let key = keys[segment]
+                .as_ref()
+                .and_then(|column| column.first(address.doc_id))
                 .unwrap_or_default() as usize;
-            let (coverage, matched) = self.coverage(key, analysis, &idf);
+            let coverage = self.coverage(key, analysis, &idf);
             hits.push(Hit {
                 key,
                 score: score * (1.0 + self.weights.coverage * coverage),
                 coverage,
-                restated: self.restated(key, analysis),
+                restated: 0.0,
                 topic_closeness: topic
                     .as_ref()
                     .map_or(0.0, |(space, position)| space.similarity(position, key)),
                 question_closeness: wording
                     .as_ref()
                     .map_or(0.0, |(space, position)| space.similarity(position, key)),
-                matched,
+                matched: Vec::new(),
             });
         }
         // Closeness counts in units of the best score, so it weighs the
@@ -254,6 +260,11 @@ impl FaqIndex {
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
+        // What only the kept hits need.
+        for hit in &mut hits {
+            hit.restated = self.restated(hit.key, analysis);
+            hit.matched = self.matched(hit.key, analysis);
+        }
         Ok(hits)
     }
 
@@ -318,32 +329,50 @@ impl FaqIndex {
             .fold(0.0, f32::max)
     }
 
-    fn coverage(&self, key: usize, analysis: &Analysis, idf: &[f32]) -> (f32, Vec<String>) {
+    /// Share (0–1) of the message's words, weighted by `idf`, found in the
+    /// entry (see [`Hit::coverage`]).
+    fn coverage(&self, key: usize, analysis: &Analysis, idf: &[f32]) -> f32 {
         let Some(terms) = self.entry_terms.get(&key) else {
-            return (0.0, Vec::new());
+            return 0.0;
         };
         let mut seen = HashSet::new();
-        let (mut matched_weight, mut total_weight) = (0.0, 0.0);
-        let mut matched = Vec::new();
+        let (mut matched, mut total) = (0.0, 0.0);
         for ((word, reading), weight) in analysis.words.iter().zip(&analysis.readings).zip(idf) {
-            if !seen.insert(word) {
-                continue;
+            if seen.insert(word) {
+                total += weight;
+                matched += weight * terms.credit(word, reading);
             }
-            total_weight += weight;
-            if terms.question_words.contains(word) || terms.question_readings.contains(reading) {
-                matched_weight += weight;
-                matched.push(word.clone());
-            } else if terms.answer_words.contains(word) {
-                matched_weight += weight * ANSWER_ONLY_CREDIT;
+        }
+        if total > 0.0 { matched / total } else { 0.0 }
+    }
+
+    /// The message's words found in the entry.
+    fn matched(&self, key: usize, analysis: &Analysis) -> Vec<String> {
+        let Some(terms) = self.entry_terms.get(&key) else {
+            return Vec::new();
+        };
+        let mut matched: Vec<String> = Vec::new();
+        for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
+            if terms.credit(word, reading) > 0.0 && !matched.contains(word) {
                 matched.push(word.clone());
             }
         }
-        let coverage = if total_weight > 0.0 {
-            matched_weight / total_weight
+        matched
+    }
+}
+
+impl EntryTerms {
+    /// How much a word of the message counts as found in the entry: fully
+    /// in its questions or keywords, [`ANSWER_ONLY_CREDIT`] in its answer
+    /// only, else nothing.
+    fn credit(&self, word: &String, reading: &String) -> f32 {
+        if self.question_words.contains(word) || self.question_readings.contains(reading) {
+            1.0
+        } else if self.answer_words.contains(word) {
+            ANSWER_ONLY_CREDIT
         } else {
             0.0
-        };
-        (coverage, matched)
+        }
     }
 }
 

@@ -44,7 +44,7 @@ impl Default for Weights {
             answer_grams: 3.0,
             narrower: 0.5,
             coverage: 1.0,
-            rerank_depth: 30,
+            rerank_depth: 100,
             topic_closeness: 0.6,
             topic_dimensions: 120,
             question_closeness: 0.6,
