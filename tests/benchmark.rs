@@ -39,12 +39,12 @@ fn localgovfaq_dev_beats_the_bm25_kuromoji_baseline() {
     // Elasticsearch BM25 with Kuromoji: Recall@10 0.600, nDCG@10 0.494;
     // multilingual-e5-large: 0.682, 0.571.
     assert!(
-        summary.recall_at_10 > 0.67,
+        summary.recall_at_10 > 0.68,
         "Recall@10 {:.3}",
         summary.recall_at_10
     );
     assert!(
-        summary.ndcg_at_10 > 0.57,
+        summary.ndcg_at_10 > 0.575,
         "nDCG@10 {:.3}",
         summary.ndcg_at_10
     );
