@@ -202,3 +202,26 @@ fn logs_export_prints_the_csv_since_a_day() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no query log"));
 }
+
+#[test]
+fn committed_replies_reach_the_database_file_without_waiting_for_a_reply() {
+    // Commits only append to the write-ahead log; the checkpoint thread
+    // copies them into the database file within about a second.
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let database = dir.path().join("madoguchi.sqlite3");
+    let size = || std::fs::metadata(&database).unwrap().len();
+    let before = size();
+    let text = "住民票の写しをコンビニで取るにはどうすればよいですか".repeat(10);
+    for _ in 0..200 {
+        record(&store, &text, &["住民票", "コンビニ"], "answer");
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() <= before && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        size() > before,
+        "the database file stayed at {before} bytes"
+    );
+}

@@ -125,12 +125,20 @@ type PendingReply = (
     tokio::sync::oneshot::Sender<Result<(), String>>,
 );
 
+/// How often the write-ahead log is copied into the database.
+const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The SQLite database (WAL mode), shared by the request handlers. Replies
 /// go through one writer thread that commits whatever has queued up in one
 /// transaction (group commit), so many concurrent requests cost one commit.
+/// A commit only appends to the write-ahead log; a thread of its own copies
+/// the log into the database (the checkpoint, which syncs to disk) every
+/// second, so no reply waits for that.
 pub struct Store {
     connection: Mutex<Connection>,
     writer: std::sync::mpsc::Sender<PendingReply>,
+    /// Dropped with the store, which stops the checkpoint thread.
+    _checkpoints: std::sync::mpsc::Sender<()>,
 }
 
 impl Store {
@@ -148,14 +156,24 @@ impl Store {
         let writer_connection = Connection::open(data_dir.join(DATABASE_FILE))?;
         writer_connection.busy_timeout(std::time::Duration::from_secs(5))?;
         writer_connection.pragma_update(None, "synchronous", "NORMAL")?;
+        writer_connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpoint_connection = Connection::open(data_dir.join(DATABASE_FILE))?;
+        checkpoint_connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let thread_error = |err| StoreError::DataDir(data_dir.display().to_string(), err);
         let (writer, queue) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || write_replies(writer_connection, queue))
-            .map_err(|err| StoreError::DataDir(data_dir.display().to_string(), err))?;
+            .map_err(thread_error)?;
+        let (checkpoints, stop) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || checkpoint_until_dropped(checkpoint_connection, stop))
+            .map_err(thread_error)?;
         Ok(Store {
             connection: Mutex::new(connection),
             writer,
+            _checkpoints: checkpoints,
         })
     }
 
@@ -214,6 +232,20 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The checkpoint thread: copies the write-ahead log into the database every
+/// [`CHECKPOINT_INTERVAL`] without blocking the writer (a passive checkpoint),
+/// until the store is dropped.
+fn checkpoint_until_dropped(connection: Connection, stop: std::sync::mpsc::Receiver<()>) {
+    while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+        stop.recv_timeout(CHECKPOINT_INTERVAL)
+    {
+        let result = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        if let Err(err) = result {
+            tracing::warn!(error = %err, "checkpoint of the query log failed");
+        }
     }
 }
 
