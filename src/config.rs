@@ -25,6 +25,9 @@ pub struct Settings {
     /// A conversation (offered choices, the flow step, the last answer) is
     /// forgotten after this many idle minutes.
     pub conversation_idle_minutes: u64,
+    /// At most about this many conversations are remembered at once; past
+    /// it the least recently active are forgotten first.
+    pub max_conversations: usize,
     pub web: WebSettings,
     pub line: LineSettings,
     pub log: LogSettings,
@@ -173,6 +176,7 @@ impl Default for Settings {
             faq_dir: PathBuf::from("faq"),
             dictionaries_dir: PathBuf::from("dictionaries"),
             conversation_idle_minutes: 30,
+            max_conversations: 50_000,
             web: WebSettings::default(),
             line: LineSettings::default(),
             log: LogSettings::default(),

@@ -58,49 +58,103 @@ impl Conversation {
     }
 }
 
-/// Conversations by a key each channel chooses (a pseudonymous user id).
+/// Conversations by a key each channel chooses (a pseudonymous user id),
+/// spread over shards so that residents rarely wait for each other's lock.
+/// Expired conversations are pruned at most once per [`PRUNE_INTERVAL`] per
+/// shard; past the capacity, the least recently active are forgotten first,
+/// so a flood of new sessions cannot grow memory without bound.
 pub struct Conversations {
     idle: Duration,
-    inner: Mutex<HashMap<String, (Instant, Conversation)>>,
+    shard_capacity: usize,
+    shards: Vec<Mutex<Shard>>,
 }
 
-/// Prune expired conversations whenever the map has grown by this many.
-const PRUNE_EVERY: usize = 1024;
+/// Shards of the conversation map.
+const SHARDS: usize = 16;
+/// How often a shard is swept for expired conversations.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(1);
+
+struct Shard {
+    map: HashMap<String, (Instant, Conversation)>,
+    next_prune: Instant,
+}
 
 impl Conversations {
-    /// Conversations forgotten after `idle` without a message.
-    pub fn new(idle: Duration) -> Conversations {
+    /// Conversations forgotten after `idle` without a message; at most
+    /// about `capacity` kept at once.
+    pub fn new(idle: Duration, capacity: usize) -> Conversations {
         Conversations {
             idle,
-            inner: Mutex::new(HashMap::new()),
+            shard_capacity: capacity.div_ceil(SHARDS).max(1),
+            shards: (0..SHARDS)
+                .map(|_| {
+                    Mutex::new(Shard {
+                        map: HashMap::new(),
+                        next_prune: Instant::now() + PRUNE_INTERVAL,
+                    })
+                })
+                .collect(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Conversation)>> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    fn shard(&self, key: &str) -> std::sync::MutexGuard<'_, Shard> {
+        let mut hasher = std::hash::DefaultHasher::new();
+        std::hash::Hash::hash(key, &mut hasher);
+        let index = std::hash::Hasher::finish(&hasher) as usize % SHARDS;
+        self.shards[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The conversation under `key`, if it has not expired.
     pub fn get(&self, key: &str) -> Option<Conversation> {
-        let map = self.lock();
-        map.get(key)
+        let shard = self.shard(key);
+        shard
+            .map
+            .get(key)
             .filter(|(at, _)| at.elapsed() < self.idle)
             .map(|(_, conversation)| conversation.clone())
     }
 
     /// Stores the conversation under `key`, restarting its idle time.
     pub fn put(&self, key: &str, conversation: Conversation) {
-        let mut map = self.lock();
-        map.insert(key.to_string(), (Instant::now(), conversation));
-        if map.len().is_multiple_of(PRUNE_EVERY) {
+        let mut shard = self.shard(key);
+        let now = Instant::now();
+        shard.map.insert(key.to_string(), (now, conversation));
+        if now >= shard.next_prune || shard.map.len() > self.shard_capacity {
+            shard.next_prune = now + PRUNE_INTERVAL;
             let idle = self.idle;
-            map.retain(|_, (at, _)| at.elapsed() < idle);
+            shard
+                .map
+                .retain(|_, (at, _)| now.duration_since(*at) < idle);
+            if shard.map.len() > self.shard_capacity {
+                // Keep the most recently active nine tenths of the capacity,
+                // so that eviction is not needed again at once.
+                let keep = self.shard_capacity - self.shard_capacity / 10;
+                let mut times: Vec<Instant> = shard.map.values().map(|(at, _)| *at).collect();
+                let cut = times.len() - keep;
+                let (_, &mut oldest_kept, _) = times.select_nth_unstable(cut);
+                shard.map.retain(|_, (at, _)| *at >= oldest_kept);
+            }
         }
     }
 
     /// Forgets the conversation under `key`.
     pub fn forget(&self, key: &str) {
-        self.lock().remove(key);
+        self.shard(key).map.remove(key);
+    }
+
+    /// How many conversations are kept (expired ones not yet pruned
+    /// included).
+    pub fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.lock().map_or(0, |shard| shard.map.len()))
+            .sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -144,7 +198,7 @@ mod tests {
 
     #[test]
     fn conversations_expire_and_can_be_forgotten() {
-        let conversations = Conversations::new(Duration::from_millis(30));
+        let conversations = Conversations::new(Duration::from_millis(30), 100);
         conversations.put("u1", offered());
         assert!(conversations.get("u1").is_some());
         conversations.forget("u1");
@@ -152,5 +206,17 @@ mod tests {
         conversations.put("u2", offered());
         std::thread::sleep(Duration::from_millis(40));
         assert!(conversations.get("u2").is_none());
+    }
+
+    #[test]
+    fn past_the_capacity_the_least_recently_active_are_forgotten() {
+        let conversations = Conversations::new(Duration::from_secs(3600), 160);
+        conversations.put("first", offered());
+        for i in 0..2_000 {
+            conversations.put(&format!("user{i}"), offered());
+        }
+        assert!(conversations.len() <= 160, "{} kept", conversations.len());
+        assert!(conversations.get("first").is_none());
+        assert!(conversations.get("user1999").is_some());
     }
 }

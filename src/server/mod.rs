@@ -80,9 +80,10 @@ impl Application {
         let dialogue = Arc::new(Dialogue {
             engine: engine.clone(),
             store: store.clone(),
-            conversations: Arc::new(Conversations::new(std::time::Duration::from_secs(
-                settings.conversation_idle_minutes * 60,
-            ))),
+            conversations: Arc::new(Conversations::new(
+                std::time::Duration::from_secs(settings.conversation_idle_minutes * 60),
+                settings.max_conversations,
+            )),
             metrics: metrics.clone(),
         });
         let reloader = Arc::new(Reloader::new(
