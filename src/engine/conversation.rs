@@ -143,19 +143,6 @@ impl Conversations {
     pub fn forget(&self, key: &str) {
         self.shard(key).map.remove(key);
     }
-
-    /// How many conversations are kept (expired ones not yet pruned
-    /// included).
-    pub fn len(&self) -> usize {
-        self.shards
-            .iter()
-            .map(|shard| shard.lock().map_or(0, |shard| shard.map.len()))
-            .sum()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 #[cfg(test)]
@@ -215,7 +202,10 @@ mod tests {
         for i in 0..2_000 {
             conversations.put(&format!("user{i}"), offered());
         }
-        assert!(conversations.len() <= 160, "{} kept", conversations.len());
+        let kept = (0..2_000)
+            .filter(|i| conversations.get(&format!("user{i}")).is_some())
+            .count();
+        assert!((100..=160).contains(&kept), "{kept} kept");
         assert!(conversations.get("first").is_none());
         assert!(conversations.get("user1999").is_some());
     }
