@@ -141,8 +141,8 @@ impl FaqIndex {
             }
             writer.commit()?;
             Ok::<_, IndexError>((
-                topics.join().expect("topic space build panicked"),
-                words.join().expect("word vectors build panicked"),
+                joined_space("topic space", topics.join()),
+                joined_space("word vectors", words.join()),
             ))
         })?;
         let reader = index.reader()?;
@@ -481,6 +481,15 @@ impl AnalysedEntry {
         count(&self.answer, 1.0);
         counts
     }
+}
+
+/// A space built on its own thread. The spaces only refine the ranking: if
+/// one could not be built, search goes on without it.
+fn joined_space<T>(name: &str, joined: std::thread::Result<Option<T>>) -> Option<T> {
+    joined.unwrap_or_else(|_| {
+        tracing::error!(space = name, "building failed; searching without it");
+        None
+    })
 }
 
 /// Analyses every document, spread over the machine's cores.
