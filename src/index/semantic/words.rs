@@ -144,14 +144,12 @@ fn ppmi<'a>(
         let known: Vec<Option<usize>> = text.iter().map(|w| ids.get(w.as_str()).copied()).collect();
         for (i, word) in known.iter().enumerate() {
             let Some(word) = word else { continue };
+            let start = i.saturating_sub(WINDOW);
             let end = (i + WINDOW + 1).min(known.len());
-            for other in known[i.saturating_sub(WINDOW)..end]
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| j + i.saturating_sub(WINDOW) != i)
-                .filter_map(|(_, other)| *other)
-            {
-                around[other].push(*word as u32);
+            for (j, other) in known[start..end].iter().enumerate() {
+                if let Some(other) = other.filter(|_| start + j != i) {
+                    around[other].push(*word as u32);
+                }
             }
         }
     }
