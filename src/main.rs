@@ -427,14 +427,25 @@ fn render_explanation(explanation: &Explanation) -> String {
         explanation.words.join(" "),
         explanation.reason
     );
+    // Content too small for the semantic spaces has no closeness to show.
+    let has_spaces = explanation
+        .candidates
+        .iter()
+        .any(|c| c.topic_closeness != 0.0 || c.question_closeness != 0.0);
     for candidate in &explanation.candidates {
+        let closeness = if has_spaces {
+            format!(
+                "  topic {:>5.2}  question {:>5.2}",
+                candidate.topic_closeness, candidate.question_closeness
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%  topic {:>5.2}  question {:>5.2}  {}  matched: {}\n",
+            "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%{closeness}  {}  matched: {}\n",
             candidate.score,
             candidate.coverage * 100.0,
             candidate.restated * 100.0,
-            candidate.topic_closeness,
-            candidate.question_closeness,
             candidate.id,
             candidate.matched.join(" ")
         ));
