@@ -211,7 +211,7 @@ impl FaqIndex {
         let top = self
             .searcher
             .search(&query, &TopDocs::with_limit(pool).order_by_score())?;
-        let idf = self.word_idf(&analysis.words)?;
+        let words = self.message_words(analysis)?;
         let topic = self
             .topics
             .as_ref()
@@ -235,7 +235,7 @@ impl FaqIndex {
                 .as_ref()
                 .and_then(|column| column.first(address.doc_id))
                 .unwrap_or_default() as usize;
-            let coverage = self.coverage(key, analysis, &idf);
+            let coverage = self.coverage(key, &words);
             hits.push(Hit {
                 key,
                 score: score * (1.0 + self.weights.coverage * coverage),
@@ -263,7 +263,7 @@ impl FaqIndex {
         // What only the kept hits need.
         for hit in &mut hits {
             hit.restated = self.restated(hit.key, analysis);
-            hit.matched = self.matched(hit.key, analysis);
+            hit.matched = self.matched(hit.key, &words);
         }
         Ok(hits)
     }
@@ -296,12 +296,22 @@ impl FaqIndex {
         }
     }
 
-    /// Inverse document frequency of each word in the questions.
-    fn word_idf(&self, words: &[String]) -> Result<Vec<f32>, IndexError> {
-        words
-            .iter()
-            .map(|word| idf(&self.searcher, self.fields.question_words, word))
-            .collect()
+    /// The message's distinct words, each with its reading and its inverse
+    /// document frequency in the questions: worked out once per search, not
+    /// once per candidate.
+    fn message_words<'a>(
+        &self,
+        analysis: &'a Analysis,
+    ) -> Result<Vec<MessageWord<'a>>, IndexError> {
+        let mut seen = HashSet::new();
+        let mut words = Vec::new();
+        for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
+            if seen.insert(word) {
+                let idf = idf(&self.searcher, self.fields.question_words, word)?;
+                words.push(MessageWord { word, reading, idf });
+            }
+        }
+        Ok(words)
     }
 
     /// How much (0–1) of the entry's closest question, weighted by rarity,
@@ -331,34 +341,36 @@ impl FaqIndex {
 
     /// Share (0–1) of the message's words, weighted by `idf`, found in the
     /// entry (see [`Hit::coverage`]).
-    fn coverage(&self, key: usize, analysis: &Analysis, idf: &[f32]) -> f32 {
+    fn coverage(&self, key: usize, words: &[MessageWord]) -> f32 {
         let Some(terms) = self.entry_terms.get(&key) else {
             return 0.0;
         };
-        let mut seen = HashSet::new();
         let (mut matched, mut total) = (0.0, 0.0);
-        for ((word, reading), weight) in analysis.words.iter().zip(&analysis.readings).zip(idf) {
-            if seen.insert(word) {
-                total += weight;
-                matched += weight * terms.credit(word, reading);
-            }
+        for w in words {
+            total += w.idf;
+            matched += w.idf * terms.credit(w.word, w.reading);
         }
         if total > 0.0 { matched / total } else { 0.0 }
     }
 
     /// The message's words found in the entry.
-    fn matched(&self, key: usize, analysis: &Analysis) -> Vec<String> {
+    fn matched(&self, key: usize, words: &[MessageWord]) -> Vec<String> {
         let Some(terms) = self.entry_terms.get(&key) else {
             return Vec::new();
         };
-        let mut matched: Vec<String> = Vec::new();
-        for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
-            if terms.credit(word, reading) > 0.0 && !matched.contains(word) {
-                matched.push(word.clone());
-            }
-        }
-        matched
+        words
+            .iter()
+            .filter(|w| terms.credit(w.word, w.reading) > 0.0)
+            .map(|w| w.word.clone())
+            .collect()
     }
+}
+
+/// One distinct word of a message.
+struct MessageWord<'a> {
+    word: &'a String,
+    reading: &'a String,
+    idf: f32,
 }
 
 impl EntryTerms {
