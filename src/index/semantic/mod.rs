@@ -39,6 +39,22 @@ impl Position {
     }
 }
 
+/// A vector of `dims` values, and an inverse document frequency, per term.
+struct TermVectors {
+    dims: usize,
+    /// Each term's idf and row in `vectors`.
+    terms: HashMap<String, (f32, usize)>,
+    vectors: Vec<f32>,
+}
+
+impl TermVectors {
+    /// A known term's idf and vector.
+    fn get(&self, term: &str) -> Option<(f32, &[f32])> {
+        let &(idf, row) = self.terms.get(term)?;
+        Some((idf, &self.vectors[row * self.dims..(row + 1) * self.dims]))
+    }
+}
+
 /// One unit vector per entry, found by the entry's key.
 struct EntryVectors {
     dims: usize,

@@ -5,20 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::svd::SparseColumns;
-use super::{EntryVectors, MIN_ENTRIES, Position};
+use super::{EntryVectors, MIN_ENTRIES, Position, TermVectors};
 
 /// The terms of one entry with their counts (question terms counted more).
 pub type TermCounts = HashMap<String, f32>;
 
 /// Entries and terms as vectors of one low-dimensional space.
 pub struct TopicSpace {
-    dims: usize,
-    /// Each known term's inverse document frequency and row in
-    /// `term_vectors`.
-    terms: HashMap<String, (f32, usize)>,
-    /// One row of `dims` values per term: where a message containing it is
-    /// pulled to.
-    term_vectors: Vec<f32>,
+    /// Where a message containing each term is pulled to.
+    terms: TermVectors,
     entries: EntryVectors,
 }
 
@@ -43,9 +38,11 @@ impl TopicSpace {
             row.iter_mut().zip(&svd.sigma).for_each(|(v, s)| *v /= s);
         }
         Some(TopicSpace {
-            dims,
-            terms,
-            term_vectors,
+            terms: TermVectors {
+                dims,
+                terms,
+                vectors: term_vectors,
+            },
             entries: EntryVectors::new(dims, entries.iter().map(|(key, _)| *key), entry_vectors),
         })
     }
@@ -58,10 +55,9 @@ impl TopicSpace {
             *counts.entry(term.as_str()).or_default() += 1.0;
         }
         Position::sum(
-            self.dims,
+            self.terms.dims,
             counts.into_iter().filter_map(|(term, count)| {
-                let &(idf, row) = self.terms.get(term)?;
-                let vector = &self.term_vectors[row * self.dims..(row + 1) * self.dims];
+                let (idf, vector) = self.terms.get(term)?;
                 Some(((1.0 + count.ln()) * idf, vector))
             }),
         )

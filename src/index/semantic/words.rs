@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::svd::SparseColumns;
-use super::{EntryVectors, MIN_ENTRIES, Position};
+use super::{EntryVectors, MIN_ENTRIES, Position, TermVectors};
 
 /// Words on either side of a word that count as its surroundings.
 const WINDOW: usize = 4;
@@ -23,11 +23,8 @@ pub struct EntryWords<'a> {
 
 /// Word vectors and the entries' questions placed among them.
 pub struct WordSpace {
-    dims: usize,
-    /// Each known word's inverse document frequency and row in `vectors`.
-    words: HashMap<String, (f32, usize)>,
-    /// One unit row of `dims` values per word.
-    vectors: Vec<f32>,
+    /// One unit vector per word.
+    words: TermVectors,
     questions: EntryVectors,
 }
 
@@ -95,40 +92,45 @@ impl WordSpace {
                 (word.to_string(), (idf, id))
             })
             .collect();
-        let mut space = WordSpace {
+        let words = TermVectors {
             dims,
-            words,
+            terms: words,
             vectors,
-            questions: EntryVectors::new(dims, [], Vec::new()),
         };
         let mut questions = Vec::with_capacity(entries.len() * dims);
         for entry in entries {
-            let words = entry.questions.iter().copied().flatten();
-            match space.locate(words) {
+            match locate(&words, entry.questions.iter().copied().flatten()) {
                 Some(position) => questions.extend(position.0),
                 None => questions.extend(std::iter::repeat_n(0.0, dims)),
             }
         }
-        space.questions = EntryVectors::new(dims, entries.iter().map(|e| e.key), questions);
-        Some(space)
+        Some(WordSpace {
+            words,
+            questions: EntryVectors::new(dims, entries.iter().map(|e| e.key), questions),
+        })
     }
 
     /// Places a message, given its words, among the entries' questions;
     /// `None` when none of them is known.
     pub fn locate<'a>(&self, words: impl IntoIterator<Item = &'a String>) -> Option<Position> {
-        Position::sum(
-            self.dims,
-            words.into_iter().filter_map(|word| {
-                let &(idf, row) = self.words.get(word.as_str())?;
-                Some((idf, &self.vectors[row * self.dims..(row + 1) * self.dims]))
-            }),
-        )
+        locate(&self.words, words)
     }
 
     /// Cosine (−1–1) between a message's position and an entry's questions.
     pub fn similarity(&self, position: &Position, key: usize) -> f32 {
         self.questions.similarity(position, key)
     }
+}
+
+/// The idf-weighted sum of the words' vectors, as a unit vector.
+fn locate<'a>(
+    vectors: &TermVectors,
+    words: impl IntoIterator<Item = &'a String>,
+) -> Option<Position> {
+    Position::sum(
+        vectors.dims,
+        words.into_iter().filter_map(|word| vectors.get(word)),
+    )
 }
 
 /// Positive pointwise mutual information of each word (row) with each word
