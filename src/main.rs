@@ -427,20 +427,12 @@ fn render_explanation(explanation: &Explanation) -> String {
         explanation.words.join(" "),
         explanation.reason
     );
-    // Content too small for the semantic spaces has no closeness to show.
-    let has_spaces = explanation
-        .candidates
-        .iter()
-        .any(|c| c.topic_closeness != 0.0 || c.question_closeness != 0.0);
+    let closeness = |label: &str, value: Option<f32>| {
+        value.map_or(String::new(), |v| format!("  {label} {v:>5.2}"))
+    };
     for candidate in &explanation.candidates {
-        let closeness = if has_spaces {
-            format!(
-                "  topic {:>5.2}  question {:>5.2}",
-                candidate.topic_closeness, candidate.question_closeness
-            )
-        } else {
-            String::new()
-        };
+        let closeness = closeness("topic", candidate.topic_closeness)
+            + &closeness("question", candidate.question_closeness);
         out.push_str(&format!(
             "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%{closeness}  {}  matched: {}\n",
             candidate.score,

@@ -239,10 +239,11 @@ pub struct Candidate {
     pub coverage: f32,
     /// How much of the entry's closest question the message restates.
     pub restated: f32,
-    /// Closeness (cosine) of the message and the entry in the topic space.
-    pub topic_closeness: f32,
+    /// Closeness (cosine) of the message and the entry in the topic space,
+    /// when the content is large enough for one.
+    pub topic_closeness: Option<f32>,
     /// Closeness (cosine) of the message and the entry's questions by word
-    /// vectors.
-    pub question_closeness: f32,
+    /// vectors, when the content is large enough for them.
+    pub question_closeness: Option<f32>,
     pub matched: Vec<String>,
 }

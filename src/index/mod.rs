@@ -60,12 +60,13 @@ pub struct Hit {
     /// Share (0–1) of the entry's closest question, weighted by rarity,
     /// that the message contains: 1 when the message restates it.
     pub restated: f32,
-    /// Cosine (−1–1) of the message and the entry in the topic space; 0
-    /// when the content is too small for one.
-    pub topic_closeness: f32,
+    /// Cosine (−1–1) of the message and the entry in the topic space;
+    /// `None` when the content is too small for one or the message has no
+    /// word it knows.
+    pub topic_closeness: Option<f32>,
     /// Cosine (−1–1) of the message and the entry's questions by word
-    /// vectors; 0 when the content is too small for them.
-    pub question_closeness: f32,
+    /// vectors; `None` as for `topic_closeness`.
+    pub question_closeness: Option<f32>,
     /// The question's words found in this entry's questions or keywords.
     pub matched: Vec<String>,
 }
@@ -243,10 +244,10 @@ impl FaqIndex {
                 restated: 0.0,
                 topic_closeness: topic
                     .as_ref()
-                    .map_or(0.0, |(space, position)| space.similarity(position, key)),
+                    .map(|(space, position)| space.similarity(position, key)),
                 question_closeness: wording
                     .as_ref()
-                    .map_or(0.0, |(space, position)| space.similarity(position, key)),
+                    .map(|(space, position)| space.similarity(position, key)),
                 matched: Vec::new(),
             });
         }
@@ -255,8 +256,8 @@ impl FaqIndex {
         let best = hits.iter().map(|hit| hit.score).fold(0.0, f32::max);
         for hit in &mut hits {
             hit.score += best
-                * (self.weights.topic_closeness * hit.topic_closeness
-                    + self.weights.question_closeness * hit.question_closeness);
+                * (self.weights.topic_closeness * hit.topic_closeness.unwrap_or(0.0)
+                    + self.weights.question_closeness * hit.question_closeness.unwrap_or(0.0));
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
