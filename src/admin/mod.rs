@@ -227,9 +227,7 @@ async fn login(
     tracing::info!(user = %form.user, "admin signed in");
     let mut response = see_other("/admin");
     let _ = response.add_cookie(&state.cookie(SESSION_COOKIE, id, "/admin"));
-    let mut spent = state.cookie(LOGIN_COOKIE, String::new(), "/admin/login");
-    spent.make_removal();
-    let _ = response.add_cookie(&spent);
+    let _ = response.add_removal_cookie(&state.cookie(LOGIN_COOKIE, String::new(), "/admin/login"));
     response
 }
 
@@ -248,9 +246,7 @@ async fn logout(
     or_respond!(check_csrf(&session, &form.csrf));
     state.sessions.end(&id);
     let mut response = see_other("/admin/login");
-    let mut removal = state.cookie(SESSION_COOKIE, String::new(), "/admin");
-    removal.make_removal();
-    let _ = response.add_cookie(&removal);
+    let _ = response.add_removal_cookie(&state.cookie(SESSION_COOKIE, String::new(), "/admin"));
     response
 }
 
