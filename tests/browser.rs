@@ -113,6 +113,22 @@ async fn wait_until(client: &Client, condition: &str, what: &str) {
     }
 }
 
+/// Clicks the page's element at `locator`.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
+/// Types `text` into the page's field at `locator`.
+async fn type_into(client: &Client, locator: Locator<'_>, text: &str) {
+    client
+        .find(locator)
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
 async fn press(client: &Client, key: Key) {
     let keys = KeyActions::new("keyboard".into())
         .then(KeyAction::Down { value: key.into() })
@@ -419,27 +435,9 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
         "the sign-in form",
     )
     .await;
-    client
-        .find(Locator::Id("user"))
-        .await
-        .unwrap()
-        .send_keys("staff")
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(password)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&client, Locator::Id("user"), "staff").await;
+    type_into(&client, Locator::Id("password"), password).await;
+    click(&client, Locator::Css("main button[type=submit]")).await;
     wait_until(&client, "location.pathname === '/admin'", "the dashboard").await;
     wait_until(
         &client,
@@ -448,13 +446,7 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
     )
     .await;
 
-    client
-        .find(Locator::LinkText("答えられなかった質問"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("答えられなかった質問")).await;
     wait_until(
         &client,
         "document.querySelector('tr.group') !== null",
@@ -496,13 +488,7 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
     .await;
     assert!(!open_keys.to_string().contains("宇宙"), "{open_keys}");
 
-    client
-        .find(Locator::LinkText("CSVでダウンロード"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("CSVでダウンロード")).await;
     let file = profile.path().join("downloads/madoguchi-unanswered.csv");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !file.exists() {
