@@ -62,7 +62,9 @@ pub struct ReplyRecord {
 
 impl ReplyRecord {
     /// The record of `decision`, made for `text` (with its explanation when
-    /// the engine searched), under a new reply id.
+    /// the engine searched), under a new reply id. Ids are time-ordered
+    /// (UUID version 7), so each insert lands at the end of the id index
+    /// rather than on a random page of it.
     pub fn new(
         channel: &str,
         session: Option<String>,
@@ -73,7 +75,7 @@ impl ReplyRecord {
         content_version: &str,
     ) -> ReplyRecord {
         ReplyRecord {
-            id: uuid::Uuid::new_v4().simple().to_string(),
+            id: uuid::Uuid::now_v7().simple().to_string(),
             channel: channel.to_string(),
             session,
             text,
