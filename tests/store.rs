@@ -13,8 +13,8 @@ fn now() -> i64 {
         .as_secs() as i64
 }
 
-fn record(store: &Store, text: &str, words: &[&str], decision: &str) -> String {
-    let record = ReplyRecord {
+fn reply(text: &str, words: &[&str], decision: &str) -> ReplyRecord {
+    ReplyRecord {
         id: uuid::Uuid::new_v4().simple().to_string(),
         channel: "web".into(),
         session: Some("pseudonym".into()),
@@ -27,7 +27,11 @@ fn record(store: &Store, text: &str, words: &[&str], decision: &str) -> String {
         confidence: (decision == "answer").then(|| "high".to_string()),
         candidates: vec![("juminhyo".into(), 9.5), ("koseki".into(), 4.25)],
         content_version: "v1".into(),
-    };
+    }
+}
+
+fn record(store: &Store, text: &str, words: &[&str], decision: &str) -> String {
+    let record = reply(text, words, decision);
     let id = record.id.clone();
     tokio::runtime::Builder::new_current_thread()
         .build()
@@ -223,5 +227,46 @@ fn committed_replies_reach_the_database_file_without_waiting_for_a_reply() {
     assert!(
         size() > before,
         "the database file stayed at {before} bytes"
+    );
+}
+
+#[test]
+fn the_write_ahead_log_starts_over_while_replies_keep_coming() {
+    // A commit never waits for the checkpoint, but left at that the log would
+    // only grow under steady traffic (it starts over only once all of it is
+    // copied). Here 64 clients record replies without a pause; the log file
+    // must be cut back (it starts over, then is trimmed to its size limit)
+    // while they go on.
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    let wal = dir.path().join("madoguchi.sqlite3-wal");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let text = "国民健康保険の保険証をなくしたときの再発行の手続きを教えてください".repeat(15);
+    for _ in 0..64 {
+        let (store, writing, text) = (store.clone(), writing.clone(), text.clone());
+        runtime.spawn(async move {
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                let reply = reply(&text, &["保険証", "再発行"], "answer");
+                store.record_reply(reply).await.unwrap();
+            }
+        });
+    }
+    let size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(8);
+    let mut largest = 0;
+    let mut cut_back = None;
+    while cut_back.is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        let now = size();
+        if now < largest {
+            cut_back = Some(now);
+        }
+        largest = largest.max(now);
+    }
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        cut_back.is_some(),
+        "the write-ahead log only grew, to {largest} bytes"
     );
 }

@@ -6,8 +6,8 @@ pub mod mask;
 pub mod pseudonym;
 
 use std::path::Path;
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -121,6 +121,11 @@ pub struct EntryFeedback {
 /// Most replies committed in one transaction.
 const MAX_BATCH: usize = 256;
 
+/// How long the writer gathers replies for one commit while they come in
+/// faster than it commits them. Fewer, larger commits write far fewer pages
+/// to the write-ahead log.
+const GATHER_FOR: Duration = Duration::from_millis(1);
+
 /// A reply waiting for the writer, and who to tell once it is committed.
 type PendingReply = (
     ReplyRecord,
@@ -128,14 +133,34 @@ type PendingReply = (
 );
 
 /// How often the write-ahead log is copied into the database.
-const CHECKPOINT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+
+/// Frames (pages) the write-ahead log may hold after a checkpoint before the
+/// checkpoint thread makes it start over (SQLite's own automatic checkpoint
+/// starts at the same size).
+const RESTART_AFTER_FRAMES: i64 = 1000;
+
+/// Passive checkpoints run one after another while commits keep adding more
+/// than [`CAUGHT_UP_FRAMES`] frames, at most this many times, before the
+/// writer is held back.
+const CATCH_UP_ROUNDS: usize = 8;
+
+/// Frames added during a passive checkpoint below which the checkpoint has
+/// caught up with the writer.
+const CAUGHT_UP_FRAMES: i64 = 100;
+
+/// Bytes the write-ahead log file is cut back to when it starts over.
+const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
 
 /// The SQLite database (WAL mode), shared by the request handlers. Replies
 /// go through one writer thread that commits whatever has queued up in one
 /// transaction (group commit), so many concurrent requests cost one commit.
 /// A commit only appends to the write-ahead log; a thread of its own copies
 /// the log into the database (the checkpoint, which syncs to disk) every
-/// second, so no reply waits for that.
+/// second, so no reply waits for that. The log starts over only once all of
+/// it is copied, which never happens while commits keep coming; so when much
+/// is left after a checkpoint, the checkpoint thread holds the writer back
+/// for the short time it takes to copy the rest.
 pub struct Store {
     connection: Mutex<Connection>,
     writer: std::sync::mpsc::Sender<PendingReply>,
@@ -153,24 +178,29 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
-        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        connection.busy_timeout(Duration::from_secs(5))?;
         migrate(&connection)?;
         let writer_connection = Connection::open(data_dir.join(DATABASE_FILE))?;
-        writer_connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        writer_connection.busy_timeout(Duration::from_secs(5))?;
         writer_connection.pragma_update(None, "synchronous", "NORMAL")?;
         writer_connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        writer_connection.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         let checkpoint_connection = Connection::open(data_dir.join(DATABASE_FILE))?;
-        checkpoint_connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        checkpoint_connection.busy_timeout(Duration::from_secs(5))?;
+        let writing = Arc::new(Mutex::new(()));
+        let checkpoint_writing = writing.clone();
         let thread_error = |err| StoreError::DataDir(data_dir.display().to_string(), err);
         let (writer, queue) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || write_replies(writer_connection, queue))
+            .spawn(move || write_replies(writer_connection, queue, &writing))
             .map_err(thread_error)?;
         let (checkpoints, stop) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("store-checkpoint".into())
-            .spawn(move || checkpoint_until_dropped(checkpoint_connection, stop))
+            .spawn(move || {
+                checkpoint_until_dropped(checkpoint_connection, stop, &checkpoint_writing)
+            })
             .map_err(thread_error)?;
         Ok(Store {
             connection: Mutex::new(connection),
@@ -180,9 +210,7 @@ impl Store {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.connection)
     }
 
     /// Records a reply; resolves once it is committed.
@@ -239,22 +267,61 @@ impl Store {
 
 /// The checkpoint thread: copies the write-ahead log into the database every
 /// [`CHECKPOINT_INTERVAL`] without blocking the writer (a passive checkpoint),
-/// until the store is dropped.
-fn checkpoint_until_dropped(connection: Connection, stop: std::sync::mpsc::Receiver<()>) {
+/// until the store is dropped. The log starts over only once every frame in
+/// it is copied, which never happens while commits keep coming; so when more
+/// than [`RESTART_AFTER_FRAMES`] remain, the thread catches up with passive
+/// checkpoints, then takes `writing` from the writer for the last few frames.
+fn checkpoint_until_dropped(
+    connection: Connection,
+    stop: std::sync::mpsc::Receiver<()>,
+    writing: &Mutex<()>,
+) {
+    // The number of frames in the log.
+    let checkpoint = |mode: &str| -> Result<i64, rusqlite::Error> {
+        connection.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+            row.get(1)
+        })
+    };
+    let copy_all = || -> Result<(), rusqlite::Error> {
+        let mut frames = checkpoint("PASSIVE")?;
+        if frames <= RESTART_AFTER_FRAMES {
+            return Ok(());
+        }
+        for _ in 0..CATCH_UP_ROUNDS {
+            let before = frames;
+            frames = checkpoint("PASSIVE")?;
+            if frames - before <= CAUGHT_UP_FRAMES {
+                break;
+            }
+        }
+        let _writer_waits = lock(writing);
+        checkpoint("RESTART").map(drop)
+    };
     while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
         stop.recv_timeout(CHECKPOINT_INTERVAL)
     {
-        let result = connection.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
-        if let Err(err) = result {
+        if let Err(err) = copy_all() {
             tracing::warn!(error = %err, "checkpoint of the query log failed");
         }
     }
 }
 
 /// The writer thread: waits for a reply, takes every other one already
-/// queued, commits them together and tells each sender.
-fn write_replies(mut connection: Connection, queue: std::sync::mpsc::Receiver<PendingReply>) {
+/// queued (when the last commit was shared, also those that come within
+/// [`GATHER_FOR`]), commits them together holding `writing`, and tells each
+/// sender.
+fn write_replies(
+    mut connection: Connection,
+    queue: std::sync::mpsc::Receiver<PendingReply>,
+    writing: &Mutex<()>,
+) {
+    let mut busy = false;
     while let Ok(first) = queue.recv() {
+        if busy {
+            // Asleep rather than waiting on the queue, so that queueing a
+            // reply does not wake the writer each time.
+            std::thread::sleep(GATHER_FOR);
+        }
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
@@ -262,8 +329,12 @@ fn write_replies(mut connection: Connection, queue: std::sync::mpsc::Receiver<Pe
                 Err(_) => break,
             }
         }
-        let result = insert_replies(&mut connection, batch.iter().map(|(reply, _)| reply))
-            .map_err(|err| err.to_string());
+        busy = batch.len() > 1;
+        let result = {
+            let _checkpoint_waits = lock(writing);
+            insert_replies(&mut connection, batch.iter().map(|(reply, _)| reply))
+                .map_err(|err| err.to_string())
+        };
         if let Err(err) = &result {
             tracing::error!(error = %err, replies = batch.len(), "storing replies failed");
         }
@@ -271,6 +342,13 @@ fn write_replies(mut connection: Connection, queue: std::sync::mpsc::Receiver<Pe
             let _ = done.send(result.clone());
         }
     }
+}
+
+/// Locks `mutex`, also when a thread panicked while holding it.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn insert_replies<'a>(
