@@ -150,7 +150,7 @@ const CATCH_UP_ROUNDS: usize = 8;
 const CAUGHT_UP_FRAMES: i64 = 100;
 
 /// Bytes the write-ahead log file is cut back to when it starts over.
-const WAL_SIZE_LIMIT: i64 = 16 * 1024 * 1024;
+const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
 /// The SQLite database (WAL mode), shared by the request handlers. Replies
 /// go through one writer thread that commits whatever has queued up in one
