@@ -4,7 +4,7 @@
 //! the content (topics, word vectors) that bring up entries worded
 //! differently from the message.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 use tantivy::collector::TopDocs;
@@ -85,9 +85,9 @@ struct Fields {
 #[derive(Default)]
 struct EntryTerms {
     /// Words and readings of the questions and keywords.
-    question_words: HashSet<String>,
-    question_readings: HashSet<String>,
-    answer_words: HashSet<String>,
+    question_words: FxHashSet<String>,
+    question_readings: FxHashSet<String>,
+    answer_words: FxHashSet<String>,
     /// Each question's words with their readings.
     questions: Vec<Vec<(String, String)>>,
 }
@@ -100,9 +100,9 @@ pub struct FaqIndex {
     fields: Fields,
     searcher: Searcher,
     _reader: IndexReader,
-    entry_terms: HashMap<usize, EntryTerms>,
+    entry_terms: FxHashMap<usize, EntryTerms>,
     /// Inverse document frequency of every word of the questions.
-    question_idf: HashMap<String, f32>,
+    question_idf: FxHashMap<String, f32>,
     topics: Option<TopicSpace>,
     words: Option<WordSpace>,
 }
@@ -118,7 +118,8 @@ impl FaqIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
-        let mut entry_terms = HashMap::with_capacity(documents.len());
+        let mut entry_terms =
+            FxHashMap::with_capacity_and_hasher(documents.len(), Default::default());
         let (topics, words) = std::thread::scope(|scope| {
             let topics = scope.spawn(|| {
                 let counts: Vec<(usize, TermCounts)> = documents
@@ -148,7 +149,7 @@ impl FaqIndex {
         })?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
-        let mut question_idf = HashMap::new();
+        let mut question_idf = FxHashMap::default();
         for terms in entry_terms.values() {
             for (word, _) in terms.questions.iter().flatten() {
                 if !question_idf.contains_key(word) {
@@ -304,7 +305,7 @@ impl FaqIndex {
         &self,
         analysis: &'a Analysis,
     ) -> Result<Vec<MessageWord<'a>>, IndexError> {
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         let mut words = Vec::new();
         for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
             if seen.insert(word) {
@@ -321,8 +322,8 @@ impl FaqIndex {
         let Some(terms) = self.entry_terms.get(&key) else {
             return 0.0;
         };
-        let words: HashSet<&String> = analysis.words.iter().chain(&analysis.compounds).collect();
-        let readings: HashSet<&String> = analysis.readings.iter().collect();
+        let words: FxHashSet<&String> = analysis.words.iter().chain(&analysis.compounds).collect();
+        let readings: FxHashSet<&String> = analysis.readings.iter().collect();
         terms
             .questions
             .iter()
@@ -474,7 +475,7 @@ impl AnalysedEntry {
 
     /// The entry's terms as the topic space counts them.
     fn topic_counts(&self) -> TermCounts {
-        let mut counts = TermCounts::new();
+        let mut counts = TermCounts::default();
         let mut count = |terms: &Analysis, weight: f32| {
             for term in topic_terms_of(terms) {
                 match counts.get_mut(term) {
@@ -595,6 +596,6 @@ fn push_term(clauses: &mut Vec<(Occur, Box<dyn Query>)>, field: Field, text: &st
 }
 
 fn unique<'a>(terms: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {
-    let mut seen = HashSet::new();
+    let mut seen = FxHashSet::default();
     terms.into_iter().filter(|t| seen.insert(*t)).collect()
 }

@@ -1,7 +1,7 @@
 //! Turns a text into the terms the index matches on.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
 
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
@@ -44,9 +44,9 @@ pub struct Analyzer {
     segmenter: Segmenter,
     synonyms: SynonymTable,
     broader: Vec<(String, Vec<String>)>,
-    stopwords: HashSet<String>,
+    stopwords: FxHashSet<String>,
     /// Each written form of a word and the form searched for instead.
-    variants: HashMap<String, String>,
+    variants: FxHashMap<String, String>,
 }
 
 impl Analyzer {
@@ -251,9 +251,9 @@ fn char_bigrams(text: &str) -> Vec<String> {
 /// Maps every written form of a word but the first to the first. A form
 /// that comes first for some word stays as it is, and one listed for two
 /// words goes to the first word's.
-fn variant_table(words: &[Vec<String>]) -> HashMap<String, String> {
-    let firsts: HashSet<&String> = words.iter().map(|forms| &forms[0]).collect();
-    let mut table = HashMap::new();
+fn variant_table(words: &[Vec<String>]) -> FxHashMap<String, String> {
+    let firsts: FxHashSet<&String> = words.iter().map(|forms| &forms[0]).collect();
+    let mut table = FxHashMap::default();
     for forms in words {
         for form in forms[1..].iter().filter(|form| !firsts.contains(form)) {
             table
@@ -267,12 +267,12 @@ fn variant_table(words: &[Vec<String>]) -> HashMap<String, String> {
 /// Replaces synonyms by the first word of their group, longest match first.
 struct SynonymTable {
     /// Variants by their first character, longest first.
-    by_first_char: HashMap<char, Vec<(String, String)>>,
+    by_first_char: FxHashMap<char, Vec<(String, String)>>,
 }
 
 impl SynonymTable {
     fn new(groups: &[Vec<String>]) -> SynonymTable {
-        let mut by_first_char: HashMap<char, Vec<(String, String)>> = HashMap::new();
+        let mut by_first_char: FxHashMap<char, Vec<(String, String)>> = FxHashMap::default();
         for group in groups {
             let Some(canonical) = group.first().map(|w| normalize(w)) else {
                 continue;

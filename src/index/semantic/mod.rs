@@ -7,7 +7,7 @@
 //! Co-occurrence means nothing in a handful of entries, so both are built
 //! only from [`MIN_ENTRIES`] entries up.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 mod svd;
 mod topics;
@@ -43,7 +43,7 @@ impl Position {
 struct TermVectors {
     dims: usize,
     /// Each term's idf and row in `vectors`.
-    terms: HashMap<String, (f32, usize)>,
+    terms: FxHashMap<String, (f32, usize)>,
     vectors: Vec<f32>,
 }
 
@@ -58,7 +58,7 @@ impl TermVectors {
 /// One unit vector per entry, found by the entry's key.
 struct EntryVectors {
     dims: usize,
-    rows: HashMap<usize, usize>,
+    rows: FxHashMap<usize, usize>,
     values: Vec<f32>,
 }
 

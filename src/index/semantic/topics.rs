@@ -2,13 +2,15 @@
 //! of the entries' tf-idf term matrix. Terms that keep appearing in the same
 //! entries (婚姻 and 戸籍, 粗大ごみ and 収集) end up close in it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
 
 use super::svd::SparseColumns;
 use super::{EntryVectors, MIN_ENTRIES, Position, TermVectors};
 
 /// The terms of one entry with their counts (question terms counted more).
-pub type TermCounts = HashMap<String, f32>;
+pub type TermCounts = FxHashMap<String, f32>;
 
 /// Entries and terms as vectors of one low-dimensional space.
 pub struct TopicSpace {
@@ -71,15 +73,15 @@ impl TopicSpace {
 
 /// The entries' tf-idf weights (log counts), column (entry) by column, each
 /// column of unit length; and each term's idf and row.
-fn tf_idf(entries: &[(usize, TermCounts)]) -> (HashMap<String, (f32, usize)>, SparseColumns) {
-    let mut frequency: HashMap<&str, usize> = HashMap::new();
+fn tf_idf(entries: &[(usize, TermCounts)]) -> (FxHashMap<String, (f32, usize)>, SparseColumns) {
+    let mut frequency: FxHashMap<&str, usize> = FxHashMap::default();
     for (_, counts) in entries {
         for term in counts.keys() {
             *frequency.entry(term.as_str()).or_default() += 1;
         }
     }
     let total = entries.len() as f32;
-    let mut terms: HashMap<String, (f32, usize)> = HashMap::new();
+    let mut terms: FxHashMap<String, (f32, usize)> = FxHashMap::default();
     let columns = entries
         .iter()
         .map(|(_, counts)| {

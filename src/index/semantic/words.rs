@@ -4,7 +4,7 @@
 //! when they never appear in the same entry. An entry's questions, and a
 //! message, become the rarity-weighted sum of their words' vectors.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::svd::SparseColumns;
 use super::{EntryVectors, MIN_ENTRIES, Position, TermVectors};
@@ -41,7 +41,7 @@ impl WordSpace {
                 .flat_map(|entry| entry.questions.iter().copied().chain([entry.answer]))
         };
         // Words seen at least twice, numbered in a fixed order.
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
         for word in texts().flatten() {
             *seen.entry(word.as_str()).or_default() += 1;
         }
@@ -51,7 +51,7 @@ impl WordSpace {
             .map(|(word, _)| *word)
             .collect();
         vocabulary.sort_unstable();
-        let ids: HashMap<&str, usize> = vocabulary
+        let ids: FxHashMap<&str, usize> = vocabulary
             .iter()
             .enumerate()
             .map(|(id, word)| (*word, id))
@@ -84,7 +84,7 @@ impl WordSpace {
             ids_in_entry.into_iter().for_each(|id| frequency[id] += 1);
         }
         let total = entries.len() as f32;
-        let words: HashMap<String, (f32, usize)> = vocabulary
+        let words: FxHashMap<String, (f32, usize)> = vocabulary
             .iter()
             .enumerate()
             .map(|(id, word)| {
@@ -136,7 +136,7 @@ fn locate<'a>(
 /// Positive pointwise mutual information of each word (row) with each word
 /// around it (column), within [`WINDOW`] words in the same text.
 fn ppmi<'a>(
-    ids: &HashMap<&str, usize>,
+    ids: &FxHashMap<&str, usize>,
     texts: impl Iterator<Item = &'a [String]>,
 ) -> SparseColumns {
     let size = ids.len();
