@@ -8,11 +8,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::Arc;
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::columnar::Column;
+use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, Searcher, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, Searcher, TantivyDocument, TantivyError, Term};
 
 use crate::text::{Analysis, Analyzer};
 
@@ -81,6 +82,20 @@ struct Fields {
     answer_grams: Field,
 }
 
+impl Fields {
+    /// The fields questions are searched in.
+    fn searched(&self) -> [Field; 6] {
+        [
+            self.question_words,
+            self.question_readings,
+            self.question_grams,
+            self.keywords,
+            self.answer_words,
+            self.answer_grams,
+        ]
+    }
+}
+
 /// The words of an entry, for coverage and explanations.
 #[derive(Default)]
 struct EntryTerms {
@@ -100,6 +115,9 @@ pub struct FaqIndex {
     fields: Fields,
     searcher: Searcher,
     _reader: IndexReader,
+    statistics: Statistics,
+    /// Each segment's column of entry keys.
+    keys: Vec<Column<u64>>,
     entry_terms: FxHashMap<usize, EntryTerms>,
     /// Inverse document frequency of every word of the questions.
     question_idf: FxHashMap<String, f32>,
@@ -149,11 +167,17 @@ impl FaqIndex {
         })?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
+        let statistics = Statistics::gather(&searcher, &fields)?;
+        let keys = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64("key"))
+            .collect::<Result<_, _>>()?;
         let mut question_idf = FxHashMap::default();
         for terms in entry_terms.values() {
             for (word, _) in terms.questions.iter().flatten() {
                 if !question_idf.contains_key(word) {
-                    let idf = idf(&searcher, fields.question_words, word)?;
+                    let idf = statistics.idf(fields.question_words, word);
                     question_idf.insert(word.clone(), idf);
                 }
             }
@@ -164,6 +188,8 @@ impl FaqIndex {
             fields,
             searcher,
             _reader: reader,
+            statistics,
+            keys,
             entry_terms,
             question_idf,
             topics,
@@ -210,10 +236,12 @@ impl FaqIndex {
         }
         let query = BooleanQuery::new(clauses);
         let pool = limit.max(self.weights.rerank_depth);
-        let top = self
-            .searcher
-            .search(&query, &TopDocs::with_limit(pool).order_by_score())?;
-        let words = self.message_words(analysis)?;
+        let top = self.searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(pool).order_by_score(),
+            &self.statistics,
+        )?;
+        let words = self.message_words(analysis);
         let topic = self
             .topics
             .as_ref()
@@ -222,20 +250,10 @@ impl FaqIndex {
             .words
             .as_ref()
             .and_then(|space| Some((space, space.locate(&analysis.words)?)));
-        let mut keys = Vec::new();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
-            let segment = address.segment_ord as usize;
-            if keys.len() <= segment {
-                keys.resize_with(segment + 1, || None);
-            }
-            if keys[segment].is_none() {
-                let reader = self.searcher.segment_reader(address.segment_ord);
-                keys[segment] = Some(reader.fast_fields().u64("key")?);
-            }
-            let key = keys[segment]
-                .as_ref()
-                .and_then(|column| column.first(address.doc_id))
+            let key = self.keys[address.segment_ord as usize]
+                .first(address.doc_id)
                 .unwrap_or_default() as usize;
             let coverage = self.coverage(key, &words);
             hits.push(Hit {
@@ -301,19 +319,16 @@ impl FaqIndex {
     /// The message's distinct words, each with its reading and its inverse
     /// document frequency in the questions: worked out once per search, not
     /// once per candidate.
-    fn message_words<'a>(
-        &self,
-        analysis: &'a Analysis,
-    ) -> Result<Vec<MessageWord<'a>>, IndexError> {
+    fn message_words<'a>(&self, analysis: &'a Analysis) -> Vec<MessageWord<'a>> {
         let mut seen = FxHashSet::default();
         let mut words = Vec::new();
         for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
             if seen.insert(word) {
-                let idf = idf(&self.searcher, self.fields.question_words, word)?;
+                let idf = self.statistics.idf(self.fields.question_words, word);
                 words.push(MessageWord { word, reading, idf });
             }
         }
-        Ok(words)
+        words
     }
 
     /// How much (0–1) of the entry's closest question, weighted by rarity,
@@ -538,11 +553,65 @@ fn topic_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
     words_of(analysis).chain(&analysis.grams)
 }
 
-/// BM25's inverse document frequency of a term in a field.
-fn idf(searcher: &Searcher, field: Field, word: &str) -> Result<f32, IndexError> {
-    let total = searcher.num_docs() as f32;
-    let df = searcher.doc_freq(&Term::from_field_text(field, word))? as f32;
-    Ok((1.0 + (total - df + 0.5) / (df + 0.5)).ln())
+/// The figures BM25 weighs terms by, read from the index once when it is
+/// built: a question's terms are then looked up in the term dictionary once
+/// each (for their postings) instead of twice.
+struct Statistics {
+    documents: u64,
+    tokens: FxHashMap<Field, u64>,
+    /// Documents per term of the searched fields.
+    document_frequencies: FxHashMap<Term, u64>,
+}
+
+impl Statistics {
+    fn gather(searcher: &Searcher, fields: &Fields) -> Result<Statistics, IndexError> {
+        let mut tokens = FxHashMap::default();
+        let mut document_frequencies = FxHashMap::default();
+        for segment in searcher.segment_readers() {
+            for field in fields.searched() {
+                let index = segment.inverted_index(field)?;
+                *tokens.entry(field).or_default() += index.total_num_tokens();
+                let mut terms = index.terms().stream().map_err(TantivyError::from)?;
+                while terms.advance() {
+                    if let Ok(text) = std::str::from_utf8(terms.key()) {
+                        *document_frequencies
+                            .entry(Term::from_field_text(field, text))
+                            .or_default() += u64::from(terms.value().doc_freq);
+                    }
+                }
+            }
+        }
+        Ok(Statistics {
+            documents: searcher.num_docs(),
+            tokens,
+            document_frequencies,
+        })
+    }
+
+    /// BM25's inverse document frequency of a term in a field.
+    fn idf(&self, field: Field, word: &str) -> f32 {
+        let total = self.documents as f32;
+        let df = self.frequency(&Term::from_field_text(field, word)) as f32;
+        (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    fn frequency(&self, term: &Term) -> u64 {
+        self.document_frequencies.get(term).copied().unwrap_or(0)
+    }
+}
+
+impl Bm25StatisticsProvider for Statistics {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        Ok(self.tokens.get(&field).copied().unwrap_or(0))
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.documents)
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        Ok(self.frequency(term))
+    }
 }
 
 fn schema() -> (Schema, Fields) {
