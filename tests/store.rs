@@ -279,3 +279,50 @@ fn the_write_ahead_log_starts_over_while_replies_keep_coming() {
         seen.len().saturating_sub(1)
     );
 }
+
+#[test]
+fn a_long_read_does_not_hold_up_replies() {
+    // Starting the log over waits for readers still on an older snapshot
+    // while it holds the writer back; a long read (an export, say) must not
+    // stall every reply for that long.
+    let dir = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(Store::open(dir.path()).unwrap());
+    record(&store, "住民票", &["住民票"], "answer");
+    let reader = rusqlite::Connection::open(dir.path().join("madoguchi.sqlite3")).unwrap();
+    reader.execute_batch("BEGIN").unwrap();
+    let count: i64 = reader
+        .query_row("SELECT COUNT(*) FROM replies", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let text = "国民健康保険の保険証をなくしたときの再発行の手続きを教えてください".repeat(15);
+    let clients: Vec<_> = (0..16)
+        .map(|_| {
+            let (store, text) = (store.clone(), text.clone());
+            runtime.spawn(async move {
+                let until = std::time::Instant::now() + std::time::Duration::from_secs(4);
+                let mut slowest = std::time::Duration::ZERO;
+                while std::time::Instant::now() < until {
+                    let started = std::time::Instant::now();
+                    let reply = reply(&text, &["保険証"], "answer");
+                    store.record_reply(reply).await.unwrap();
+                    slowest = slowest.max(started.elapsed());
+                }
+                slowest
+            })
+        })
+        .collect();
+    let slowest = runtime.block_on(async {
+        let mut slowest = std::time::Duration::ZERO;
+        for client in clients {
+            slowest = slowest.max(client.await.unwrap());
+        }
+        slowest
+    });
+    reader.execute_batch("COMMIT").unwrap();
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "a reply waited {slowest:?} for its commit"
+    );
+}

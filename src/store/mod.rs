@@ -149,6 +149,11 @@ const CATCH_UP_ROUNDS: usize = 8;
 /// caught up with the writer.
 const CAUGHT_UP_FRAMES: i64 = 100;
 
+/// How long a restart of the write-ahead log waits for readers still on an
+/// older snapshot (an export, say) while it holds the writer back; past that
+/// it gives up until the next checkpoint.
+const RESTART_PATIENCE: Duration = Duration::from_millis(20);
+
 /// Bytes the write-ahead log file is cut back to when it starts over.
 const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
 
@@ -186,7 +191,7 @@ impl Store {
         writer_connection.pragma_update(None, "wal_autocheckpoint", 0)?;
         writer_connection.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)?;
         let checkpoint_connection = Connection::open(data_dir.join(DATABASE_FILE))?;
-        checkpoint_connection.busy_timeout(Duration::from_secs(5))?;
+        checkpoint_connection.busy_timeout(RESTART_PATIENCE)?;
         let writing = Arc::new(Mutex::new(()));
         let checkpoint_writing = writing.clone();
         let thread_error = |err| StoreError::DataDir(data_dir.display().to_string(), err);
