@@ -1,10 +1,10 @@
 //! Turns a text into the terms the index matches on.
 
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::TextError;
 use super::dictionary::{system_dictionary, user_dictionary};
