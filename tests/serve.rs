@@ -30,6 +30,11 @@ fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
         data.path().join("madoguchi.sqlite3").exists(),
         "the database is in the data directory"
     );
+    let chat = status_of("POST", &format!("{url}api/v1/chat"), r#"{"text":"住民票"}"#);
+    assert_eq!(chat, 200);
+    let wal = data.path().join("madoguchi.sqlite3-wal");
+    let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+    assert!(wal_size() > 0, "the reply went to the write-ahead log");
 
     let status = Command::new("kill")
         .arg("-TERM")
@@ -41,6 +46,11 @@ fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
     loop {
         if let Some(status) = child.try_wait().unwrap() {
             assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+            assert_eq!(
+                wal_size(),
+                0,
+                "the write-ahead log was copied in on the way out"
+            );
             break;
         }
         assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
@@ -96,13 +106,20 @@ fn broken_content_stops_the_start_with_its_diagnostics() {
 /// The status of a GET over a plain TCP connection (the server speaks
 /// HTTP/1.1; this test needs no client library).
 fn status_of_get(url: &str) -> u16 {
+    status_of("GET", url, "")
+}
+
+/// The status of a request with a JSON body, as [`status_of_get`].
+fn status_of(method: &str, url: &str, json: &str) -> u16 {
     use std::io::{Read, Write};
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_once('/').unwrap();
     let mut stream = std::net::TcpStream::connect(host).unwrap();
     write!(
         stream,
-        "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        "{method} /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{json}",
+        json.len()
     )
     .unwrap();
     let mut response = String::new();

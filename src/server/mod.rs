@@ -48,6 +48,7 @@ pub struct Application {
     address: SocketAddr,
     server: Server,
     line_workers: Option<Workers>,
+    store: Arc<Store>,
 }
 
 impl Application {
@@ -197,6 +198,7 @@ impl Application {
             address,
             server,
             line_workers,
+            store,
         })
     }
 
@@ -205,16 +207,21 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight
-    /// and answers the LINE events already queued.
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight,
+    /// answers the LINE events already queued and copies the database's
+    /// write-ahead log into it, so that the next start has nothing to replay.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
-        if let Some(workers) = self.line_workers {
-            let _ = actix_web::rt::task::spawn_blocking(move || {
-                workers.finish(std::time::Duration::from_secs(10))
-            })
-            .await;
-        }
+        let (line_workers, store) = (self.line_workers, self.store);
+        let _ = actix_web::rt::task::spawn_blocking(move || {
+            if let Some(workers) = line_workers {
+                workers.finish(std::time::Duration::from_secs(10));
+            }
+            if let Err(err) = store.checkpoint_all() {
+                tracing::warn!(error = %err, "the query log's write-ahead log was left to replay");
+            }
+        })
+        .await;
         Ok(())
     }
 }

@@ -230,6 +230,14 @@ impl Store {
             .map_err(StoreError::Writer)
     }
 
+    /// Copies the whole write-ahead log into the database and empties it;
+    /// for a clean stop, once no more replies come.
+    pub fn checkpoint_all(&self) -> Result<(), StoreError> {
+        self.lock()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     /// Records (or changes) the vote on a reply. False if no such reply.
     pub fn record_feedback(&self, reply_id: &str, helpful: bool) -> Result<bool, StoreError> {
         let connection = self.lock();
