@@ -281,8 +281,9 @@ impl FaqIndex {
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
         // What only the kept hits need.
+        let said = MessageTerms::of(analysis);
         for hit in &mut hits {
-            hit.restated = self.restated(hit.key, analysis);
+            hit.restated = self.restated(hit.key, &said);
             hit.matched = self.matched(hit.key, &words);
         }
         Ok(hits)
@@ -333,12 +334,10 @@ impl FaqIndex {
 
     /// How much (0–1) of the entry's closest question, weighted by rarity,
     /// the message contains.
-    fn restated(&self, key: usize, analysis: &Analysis) -> f32 {
+    fn restated(&self, key: usize, said: &MessageTerms) -> f32 {
         let Some(terms) = self.entry_terms.get(&key) else {
             return 0.0;
         };
-        let words: FxHashSet<&String> = analysis.words.iter().chain(&analysis.compounds).collect();
-        let readings: FxHashSet<&String> = analysis.readings.iter().collect();
         terms
             .questions
             .iter()
@@ -347,7 +346,7 @@ impl FaqIndex {
                 for (word, reading) in question {
                     let weight = self.question_idf.get(word).copied().unwrap_or(0.0);
                     total += weight;
-                    if words.contains(word) || readings.contains(reading) {
+                    if said.words.contains(word) || said.readings.contains(reading) {
                         matched += weight;
                     }
                 }
@@ -380,6 +379,22 @@ impl FaqIndex {
             .filter(|w| terms.credit(w.word, w.reading) > 0.0)
             .map(|w| w.word.clone())
             .collect()
+    }
+}
+
+/// A message's words (with compounds) and readings, as sets: built once per
+/// search for the hits kept.
+struct MessageTerms<'a> {
+    words: FxHashSet<&'a String>,
+    readings: FxHashSet<&'a String>,
+}
+
+impl<'a> MessageTerms<'a> {
+    fn of(analysis: &'a Analysis) -> MessageTerms<'a> {
+        MessageTerms {
+            words: words_of(analysis).collect(),
+            readings: analysis.readings.iter().collect(),
+        }
     }
 }
 
