@@ -130,9 +130,7 @@ impl Analyzer {
         }
         compound.push_or_flush(None, &mut analysis.compounds);
         for word in &mut analysis.compounds {
-            if let Some(usual) = self.variants.get(word) {
-                word.clone_from(usual);
-            }
+            *word = self.usual_form(std::mem::take(word));
         }
         analysis.grams.extend(char_bigrams(&content_run));
         analysis.text = text;
