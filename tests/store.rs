@@ -30,6 +30,11 @@ fn reply(text: &str, words: &[&str], decision: &str) -> ReplyRecord {
     }
 }
 
+/// A message long enough that replies fill the write-ahead log quickly.
+fn long_message() -> String {
+    "国民健康保険の保険証をなくしたときの再発行の手続きを教えてください".repeat(15)
+}
+
 fn record(store: &Store, text: &str, words: &[&str], decision: &str) -> String {
     let record = reply(text, words, decision);
     let id = record.id.clone();
@@ -242,7 +247,7 @@ fn the_write_ahead_log_starts_over_while_replies_keep_coming() {
     let wal = dir.path().join("madoguchi.sqlite3-wal");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let text = "国民健康保険の保険証をなくしたときの再発行の手続きを教えてください".repeat(15);
+    let text = long_message();
     for _ in 0..64 {
         let (store, writing, text) = (store.clone(), writing.clone(), text.clone());
         runtime.spawn(async move {
@@ -296,7 +301,7 @@ fn a_long_read_does_not_hold_up_replies() {
     assert_eq!(count, 1);
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let text = "国民健康保険の保険証をなくしたときの再発行の手続きを教えてください".repeat(15);
+    let text = long_message();
     let clients: Vec<_> = (0..16)
         .map(|_| {
             let (store, text) = (store.clone(), text.clone());
