@@ -10,7 +10,7 @@ use madoguchi::index::{FaqIndex, Weights};
 use madoguchi::text::{Analyzer, Lexicon};
 
 #[test]
-fn localgovfaq_dev_beats_the_bm25_kuromoji_baseline() {
+fn localgovfaq_dev_meets_the_engine_target() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = std::env::var_os("MADOGUCHI_BENCHMARK_DIR")
         .map(PathBuf::from)
@@ -36,15 +36,15 @@ fn localgovfaq_dev_beats_the_bm25_kuromoji_baseline() {
         summary.mrr
     );
     assert_eq!(summary.queries, data.queries.len());
-    // Elasticsearch BM25 with Kuromoji: Recall@10 0.600, nDCG@10 0.494;
-    // multilingual-e5-large: 0.682, 0.571.
+    // The engine's target; Elasticsearch BM25 with Kuromoji reaches Recall@10
+    // 0.600, nDCG@10 0.494, multilingual-e5-large 0.682, 0.571.
     assert!(
-        summary.recall_at_10 > 0.68,
+        summary.recall_at_10 >= 0.70,
         "Recall@10 {:.3}",
         summary.recall_at_10
     );
     assert!(
-        summary.ndcg_at_10 > 0.575,
+        summary.ndcg_at_10 >= 0.58,
         "nDCG@10 {:.3}",
         summary.ndcg_at_10
     );

@@ -1,5 +1,5 @@
 //! The search index over FAQ entries: tantivy with BM25 over several fields
-//! (question words, their readings, character bigrams, keywords, answer), fed
+//! (question words, their readings, character grams, keywords, answer), fed
 //! by the text pipeline; and, for content large enough, spaces learnt from
 //! the content (topics, word vectors) that bring up entries worded
 //! differently from the message.
@@ -15,6 +15,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, Searcher, TantivyDocument, TantivyError, Term};
 
+use crate::text::normalize::is_kanji;
 use crate::text::{Analysis, Analyzer};
 
 mod semantic;
@@ -167,7 +168,7 @@ impl FaqIndex {
         })?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
-        let statistics = Statistics::gather(&searcher, &fields)?;
+        let statistics = Statistics::gather(&searcher, &fields, &weights)?;
         let keys = searcher
             .segment_readers()
             .iter()
@@ -312,6 +313,9 @@ impl FaqIndex {
             );
         }
         for gram in unique(&analysis.grams) {
+            if self.statistics.common_kanji.contains(gram) {
+                continue;
+            }
             push_term(clauses, f.question_grams, gram, w.question_grams * scale);
             push_term(clauses, f.answer_grams, gram, w.answer_grams * scale);
         }
@@ -576,10 +580,17 @@ struct Statistics {
     tokens: FxHashMap<Field, u64>,
     /// Documents per term of the searched fields.
     document_frequencies: FxHashMap<Term, u64>,
+    /// Single kanji in more than [`Weights::common_kanji`] of the entries'
+    /// answers.
+    common_kanji: FxHashSet<String>,
 }
 
 impl Statistics {
-    fn gather(searcher: &Searcher, fields: &Fields) -> Result<Statistics, IndexError> {
+    fn gather(
+        searcher: &Searcher,
+        fields: &Fields,
+        weights: &Weights,
+    ) -> Result<Statistics, IndexError> {
         let mut tokens = FxHashMap::default();
         let mut document_frequencies = FxHashMap::default();
         for segment in searcher.segment_readers() {
@@ -596,10 +607,19 @@ impl Statistics {
                 }
             }
         }
+        let documents = searcher.num_docs();
+        let common = (f64::from(weights.common_kanji) * documents as f64) as u64;
+        let common_kanji = document_frequencies
+            .iter()
+            .filter(|&(term, &count)| term.field() == fields.answer_grams && count > common)
+            .filter_map(|(term, _)| term.value().as_str().map(str::to_string))
+            .filter(|text| text.chars().count() == 1 && text.chars().all(is_kanji))
+            .collect();
         Ok(Statistics {
-            documents: searcher.num_docs(),
+            documents,
             tokens,
             document_frequencies,
+            common_kanji,
         })
     }
 

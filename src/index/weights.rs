@@ -14,6 +14,10 @@ pub struct Weights {
     pub keywords: f32,
     pub answer_words: f32,
     pub answer_grams: f32,
+    /// A single kanji found in more than this share of the entries is left
+    /// out of a message's search: it says little of what the message is
+    /// about, and its long posting list slows every search.
+    pub common_kanji: f32,
     /// Scale of the words a broad word stands for (引っ越し → 転入).
     pub narrower: f32,
     /// How much coverage of the question raises a candidate's score when
@@ -42,6 +46,7 @@ impl Default for Weights {
             keywords: 2.0,
             answer_words: 3.0,
             answer_grams: 3.0,
+            common_kanji: 0.02,
             narrower: 0.5,
             coverage: 1.0,
             rerank_depth: 100,

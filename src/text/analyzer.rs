@@ -34,7 +34,8 @@ pub struct Analysis {
     /// Runs of adjacent nouns joined into one word (住民 + 票 → 住民票).
     pub compounds: Vec<String>,
     /// Character bigrams of the kana-folded text, so that unknown words and
-    /// typos still match in part.
+    /// typos still match in part, and the single kanji of longer runs, so
+    /// that compounds sharing a kanji match in part too (街灯, 街路灯).
     pub grams: Vec<String>,
 }
 
@@ -87,7 +88,7 @@ impl Analyzer {
         self.synonyms.apply(&text)
     }
 
-    /// Analyses a text into words, readings and bigrams.
+    /// Analyses a text into words, readings and character grams.
     pub fn analyze(&self, text: &str) -> Analysis {
         let text = self.canonical_text(text);
         let mut analysis = Analysis::default();
@@ -96,8 +97,8 @@ impl Analyzer {
             return analysis;
         };
         let mut compound = Compound::default();
-        // Bigrams are taken within runs of content words only, so particles
-        // and endings (です, ます, して) add no noise.
+        // Character grams are taken within runs of content words only, so
+        // particles and endings (です, ます, して) add no noise.
         let mut content_run = String::new();
         for mut token in tokens {
             let surface = token.surface.to_string();
@@ -119,7 +120,7 @@ impl Analyzer {
             if meaningful {
                 content_run.push_str(&fold_kana(&surface));
             } else {
-                analysis.grams.extend(char_bigrams(&content_run));
+                analysis.grams.extend(char_grams(&content_run));
                 content_run.clear();
             }
             if !meaningful || class == WordClass::Affix || is_noise(&base) {
@@ -132,7 +133,7 @@ impl Analyzer {
         for word in &mut analysis.compounds {
             *word = self.usual_form(std::mem::take(word));
         }
-        analysis.grams.extend(char_bigrams(&content_run));
+        analysis.grams.extend(char_grams(&content_run));
         analysis.text = text;
         analysis
     }
@@ -231,16 +232,20 @@ fn is_noise(word: &str) -> bool {
     }
 }
 
-/// Overlapping character bigrams of each run of word characters; a run of
+/// Overlapping character bigrams of each run of word characters, then the
+/// run's kanji one by one (each kanji carries meaning of its own); a run of
 /// one character yields that character.
-fn char_bigrams(text: &str) -> Vec<String> {
+fn char_grams(text: &str) -> Vec<String> {
     let mut grams = Vec::new();
     for run in text.split(|c: char| !(c.is_alphanumeric() || is_kana(c))) {
         let chars: Vec<char> = run.chars().collect();
         match chars.len() {
             0 => {}
             1 => grams.push(chars[0].to_string()),
-            _ => grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>())),
+            _ => {
+                grams.extend(chars.windows(2).map(|pair| pair.iter().collect::<String>()));
+                grams.extend(chars.iter().filter(|&&c| is_kanji(c)).map(char::to_string));
+            }
         }
     }
     grams
@@ -455,7 +460,15 @@ mod tests {
     }
 
     #[test]
-    fn bigrams_split_at_punctuation() {
-        assert_eq!(char_bigrams("あいう、え"), vec!["あい", "いう", "え"]);
+    fn grams_split_at_punctuation() {
+        assert_eq!(char_grams("あいう、え"), vec!["あい", "いう", "え"]);
+    }
+
+    #[test]
+    fn grams_include_the_kanji_of_a_run() {
+        assert_eq!(
+            char_grams("街路灯が"),
+            vec!["街路", "路灯", "灯が", "街", "路", "灯"]
+        );
     }
 }
