@@ -18,8 +18,10 @@ use tantivy::{Index, IndexReader, Searcher, TantivyDocument, TantivyError, Term}
 use crate::text::normalize::is_kanji;
 use crate::text::{Analysis, Analyzer};
 
+mod exhaustive;
 mod semantic;
 mod weights;
+use exhaustive::Exhaustive;
 use semantic::{EntryWords, TermCounts, TopicSpace, WordSpace};
 pub use weights::Weights;
 
@@ -239,7 +241,7 @@ impl FaqIndex {
         let pool = limit.max(self.weights.rerank_depth);
         let top = self.searcher.search_with_statistics_provider(
             &query,
-            &TopDocs::with_limit(pool).order_by_score(),
+            &Exhaustive(TopDocs::with_limit(pool).order_by_score()),
             &self.statistics,
         )?;
         let words = self.message_words(analysis);
