@@ -302,12 +302,12 @@ impl FaqIndex {
         let f = &self.fields;
         let words = unique(analysis.words.iter().chain(&analysis.compounds));
         for word in &words {
-            push_term(clauses, f.question_words, word, w.question_words * scale);
-            push_term(clauses, f.keywords, word, w.keywords * scale);
-            push_term(clauses, f.answer_words, word, w.answer_words * scale);
+            self.push_term(clauses, f.question_words, word, w.question_words * scale);
+            self.push_term(clauses, f.keywords, word, w.keywords * scale);
+            self.push_term(clauses, f.answer_words, word, w.answer_words * scale);
         }
         for reading in unique(&analysis.readings) {
-            push_term(
+            self.push_term(
                 clauses,
                 f.question_readings,
                 reading,
@@ -318,9 +318,30 @@ impl FaqIndex {
             if self.statistics.common_kanji.contains(gram) {
                 continue;
             }
-            push_term(clauses, f.question_grams, gram, w.question_grams * scale);
-            push_term(clauses, f.answer_grams, gram, w.answer_grams * scale);
+            self.push_term(clauses, f.question_grams, gram, w.question_grams * scale);
+            self.push_term(clauses, f.answer_grams, gram, w.answer_grams * scale);
         }
+    }
+
+    /// Adds a search for `text` in `field`, unless no entry has it there:
+    /// tantivy would still work out its BM25 weight and look it up in the
+    /// term dictionary, for nothing.
+    fn push_term(
+        &self,
+        clauses: &mut Vec<(Occur, Box<dyn Query>)>,
+        field: Field,
+        text: &str,
+        boost: f32,
+    ) {
+        let term = Term::from_field_text(field, text);
+        if boost <= 0.0 || self.statistics.frequency(&term) == 0 {
+            return;
+        }
+        let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(query), boost)),
+        ));
     }
 
     /// The message's distinct words, each with its reading and its inverse
@@ -685,20 +706,6 @@ fn add_terms<'a>(
     if !joined.is_empty() {
         doc.add_text(field, joined);
     }
-}
-
-fn push_term(clauses: &mut Vec<(Occur, Box<dyn Query>)>, field: Field, text: &str, boost: f32) {
-    if boost <= 0.0 {
-        return;
-    }
-    let query = TermQuery::new(
-        Term::from_field_text(field, text),
-        IndexRecordOption::WithFreqs,
-    );
-    clauses.push((
-        Occur::Should,
-        Box::new(BoostQuery::new(Box::new(query), boost)),
-    ));
 }
 
 fn unique<'a>(terms: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {
