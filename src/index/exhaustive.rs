@@ -10,7 +10,7 @@ use tantivy::{SegmentOrdinal, SegmentReader};
 /// A resident's message is searched as a hundred terms or more, and WAND
 /// sorts its term scorers again at every step: over a few thousand entries
 /// that costs more than scoring them all (a localgovFAQ question, median
-/// and p99: 230 / 640 µs against 270 / 910 µs with WAND).
+/// and p99: about 215 / 610 µs against 260 / 880 µs with WAND).
 pub struct Exhaustive<C>(pub C);
 
 impl<C: Collector> Collector for Exhaustive<C> {

@@ -170,7 +170,7 @@ impl FaqIndex {
         })?;
         let reader = index.reader()?;
         let searcher = reader.searcher();
-        let statistics = Statistics::gather(&searcher, &fields, &weights)?;
+        let statistics = Statistics::gather(&searcher, &fields, weights.common_kanji)?;
         let keys = searcher
             .segment_readers()
             .iter()
@@ -609,10 +609,12 @@ struct Statistics {
 }
 
 impl Statistics {
+    /// Reads the statistics of the searched fields; a single kanji in more
+    /// than `common_kanji` (a share) of the entries' answers is common.
     fn gather(
         searcher: &Searcher,
         fields: &Fields,
-        weights: &Weights,
+        common_kanji: f32,
     ) -> Result<Statistics, IndexError> {
         let mut tokens = FxHashMap::default();
         let mut document_frequencies = FxHashMap::default();
@@ -631,7 +633,7 @@ impl Statistics {
             }
         }
         let documents = searcher.num_docs();
-        let common = (f64::from(weights.common_kanji) * documents as f64) as u64;
+        let common = (f64::from(common_kanji) * documents as f64) as u64;
         let common_kanji = document_frequencies
             .iter()
             .filter(|&(term, &count)| term.field() == fields.answer_grams && count > common)

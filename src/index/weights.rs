@@ -14,8 +14,8 @@ pub struct Weights {
     pub keywords: f32,
     pub answer_words: f32,
     pub answer_grams: f32,
-    /// A single kanji found in more than this share of the entries is left
-    /// out of a message's search: it says little of what the message is
+    /// A single kanji found in more than this share of the entries' answers
+    /// is left out of a message's search: it says little of what the message is
     /// about, and its long posting list slows every search.
     pub common_kanji: f32,
     /// Scale of the words a broad word stands for (引っ越し → 転入).
