@@ -17,6 +17,11 @@ use madoguchi::faq::import::import_csv;
 use madoguchi::index::{FaqIndex, Weights};
 use madoguchi::text::{Analyzer, Lexicon};
 
+/// The allocator the `madoguchi` binary ships with, so that the figures are
+/// those of the program residents and staff use.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
