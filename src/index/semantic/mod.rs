@@ -88,7 +88,7 @@ impl EntryVectors {
     fn similarity(&self, position: &Position, key: usize) -> f32 {
         self.rows.get(&key).map_or(0.0, |&row| {
             let entry = &self.values[row * self.dims..(row + 1) * self.dims];
-            entry.iter().zip(&position.0).map(|(a, b)| a * b).sum()
+            svd::dot(entry, &position.0)
         })
     }
 }

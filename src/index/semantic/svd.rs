@@ -122,9 +122,29 @@ impl SparseColumns {
     }
 }
 
+/// The dot product of two vectors of one length, summed in eight lanes:
+/// a single running sum must keep its order, so it cannot be vectorised.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    debug_assert_eq!(a.len(), b.len());
+    let (a_blocks, b_blocks) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = a_blocks
+        .remainder()
+        .iter()
+        .zip(b_blocks.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    let mut lanes = [0.0f32; 8];
+    for (x, y) in a_blocks.zip(b_blocks) {
+        for lane in 0..8 {
+            lanes[lane] += x[lane] * y[lane];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
 /// Scales a vector to unit length; false when it is zero.
 pub fn normalize(vector: &mut [f32]) -> bool {
-    let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt();
+    let norm = dot(vector, vector).sqrt();
     if norm > 1e-12 {
         vector.iter_mut().for_each(|v| *v /= norm);
         true
@@ -163,9 +183,9 @@ fn orthonormalize(block: &mut [f32], width: usize) {
         let (done, rest) = columns.split_at_mut(col * rows);
         let current = &mut rest[..rows];
         for prev in done.chunks(rows) {
-            let dot: f32 = current.iter().zip(prev).map(|(a, b)| a * b).sum();
+            let along = dot(current, prev);
             for (a, b) in current.iter_mut().zip(prev) {
-                *a -= dot * b;
+                *a -= along * b;
             }
         }
         if !normalize(current) {
