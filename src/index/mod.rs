@@ -352,7 +352,13 @@ impl FaqIndex {
         let mut words = Vec::new();
         for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
             if seen.insert(word) {
-                let idf = self.statistics.idf(self.fields.question_words, word);
+                // Words of the questions are in the table built with the
+                // index; only the others need a term of their own.
+                let idf = self
+                    .question_idf
+                    .get(word)
+                    .copied()
+                    .unwrap_or_else(|| self.statistics.idf(self.fields.question_words, word));
                 words.push(MessageWord { word, reading, idf });
             }
         }
