@@ -7,21 +7,19 @@
 use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use tantivy::collector::TopDocs;
 use tantivy::columnar::Column;
-use tantivy::query::{Bm25StatisticsProvider, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{Index, IndexReader, Searcher, TantivyDocument, TantivyError, Term};
+use tantivy::{Index, IndexWriter, TantivyDocument, Term};
 
 use crate::text::normalize::is_kanji;
 use crate::text::{Analysis, Analyzer};
 
-mod exhaustive;
+mod scoring;
 mod semantic;
 mod weights;
-use exhaustive::Exhaustive;
+use scoring::{Bm25, WeightedTerm};
 use semantic::{EntryWords, TermCounts, TopicSpace, WordSpace};
 pub use weights::Weights;
 
@@ -38,6 +36,8 @@ const ANSWER_ONLY_CREDIT: f32 = 0.5;
 pub enum IndexError {
     #[error("search index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0} segments where one was expected")]
+    Segments(usize),
 }
 
 /// What gets indexed for one entry.
@@ -116,11 +116,12 @@ pub struct FaqIndex {
     analyzer: Arc<Analyzer>,
     weights: Weights,
     fields: Fields,
-    searcher: Searcher,
-    _reader: IndexReader,
-    statistics: Statistics,
-    /// Each segment's column of entry keys.
-    keys: Vec<Column<u64>>,
+    bm25: Bm25,
+    /// Single kanji in more than [`Weights::common_kanji`] of the entries'
+    /// answers.
+    common_kanji: FxHashSet<String>,
+    /// Each document's entry key.
+    keys: Column<u64>,
     entry_terms: FxHashMap<usize, EntryTerms>,
     /// Inverse document frequency of every word of the questions.
     question_idf: FxHashMap<String, f32>,
@@ -138,7 +139,7 @@ impl FaqIndex {
         let analysed = analyse_all(&analyzer, documents);
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
-        let mut writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
+        let writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
         let mut entry_terms =
             FxHashMap::with_capacity_and_hasher(documents.len(), Default::default());
         let (topics, words) = std::thread::scope(|scope| {
@@ -162,25 +163,27 @@ impl FaqIndex {
                 writer.add_document(entry.document(&fields, document.key))?;
                 entry_terms.insert(document.key, entry.terms());
             }
-            writer.commit()?;
+            commit_as_one_segment(&index, writer)?;
             Ok::<_, IndexError>((
                 joined_space("topic space", topics.join()),
                 joined_space("word vectors", words.join()),
             ))
         })?;
-        let reader = index.reader()?;
-        let searcher = reader.searcher();
-        let statistics = Statistics::gather(&searcher, &fields, weights.common_kanji)?;
-        let keys = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| segment.fast_fields().u64("key"))
-            .collect::<Result<_, _>>()?;
+        let searcher = index.reader()?.searcher();
+        let (bm25, keys) = match searcher.segment_readers() {
+            [] => (Bm25::default(), Column::build_empty_column(0)),
+            [segment] => (
+                Bm25::open(segment, &fields.searched())?,
+                segment.fast_fields().u64("key")?,
+            ),
+            segments => return Err(IndexError::Segments(segments.len())),
+        };
+        let common_kanji = common_kanji(&bm25, fields.answer_grams, weights.common_kanji);
         let mut question_idf = FxHashMap::default();
         for terms in entry_terms.values() {
             for (word, _) in terms.questions.iter().flatten() {
                 if !question_idf.contains_key(word) {
-                    let idf = statistics.idf(fields.question_words, word);
+                    let idf = bm25.idf(&Term::from_field_text(fields.question_words, word));
                     question_idf.insert(word.clone(), idf);
                 }
             }
@@ -189,9 +192,8 @@ impl FaqIndex {
             analyzer,
             weights,
             fields,
-            searcher,
-            _reader: reader,
-            statistics,
+            bm25,
+            common_kanji,
             keys,
             entry_terms,
             question_idf,
@@ -228,22 +230,17 @@ impl FaqIndex {
         analysis: &Analysis,
         limit: usize,
     ) -> Result<Vec<Hit>, IndexError> {
-        let mut clauses = Vec::new();
-        self.add_clauses(analysis, 1.0, &mut clauses);
+        let mut terms = Vec::new();
+        self.add_terms(analysis, 1.0, &mut terms);
         for narrower in self.analyzer.narrower_words(&analysis.text) {
             let analysis = self.analyzer.analyze(narrower);
-            self.add_clauses(&analysis, self.weights.narrower, &mut clauses);
+            self.add_terms(&analysis, self.weights.narrower, &mut terms);
         }
-        if clauses.is_empty() || limit == 0 {
+        if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
-        let query = BooleanQuery::new(clauses);
         let pool = limit.max(self.weights.rerank_depth);
-        let top = self.searcher.search_with_statistics_provider(
-            &query,
-            &Exhaustive(TopDocs::with_limit(pool).order_by_score()),
-            &self.statistics,
-        )?;
+        let top = scoring::top(&self.bm25.score(&terms)?, pool);
         let words = self.message_words(analysis);
         let topic = self
             .topics
@@ -254,10 +251,8 @@ impl FaqIndex {
             .as_ref()
             .and_then(|space| Some((space, space.locate(&analysis.words)?)));
         let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let key = self.keys[address.segment_ord as usize]
-                .first(address.doc_id)
-                .unwrap_or_default() as usize;
+        for (score, doc) in top {
+            let key = self.keys.first(doc).unwrap_or_default() as usize;
             let coverage = self.coverage(key, &words);
             hits.push(Hit {
                 key,
@@ -292,56 +287,48 @@ impl FaqIndex {
         Ok(hits)
     }
 
-    fn add_clauses(
-        &self,
-        analysis: &Analysis,
-        scale: f32,
-        clauses: &mut Vec<(Occur, Box<dyn Query>)>,
-    ) {
+    /// Adds the terms `analysis` is searched by, their boosts scaled by
+    /// `scale`.
+    fn add_terms<'a>(&'a self, analysis: &Analysis, scale: f32, terms: &mut Vec<WeightedTerm<'a>>) {
         let w = &self.weights;
         let f = &self.fields;
         let words = unique(analysis.words.iter().chain(&analysis.compounds));
         for word in &words {
-            self.push_term(clauses, f.question_words, word, w.question_words * scale);
-            self.push_term(clauses, f.keywords, word, w.keywords * scale);
-            self.push_term(clauses, f.answer_words, word, w.answer_words * scale);
+            self.push_term(terms, f.question_words, word, w.question_words * scale);
+            self.push_term(terms, f.keywords, word, w.keywords * scale);
+            self.push_term(terms, f.answer_words, word, w.answer_words * scale);
         }
         for reading in unique(&analysis.readings) {
             self.push_term(
-                clauses,
+                terms,
                 f.question_readings,
                 reading,
                 w.question_readings * scale,
             );
         }
         for gram in unique(&analysis.grams) {
-            if self.statistics.common_kanji.contains(gram) {
+            if self.common_kanji.contains(gram) {
                 continue;
             }
-            self.push_term(clauses, f.question_grams, gram, w.question_grams * scale);
-            self.push_term(clauses, f.answer_grams, gram, w.answer_grams * scale);
+            self.push_term(terms, f.question_grams, gram, w.question_grams * scale);
+            self.push_term(terms, f.answer_grams, gram, w.answer_grams * scale);
         }
     }
 
-    /// Adds a search for `text` in `field`, unless no entry has it there:
-    /// tantivy would still work out its BM25 weight and look it up in the
-    /// term dictionary, for nothing.
-    fn push_term(
-        &self,
-        clauses: &mut Vec<(Occur, Box<dyn Query>)>,
+    /// Adds a search for `text` in `field`, unless no entry has it there.
+    fn push_term<'a>(
+        &'a self,
+        terms: &mut Vec<WeightedTerm<'a>>,
         field: Field,
         text: &str,
         boost: f32,
     ) {
-        let term = Term::from_field_text(field, text);
-        if boost <= 0.0 || self.statistics.frequency(&term) == 0 {
+        if boost <= 0.0 {
             return;
         }
-        let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
-        clauses.push((
-            Occur::Should,
-            Box::new(BoostQuery::new(Box::new(query), boost)),
-        ));
+        if let Some(term) = self.bm25.weigh(&Term::from_field_text(field, text), boost) {
+            terms.push(term);
+        }
     }
 
     /// The message's distinct words, each with its reading and its inverse
@@ -354,11 +341,10 @@ impl FaqIndex {
             if seen.insert(word) {
                 // Words of the questions are in the table built with the
                 // index; only the others need a term of their own.
-                let idf = self
-                    .question_idf
-                    .get(word)
-                    .copied()
-                    .unwrap_or_else(|| self.statistics.idf(self.fields.question_words, word));
+                let idf = self.question_idf.get(word).copied().unwrap_or_else(|| {
+                    self.bm25
+                        .idf(&Term::from_field_text(self.fields.question_words, word))
+                });
                 words.push(MessageWord { word, reading, idf });
             }
         }
@@ -591,6 +577,19 @@ fn analyse_all(analyzer: &Analyzer, documents: &[Document]) -> Vec<AnalysedEntry
     })
 }
 
+/// Commits `writer`'s documents into `index` as its one segment, so that a
+/// search reads each term's postings once. (The writer makes a new segment
+/// each time its memory budget fills, for content far larger than a city's.)
+fn commit_as_one_segment(index: &Index, mut writer: IndexWriter) -> Result<(), IndexError> {
+    writer.commit()?;
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
 /// Words and compounds of an analysis.
 fn words_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
     analysis.words.iter().chain(&analysis.compounds)
@@ -601,83 +600,14 @@ fn topic_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
     words_of(analysis).chain(&analysis.grams)
 }
 
-/// The figures BM25 weighs terms by, read from the index once when it is
-/// built: a question's terms are then looked up in the term dictionary once
-/// each (for their postings) instead of twice.
-struct Statistics {
-    documents: u64,
-    tokens: FxHashMap<Field, u64>,
-    /// Documents per term of the searched fields.
-    document_frequencies: FxHashMap<Term, u64>,
-    /// Single kanji in more than [`Weights::common_kanji`] of the entries'
-    /// answers.
-    common_kanji: FxHashSet<String>,
-}
-
-impl Statistics {
-    /// Reads the statistics of the searched fields; a single kanji in more
-    /// than `common_kanji` (a share) of the entries' answers is common.
-    fn gather(
-        searcher: &Searcher,
-        fields: &Fields,
-        common_kanji: f32,
-    ) -> Result<Statistics, IndexError> {
-        let mut tokens = FxHashMap::default();
-        let mut document_frequencies = FxHashMap::default();
-        for segment in searcher.segment_readers() {
-            for field in fields.searched() {
-                let index = segment.inverted_index(field)?;
-                *tokens.entry(field).or_default() += index.total_num_tokens();
-                let mut terms = index.terms().stream().map_err(TantivyError::from)?;
-                while terms.advance() {
-                    if let Ok(text) = std::str::from_utf8(terms.key()) {
-                        *document_frequencies
-                            .entry(Term::from_field_text(field, text))
-                            .or_default() += u64::from(terms.value().doc_freq);
-                    }
-                }
-            }
-        }
-        let documents = searcher.num_docs();
-        let common = (f64::from(common_kanji) * documents as f64) as u64;
-        let common_kanji = document_frequencies
-            .iter()
-            .filter(|&(term, &count)| term.field() == fields.answer_grams && count > common)
-            .filter_map(|(term, _)| term.value().as_str().map(str::to_string))
-            .filter(|text| text.chars().count() == 1 && text.chars().all(is_kanji))
-            .collect();
-        Ok(Statistics {
-            documents,
-            tokens,
-            document_frequencies,
-            common_kanji,
-        })
-    }
-
-    /// BM25's inverse document frequency of a term in a field.
-    fn idf(&self, field: Field, word: &str) -> f32 {
-        let total = self.documents as f32;
-        let df = self.frequency(&Term::from_field_text(field, word)) as f32;
-        (1.0 + (total - df + 0.5) / (df + 0.5)).ln()
-    }
-
-    fn frequency(&self, term: &Term) -> u64 {
-        self.document_frequencies.get(term).copied().unwrap_or(0)
-    }
-}
-
-impl Bm25StatisticsProvider for Statistics {
-    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        Ok(self.tokens.get(&field).copied().unwrap_or(0))
-    }
-
-    fn total_num_docs(&self) -> tantivy::Result<u64> {
-        Ok(self.documents)
-    }
-
-    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
-        Ok(self.frequency(term))
-    }
+/// The single kanji in more than `share` of the entries' answers.
+fn common_kanji(bm25: &Bm25, answer_grams: Field, share: f32) -> FxHashSet<String> {
+    let common = (f64::from(share) * bm25.documents() as f64) as u64;
+    bm25.frequencies()
+        .filter(|&(term, count)| term.field() == answer_grams && count > common)
+        .filter_map(|(term, _)| term.value().as_str().map(str::to_string))
+        .filter(|text| text.chars().count() == 1 && text.chars().all(is_kanji))
+        .collect()
 }
 
 fn schema() -> (Schema, Fields) {
@@ -719,4 +649,36 @@ fn add_terms<'a>(
 fn unique<'a>(terms: impl IntoIterator<Item = &'a String>) -> Vec<&'a String> {
     let mut seen = FxHashSet::default();
     terms.into_iter().filter(|t| seen.insert(*t)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_committed_in_parts_end_in_one_segment() {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        for key in 0..3 {
+            let mut document = TantivyDocument::default();
+            document.add_u64(fields.key, key);
+            writer.add_document(document).unwrap();
+            writer.commit().unwrap();
+        }
+        assert_eq!(index.searchable_segment_ids().unwrap().len(), 3);
+
+        commit_as_one_segment(&index, writer).unwrap();
+
+        assert_eq!(index.searchable_segment_ids().unwrap().len(), 1);
+        assert_eq!(index.reader().unwrap().searcher().num_docs(), 3);
+    }
+
+    #[test]
+    fn content_without_entries_finds_nothing() {
+        let analyzer = Arc::new(Analyzer::new(&Default::default()).unwrap());
+        let index = FaqIndex::build(analyzer, Weights::default(), &[]).unwrap();
+        assert!(index.is_empty());
+        assert!(index.search("住民票", 5).unwrap().is_empty());
+    }
 }
