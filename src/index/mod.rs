@@ -233,8 +233,7 @@ impl FaqIndex {
         let mut terms = Vec::new();
         self.add_terms(analysis, 1.0, &mut terms);
         for narrower in self.analyzer.narrower_words(&analysis.text) {
-            let analysis = self.analyzer.analyze(narrower);
-            self.add_terms(&analysis, self.weights.narrower, &mut terms);
+            self.add_terms(narrower, self.weights.narrower, &mut terms);
         }
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());

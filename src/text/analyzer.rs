@@ -44,7 +44,9 @@ pub struct Analysis {
 pub struct Analyzer {
     segmenter: Segmenter,
     synonyms: SynonymTable,
-    broader: Vec<(String, Vec<String>)>,
+    /// Each broad word with its narrower words, analysed once here rather
+    /// than for every message that has it.
+    broader: Vec<(String, Vec<Analysis>)>,
     stopwords: FxHashSet<String>,
     /// Each written form of a word and the form searched for instead.
     variants: FxHashMap<String, String>,
@@ -56,24 +58,23 @@ impl Analyzer {
         let dictionary = system_dictionary()?;
         let user_dictionary = user_dictionary(&dictionary, &lexicon.user_words)?;
         let segmenter = Segmenter::new(Mode::Normal, dictionary, user_dictionary);
-        let broader = lexicon
+        let mut analyzer = Analyzer {
+            segmenter,
+            synonyms: SynonymTable::new(&lexicon.synonyms.same),
+            broader: Vec::new(),
+            stopwords: lexicon.stopwords.iter().cloned().collect(),
+            variants: variant_table(&lexicon.variants),
+        };
+        analyzer.broader = lexicon
             .synonyms
             .broader
             .iter()
             .map(|(word, narrower)| {
-                (
-                    normalize(word),
-                    narrower.iter().map(|w| normalize(w)).collect(),
-                )
+                let narrower = narrower.iter().map(|w| analyzer.analyze(w)).collect();
+                (normalize(word), narrower)
             })
             .collect();
-        Ok(Analyzer {
-            segmenter,
-            synonyms: SynonymTable::new(&lexicon.synonyms.same),
-            broader,
-            stopwords: lexicon.stopwords.iter().cloned().collect(),
-            variants: variant_table(&lexicon.variants),
-        })
+        Ok(analyzer)
     }
 
     /// Normalises `text`, expands colloquial contractions and replaces every
@@ -144,15 +145,14 @@ impl Analyzer {
         self.variants.get(&word).cloned().unwrap_or(word)
     }
 
-    /// The narrower words that a text (as [`Analysis::text`]) containing a
-    /// broad word may mean (引っ越し → 転入, 転出, 転居), for a weaker second
-    /// search.
-    pub fn narrower_words(&self, canonical_text: &str) -> Vec<&str> {
+    /// The narrower words, analysed, that a text (as [`Analysis::text`])
+    /// containing a broad word may mean (引っ越し → 転入, 転出, 転居), for a
+    /// weaker second search.
+    pub fn narrower_words(&self, canonical_text: &str) -> impl Iterator<Item = &Analysis> {
         self.broader
             .iter()
-            .filter(|(word, _)| canonical_text.contains(word.as_str()))
-            .flat_map(|(_, narrower)| narrower.iter().map(String::as_str))
-            .collect()
+            .filter(move |(word, _)| canonical_text.contains(word.as_str()))
+            .flat_map(|(_, narrower)| narrower)
     }
 }
 
@@ -453,10 +453,12 @@ mod tests {
     #[test]
     fn broad_words_list_their_narrower_words() {
         let a = analyzer();
-        assert_eq!(
-            a.narrower_words(&a.canonical_text("引っ越しの手続き")),
-            vec!["転入"]
-        );
+        let narrower: Vec<_> = a
+            .narrower_words(&a.canonical_text("引っ越しの手続き"))
+            .collect();
+        assert_eq!(narrower.len(), 1);
+        assert_eq!(narrower[0].text, "転入");
+        assert_eq!(narrower[0].words, vec!["転入"]);
     }
 
     #[test]
