@@ -26,8 +26,9 @@ const B: f32 = 0.75;
 /// read once when the index is built; the default has no entries.
 #[derive(Default)]
 pub(super) struct Bm25 {
-    documents: u64,
-    max_doc: DocId,
+    /// Entries are never deleted from the index, so document ids run from
+    /// 0 to this.
+    documents: DocId,
     fields: FxHashMap<Field, ScoredField>,
     terms: FxHashMap<Term, TermInfo>,
 }
@@ -44,7 +45,7 @@ struct ScoredField {
 /// A term of a search, found in the index, with its weight:
 /// boost × idf × (1 + k1).
 pub(super) struct WeightedTerm<'a> {
-    field: Field,
+    field: &'a ScoredField,
     info: &'a TermInfo,
     weight: f32,
 }
@@ -52,7 +53,7 @@ pub(super) struct WeightedTerm<'a> {
 impl Bm25 {
     /// Reads `fields` of `segment`, the index's only segment.
     pub(super) fn open(segment: &SegmentReader, fields: &[Field]) -> Result<Bm25, TantivyError> {
-        let documents = u64::from(segment.num_docs());
+        let documents = segment.max_doc();
         let mut scored = FxHashMap::default();
         let mut terms = FxHashMap::default();
         for &field in fields {
@@ -80,7 +81,6 @@ impl Bm25 {
         }
         Ok(Bm25 {
             documents,
-            max_doc: segment.max_doc(),
             fields: scored,
             terms,
         })
@@ -88,7 +88,7 @@ impl Bm25 {
 
     /// How many entries are indexed.
     pub(super) fn documents(&self) -> u64 {
-        self.documents
+        u64::from(self.documents)
     }
 
     /// How many entries have `term`.
@@ -107,15 +107,15 @@ impl Bm25 {
 
     /// BM25's inverse document frequency of `term`.
     pub(super) fn idf(&self, term: &Term) -> f32 {
-        idf(self.frequency(term), self.documents)
+        idf(self.frequency(term), self.documents())
     }
 
     /// `term` weighted by `boost`; `None` when no entry has it.
     pub(super) fn weigh(&self, term: &Term, boost: f32) -> Option<WeightedTerm<'_>> {
         let info = self.terms.get(term)?;
-        let idf = idf(u64::from(info.doc_freq), self.documents);
+        let idf = idf(u64::from(info.doc_freq), self.documents());
         Some(WeightedTerm {
-            field: term.field(),
+            field: self.fields.get(&term.field())?,
             info,
             weight: idf * (1.0 + K1) * boost,
         })
@@ -124,12 +124,10 @@ impl Bm25 {
     /// Each entry's score (by document id) for `terms`: the sum of their
     /// weighted BM25 scores, 0 for an entry with none of them.
     pub(super) fn score(&self, terms: &[WeightedTerm]) -> Result<Vec<f32>, TantivyError> {
-        let mut scores = vec![0.0; self.max_doc as usize];
+        let mut scores = vec![0.0; self.documents as usize];
         let mut block: Option<BlockSegmentPostings> = None;
         for term in terms {
-            let Some(field) = self.fields.get(&term.field) else {
-                continue;
-            };
+            let field = term.field;
             let postings =
                 match &mut block {
                     Some(postings) => {
