@@ -1,10 +1,16 @@
-//! Settings for `madoguchi serve`: defaults here, then `madoguchi.toml` (or
-//! `--config`), then `MADOGUCHI_*` environment variables, then flags.
+//! Settings for every command: built-in defaults, then `madoguchi.toml` (or
+//! `--config`), then `MADOGUCHI_*` environment variables, then flags. Every
+//! key takes part in the same layering, and each value remembers where it
+//! came from (`madoguchi config` prints them).
+
+mod layers;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+pub use layers::{Effective, Source, env_names, keys_with_defaults};
 
 use crate::engine::Policy;
 use crate::index::Weights;
@@ -13,7 +19,7 @@ use crate::index::Weights;
 pub const DEFAULT_CONFIG_FILE: &str = "madoguchi.toml";
 
 /// Everything the server needs to run.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// Address to listen on.
@@ -37,7 +43,7 @@ pub struct Settings {
 }
 
 /// The staff pages under `/admin`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminSettings {
     /// Who may sign in; passwords as argon2 hashes from
@@ -53,10 +59,14 @@ pub struct AdminSettings {
     pub watch_interval_ms: u64,
     /// Sign-in attempts allowed per minute from one address; more get 429.
     pub sign_ins_per_minute: u32,
+    /// Sign-in attempts allowed per hour for one user name, from anywhere:
+    /// guessing one password from many addresses is slowed down too, while
+    /// other staff can still sign in.
+    pub sign_ins_per_account_per_hour: u32,
 }
 
 /// One member of staff.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminUser {
     pub name: String,
@@ -71,12 +81,13 @@ impl Default for AdminSettings {
             secure_cookie: true,
             watch_interval_ms: 1000,
             sign_ins_per_minute: 5,
+            sign_ins_per_account_per_hour: 20,
         }
     }
 }
 
 /// The query log.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LogSettings {
     /// Queries older than this many days are deleted (checked hourly);
@@ -93,7 +104,7 @@ impl Default for LogSettings {
 }
 
 /// The LINE channel: enabled when `channel_secret` is set.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LineSettings {
     /// The channel secret, which signs webhook requests.
@@ -154,7 +165,7 @@ impl Default for LineSettings {
 }
 
 /// Limits and access rules of the website channel.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebSettings {
     /// Origins (`https://www.city.example.jp`) whose pages may call the API
@@ -166,6 +177,10 @@ pub struct WebSettings {
     pub max_text_chars: usize,
     /// Requests per minute allowed from one client address.
     pub requests_per_minute: u32,
+    /// Reverse proxies (CIDRs or addresses) whose `X-Forwarded-For` and
+    /// `Forwarded` headers name the client; requests from anywhere else
+    /// are counted against their own address.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -194,6 +209,7 @@ impl Default for WebSettings {
             max_body_bytes: 16 * 1024,
             max_text_chars: 500,
             requests_per_minute: 120,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -206,13 +222,15 @@ pub enum ConfigError {
     #[error("{0}: {1}")]
     Parse(PathBuf, String),
     #[error("environment variable {0}: {1}")]
-    Env(&'static str, String),
+    Env(String, String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
-/// Values given on the command line or in the environment, which win over
-/// the file.
+/// Values given on the command line, which win over everything else.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// The config file (else `madoguchi.toml` when it exists).
     pub config: Option<PathBuf>,
     pub bind: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
@@ -220,70 +238,71 @@ pub struct Overrides {
     pub dictionaries_dir: Option<PathBuf>,
 }
 
+impl Overrides {
+    /// The flags given.
+    fn flags(&self) -> Vec<layers::Flag> {
+        let path = |p: &PathBuf| toml::Value::String(p.display().to_string());
+        [
+            (
+                "bind",
+                "bind",
+                self.bind.map(|b| toml::Value::String(b.to_string())),
+            ),
+            ("data_dir", "data-dir", self.data_dir.as_ref().map(path)),
+            ("faq_dir", "faq", self.faq_dir.as_ref().map(path)),
+            (
+                "dictionaries_dir",
+                "dictionaries",
+                self.dictionaries_dir.as_ref().map(path),
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(key, name, value)| {
+            Some(layers::Flag {
+                key,
+                name,
+                value: value?,
+            })
+        })
+        .collect()
+    }
+}
+
 impl Settings {
-    /// Reads the named config file, or `madoguchi.toml` if it exists, and
-    /// applies the overrides.
+    /// Reads the named config file, or `madoguchi.toml` if it exists, then
+    /// the environment, then the flags.
     pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+        Ok(Settings::load_effective(overrides, |name| std::env::var(name).ok())?.settings)
+    }
+
+    /// Like [`Settings::load`], with where each value came from; `env`
+    /// reads an environment variable.
+    pub fn load_effective(
+        overrides: &Overrides,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Effective, ConfigError> {
         let path = overrides.config.clone().or_else(|| {
             Path::new(DEFAULT_CONFIG_FILE)
                 .exists()
                 .then(|| PathBuf::from(DEFAULT_CONFIG_FILE))
         });
-        let mut settings = match path {
+        let file = match path {
             Some(path) => {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|err| ConfigError::Read(path.clone(), err))?;
-                Settings::from_toml(&path, &text)?
+                // Parsed on its own first, so that its mistakes are named
+                // with the file.
+                Settings::from_toml(&path, &text)?;
+                let table: toml::Table = toml::from_str(&text)
+                    .map_err(|err| ConfigError::Parse(path.clone(), err.to_string()))?;
+                Some((path, table))
             }
-            None => Settings::default(),
+            None => None,
         };
-        if let Some(origins) = std::env::var_os("MADOGUCHI_ALLOWED_ORIGINS") {
-            settings.web.allowed_origins = origins
-                .to_string_lossy()
-                .split(',')
-                .map(|o| o.trim().to_string())
-                .filter(|o| !o.is_empty())
-                .collect();
-        }
-        for (name, setting) in [
-            (
-                "MADOGUCHI_LINE_CHANNEL_SECRET",
-                &mut settings.line.channel_secret,
-            ),
-            (
-                "MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN",
-                &mut settings.line.channel_access_token,
-            ),
-        ] {
-            if let Ok(value) = std::env::var(name) {
-                *setting = Some(value);
-            }
-        }
-        if let (Ok(name), Ok(password_hash)) = (
-            std::env::var("MADOGUCHI_ADMIN_USER"),
-            std::env::var("MADOGUCHI_ADMIN_PASSWORD_HASH"),
-        ) {
-            settings.admin.users.push(AdminUser {
-                name,
-                password_hash,
-            });
-        }
-        if let Ok(base) = std::env::var("MADOGUCHI_LINE_API_BASE") {
-            settings.line.api_base = base;
-        }
-        if let Some(bind) = overrides.bind {
-            settings.bind = bind;
-        }
-        if let Some(dir) = &overrides.data_dir {
-            settings.data_dir = dir.clone();
-        }
-        if let Some(dir) = &overrides.faq_dir {
-            settings.faq_dir = dir.clone();
-        }
-        if let Some(dir) = &overrides.dictionaries_dir {
-            settings.dictionaries_dir = dir.clone();
-        }
-        Ok(settings)
+        let effective = layers::layer(file, env, &overrides.flags())?;
+        crate::client::TrustedProxies::new(&effective.settings.web.trusted_proxies)
+            .map_err(|err| ConfigError::Invalid(format!("web.trusted_proxies: {err}")))?;
+        Ok(effective)
     }
 
     /// Parses a config file's text; `path` names it in errors.
