@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod channels;
+pub mod client;
 pub mod config;
 pub mod diagnostic;
 pub mod engine;

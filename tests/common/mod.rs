@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod line_api;
+pub mod nginx;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,9 @@
+//! Who is asking: the client's address behind the city's reverse proxies,
+//! and the rate limits kept per client. The channels and the admin pages use
+//! it; it knows nothing of them.
+
+mod address;
+mod limit;
+
+pub use address::{ClientAddress, TrustedProxies};
+pub use limit::RateLimiter;

@@ -1,0 +1,108 @@
+//! A real nginx on a free loopback port, proxying to one or more servers, as
+//! a city puts one in front of madoguchi. Tests that need it skip (loudly)
+//! where nginx is not installed, except under CI, where `.ci/run` installs it.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// A running nginx; stopped when dropped.
+pub struct Nginx {
+    pub address: SocketAddr,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+/// Where Debian installs nginx.
+fn binary() -> Option<PathBuf> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// A free port on 127.0.0.1.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+impl Nginx {
+    /// nginx listening on 127.0.0.1, forwarding to `upstreams` round robin
+    /// with the client's address in `X-Forwarded-For`; `None` (after saying
+    /// so) when nginx is not installed outside CI.
+    pub fn start(upstreams: &[SocketAddr]) -> Option<Nginx> {
+        let Some(binary) = binary() else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "nginx is not installed; .ci/run installs Debian's nginx-light"
+            );
+            eprintln!("SKIPPED: nginx is not installed (apt-get install nginx-light)");
+            return None;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let servers: String = upstreams
+            .iter()
+            .map(|a| format!("        server {a} max_fails=1 fail_timeout=2s;\n"))
+            .collect();
+        let root = dir.path().display();
+        let config = format!(
+            "daemon off;\nworker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\n\
+             events {{ worker_connections 512; }}\n\
+             http {{\n    access_log off;\n    client_body_temp_path {root}/body;\n    proxy_temp_path {root}/proxy;\n\
+                 fastcgi_temp_path {root}/fastcgi;\n    uwsgi_temp_path {root}/uwsgi;\n    scgi_temp_path {root}/scgi;\n\
+                 upstream madoguchi {{\n{servers}        keepalive 16;\n    }}\n\
+                 server {{\n        listen 127.0.0.1:{port};\n        location / {{\n\
+                 proxy_pass http://madoguchi;\n            proxy_http_version 1.1;\n            proxy_set_header Connection \"\";\n\
+                 proxy_set_header Host $host;\n            proxy_set_header X-Forwarded-For $remote_addr;\n\
+                 proxy_next_upstream error timeout;\n        }}\n    }}\n}}\n"
+        );
+        let config_path = dir.path().join("nginx.conf");
+        std::fs::write(&config_path, config).expect("nginx.conf");
+        let child = Command::new(binary)
+            .arg("-p")
+            .arg(dir.path())
+            .arg("-c")
+            .arg(&config_path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let address: SocketAddr = format!("127.0.0.1:{port}").parse().expect("address");
+        wait_for_port(address, dir.path());
+        Some(Nginx {
+            address,
+            child,
+            _dir: dir,
+        })
+    }
+}
+
+/// Waits until something accepts connections on `address`.
+fn wait_for_port(address: SocketAddr, dir: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(address).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nginx did not start: {}",
+            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+        );
+        std::thread::yield_now();
+    }
+}
+
+impl Drop for Nginx {
+    /// A fast shutdown (SIGTERM): the master stops its workers too, which
+    /// SIGKILL would leave running.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
