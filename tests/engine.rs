@@ -131,6 +131,119 @@ fn choices_and_categories_resolve() {
         panic!("menu is a choice of categories");
     };
     assert_eq!(choices.len(), engine.content().categories.len());
+    assert!(choices.len() <= madoguchi::engine::PAGE_SIZE);
+}
+
+fn load(faq: &common::FaqCopy) -> Engine {
+    Engine::load(
+        faq.path(),
+        &common::root().join("dictionaries"),
+        Policy::default(),
+        Weights::default(),
+    )
+    .unwrap()
+    .0
+}
+
+#[test]
+fn long_lists_are_paged_with_more() {
+    let faq = common::FaqCopy::new();
+    let mut topic = String::from("category: 施設\ndepartment: somu\nentries:\n");
+    for n in 0..30 {
+        topic.push_str(&format!(
+            "  - id: facility-{n}\n    question: 施設{n}番の場所はどこですか\n    answer: 施設{n}番は市役所の近くです。\n"
+        ));
+    }
+    faq.write("facilities.yaml", &topic);
+    let engine = load(&faq);
+    let mut shown = Vec::new();
+    let mut page = engine.category("施設").unwrap();
+    loop {
+        let choices = page.choices().to_vec();
+        assert!(choices.len() <= madoguchi::engine::PAGE_SIZE + 1);
+        let (more, entries): (Vec<_>, Vec<_>) = choices
+            .into_iter()
+            .partition(|c| matches!(c.value, ChoiceValue::More(_)));
+        shown.extend(entries.into_iter().map(|c| c.value.id().to_string()));
+        let Some(more) = more.first() else { break };
+        assert_eq!(more.label, "もっと見る");
+        page = engine.choose(&more.value).expect("the next page");
+    }
+    let expected: Vec<String> = (0..30).map(|n| format!("facility-{n}")).collect();
+    assert_eq!(shown, expected, "every entry once, in order");
+    assert!(engine.choose(&ChoiceValue::More("9:施設".into())).is_none());
+}
+
+#[test]
+fn an_entry_outside_its_dates_is_never_offered_related_or_answered() {
+    let faq = common::FaqCopy::new();
+    faq.write(
+        "season.yaml",
+        "category: 季節\ndepartment: somu\nentries:\n  - id: old-festival\n    question: 昔の夏祭りの花火大会\n    answer: 終わりました。\n    valid_until: 2001-08-31\n  - id: future-festival\n    question: 未来の夏祭りの花火大会\n    answer: まだです。\n    valid_from: 2999-07-01\n  - id: festival\n    question: 夏祭りはいつですか\n    answer: 8月です。\n    related: [old-festival, future-festival]\n  - id: gone-only\n    question: 終わった催しの一覧\n    answer: なし\n    category: 終わった催し\n    valid_until: 2001-01-01\n",
+    );
+    let engine = load(&faq);
+    let hidden = ["old-festival", "future-festival"];
+    for id in hidden {
+        assert!(engine.answer(id).is_none(), "{id} answered by id");
+        assert!(engine.choose(&ChoiceValue::Entry(id.into())).is_none());
+    }
+    let Some(Decision::Choices { choices, .. }) = engine.category("季節") else {
+        panic!("the category lists its live entries");
+    };
+    let listed: Vec<&str> = choices.iter().map(|c| c.value.id()).collect();
+    assert_eq!(listed, ["festival"]);
+    let festival = engine.answer("festival").unwrap();
+    let Decision::Answer(answer) = &festival else {
+        panic!()
+    };
+    assert!(answer.related.is_empty(), "{:?}", answer.related);
+    // A category whose entries are all out of date is not in the menu.
+    assert!(engine.category("終わった催し").is_none());
+    let menu: Vec<String> = engine
+        .menu()
+        .choices()
+        .iter()
+        .map(|c| c.label.clone())
+        .collect();
+    assert!(!menu.contains(&"終わった催し".to_string()), "{menu:?}");
+    // Nor offered after 「役に立たなかった」.
+    let mut conversation = madoguchi::engine::Conversation::default();
+    let (decision, explanation) = engine.respond(&conversation, "夏祭りの花火大会").unwrap();
+    conversation.record(&decision, Some(&explanation));
+    conversation.candidates = vec![
+        "festival".into(),
+        "old-festival".into(),
+        "future-festival".into(),
+    ];
+    let after = engine.after_unhelpful(&conversation, "festival");
+    assert!(
+        after
+            .choices()
+            .iter()
+            .all(|c| !hidden.contains(&c.value.id())),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn rule_phrases_match_in_the_form_synonyms_give_messages() {
+    let faq = common::FaqCopy::new();
+    // 役場 is a way of saying 市役所 (dictionaries/synonyms.yaml): a rule
+    // written with it still fires, and so does one written with 市役所.
+    faq.edit(
+        "rules.yaml",
+        "contains: [職員と話したい,",
+        "contains: [役場の人と話したい, 職員と話したい,",
+    );
+    let engine = load(&faq);
+    for message in [
+        "役場の人と話したい",
+        "市役所の人と話したい",
+        "役所の人と話したいです",
+    ] {
+        let (decision, explanation) = engine.ask(message).unwrap();
+        assert_eq!(decision.kind(), "rule", "{message}: {}", explanation.reason);
+    }
 }
 
 #[test]

@@ -161,6 +161,9 @@ pub enum ChoiceValue {
     Procedure(String),
     /// A department's contact.
     Contact(String),
+    /// The next page of a long list, as `page:category` (pages from 1; an
+    /// empty category is the menu of categories).
+    More(String),
 }
 
 impl ChoiceValue {
@@ -171,7 +174,8 @@ impl ChoiceValue {
             | ChoiceValue::Category(id)
             | ChoiceValue::Step(id)
             | ChoiceValue::Procedure(id)
-            | ChoiceValue::Contact(id) => id,
+            | ChoiceValue::Contact(id)
+            | ChoiceValue::More(id) => id,
         }
     }
 }

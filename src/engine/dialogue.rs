@@ -59,7 +59,7 @@ impl Engine {
             .filter_map(|choice| {
                 let value = match choice.target()? {
                     Target::Step(id) => ChoiceValue::Step(format!("{}/{id}", flow.id)),
-                    Target::Answer(id) => ChoiceValue::Entry(id.into()),
+                    Target::Answer(id) => ChoiceValue::Entry(self.live_entry(id)?.id.clone()),
                     Target::Procedure(id) => ChoiceValue::Procedure(id.into()),
                     Target::Contact(id) => ChoiceValue::Contact(id.into()),
                 };
@@ -83,6 +83,7 @@ impl Engine {
         match choice {
             ChoiceValue::Entry(id) => self.answer(id),
             ChoiceValue::Category(name) => self.category(name),
+            ChoiceValue::More(id) => self.more(id),
             ChoiceValue::Step(path) => {
                 let (flow, step) = path.split_once('/')?;
                 let flow = self.content.flow(flow)?;
@@ -131,7 +132,7 @@ impl Engine {
         if let Some(previous) = conversation
             .last_answer
             .as_deref()
-            .and_then(|id| self.content.entry(id))
+            .and_then(|id| self.live_entry(id))
             && let Some(word) = self
                 .content
                 .rules
@@ -176,7 +177,7 @@ impl Engine {
             .candidates
             .iter()
             .filter(|id| id.as_str() != entry_id)
-            .filter_map(|id| self.content.entry(id))
+            .filter_map(|id| self.live_entry(id))
             .take(3)
             .map(entry_choice)
             .collect();

@@ -86,6 +86,9 @@ pub struct Engine {
     /// How often each entry was answered lately, from the query log: a
     /// category lists its most asked entries first.
     asked: std::sync::RwLock<HashMap<String, u64>>,
+    /// The phone numbers the content publishes (digits only), which the
+    /// query log leaves unmasked.
+    public_numbers: Arc<[String]>,
 }
 
 impl Engine {
@@ -138,8 +141,19 @@ impl Engine {
                 answer: entry.answer.clone(),
             })
             .collect();
+        let rules = RuleMatcher::new(&content.rules.rules, |phrase| {
+            analyzer.canonical_text(phrase)
+        });
         let index = FaqIndex::build(analyzer, weights, &documents)?;
-        let rules = RuleMatcher::new(&content.rules.rules);
+        let mut public_numbers: Vec<String> = content
+            .departments
+            .values()
+            .map(|d| d.phone.as_str())
+            .chain(content.entries.iter().map(|e| e.answer.as_str()))
+            .flat_map(crate::text::mask::published_numbers)
+            .collect();
+        public_numbers.sort();
+        public_numbers.dedup();
         let mut engine = Engine {
             content: Arc::new(content),
             index,
@@ -147,9 +161,15 @@ impl Engine {
             policy,
             flow_triggers: Vec::new(),
             asked: Default::default(),
+            public_numbers: public_numbers.into(),
         };
         engine.flow_triggers = engine.flow_triggers();
         Ok(engine)
+    }
+
+    /// The phone numbers the content publishes, digits only.
+    pub fn public_numbers(&self) -> Arc<[String]> {
+        self.public_numbers.clone()
     }
 
     /// The search index, for evaluation.
@@ -216,11 +236,28 @@ impl Engine {
         Ok((decision, explanation))
     }
 
-    /// The answer of one entry, as when the resident picks it from choices.
+    /// The answer of one entry, as when the resident picks it from choices;
+    /// `None` for an entry outside its validity dates.
     pub fn answer(&self, id: &str) -> Option<Decision> {
+        self.live_entry(id)
+            .map(|entry| Decision::Answer(self.render_answer(entry, Confidence::High)))
+    }
+
+    /// The entry with this id if residents may see it today: every path
+    /// that offers, relates or answers an entry by id goes through here.
+    pub fn live_entry(&self, id: &str) -> Option<&Entry> {
         self.content
             .entry(id)
-            .map(|entry| Decision::Answer(self.render_answer(entry, Confidence::High)))
+            .filter(|entry| entry.is_valid_on(Date::today_in_japan()))
+    }
+
+    /// The entries residents may see today, in file order.
+    fn live_entries(&self) -> impl Iterator<Item = &Entry> {
+        let today = Date::today_in_japan();
+        self.content
+            .entries
+            .iter()
+            .filter(move |entry| entry.is_valid_on(today))
     }
 
     /// Sets how often each entry was answered lately (from the query log).
@@ -234,19 +271,22 @@ impl Engine {
     }
 
     /// The entries of a category as choices: the most asked first, then in
-    /// file order.
+    /// file order, one page at a time.
     pub fn category(&self, name: &str) -> Option<Decision> {
+        self.category_page(name, 0)
+    }
+
+    fn category_page(&self, name: &str, page: usize) -> Option<Decision> {
         let asked = self.asked.read().unwrap_or_else(|p| p.into_inner());
         let mut entries: Vec<&Entry> = self
-            .content
-            .entries
-            .iter()
+            .live_entries()
             .filter(|e| e.category.as_deref() == Some(name))
             .collect();
         // A stable sort keeps the file order among equals.
         entries.sort_by_key(|e| std::cmp::Reverse(asked.get(&e.id).copied().unwrap_or(0)));
         let choices: Vec<Choice> = entries.into_iter().map(entry_choice).collect();
-        (!choices.is_empty()).then(|| Decision::Choices {
+        let choices = paged(choices, name, page)?;
+        Some(Decision::Choices {
             prompt: format!("「{name}」のよくある質問です。"),
             choices,
         })
@@ -256,8 +296,22 @@ impl Engine {
     pub fn menu(&self) -> Decision {
         Decision::Choices {
             prompt: self.content.rules.menu_prompt.clone(),
-            choices: self.category_choices(),
+            choices: self.category_choices(0),
         }
+    }
+
+    /// What a 「もっと見る」 choice leads to.
+    fn more(&self, id: &str) -> Option<Decision> {
+        let (page, name) = id.split_once(':')?;
+        let page = page.parse().ok()?;
+        if name.is_empty() {
+            let choices = self.category_choices(page);
+            return (!choices.is_empty()).then(|| Decision::Choices {
+                prompt: self.content.rules.menu_prompt.clone(),
+                choices,
+            });
+        }
+        self.category_page(name, page)
     }
 
     fn decide(&self, hits: &[Hit]) -> (Decision, String) {
@@ -346,7 +400,7 @@ impl Engine {
             related: entry
                 .related
                 .iter()
-                .filter_map(|id| self.content.entry(id))
+                .filter_map(|id| self.live_entry(id))
                 .map(entry_choice)
                 .collect(),
         }
@@ -382,7 +436,7 @@ impl Engine {
         let (choices, (contact, links)) = match rule.action {
             RuleAction::Reply => (Vec::new(), (None, Vec::new())),
             RuleAction::Escalate => (Vec::new(), self.escalation()),
-            RuleAction::Menu => (self.category_choices(), (None, Vec::new())),
+            RuleAction::Menu => (self.category_choices(0), (None, Vec::new())),
         };
         Decision::Rule {
             rule: rule.id.clone(),
@@ -393,16 +447,47 @@ impl Engine {
         }
     }
 
-    fn category_choices(&self) -> Vec<Choice> {
-        self.content
+    /// One page of the categories that have an entry residents may see
+    /// today.
+    fn category_choices(&self, page: usize) -> Vec<Choice> {
+        let live: std::collections::HashSet<&str> = self
+            .live_entries()
+            .filter_map(|e| e.category.as_deref())
+            .collect();
+        let all = self
+            .content
             .categories
             .iter()
+            .filter(|name| live.contains(name.as_str()))
             .map(|name| Choice {
                 value: ChoiceValue::Category(name.clone()),
                 label: name.clone(),
             })
-            .collect()
+            .collect();
+        paged(all, "", page).unwrap_or_default()
     }
+}
+
+/// Choices shown at once in a list; longer lists end with 「もっと見る」, so
+/// that a page and its button fit LINE's quick replies with room to spare.
+pub const PAGE_SIZE: usize = 12;
+
+/// Page `page` (from 0) of `choices`, with a 「もっと見る」 choice when more
+/// follow; `None` past the end.
+fn paged(choices: Vec<Choice>, list: &str, page: usize) -> Option<Vec<Choice>> {
+    let start = page.checked_mul(PAGE_SIZE)?;
+    if start >= choices.len() {
+        return None;
+    }
+    let more = choices.len() > start + PAGE_SIZE;
+    let mut shown: Vec<Choice> = choices.into_iter().skip(start).take(PAGE_SIZE).collect();
+    if more {
+        shown.push(Choice {
+            value: ChoiceValue::More(format!("{}:{list}", page + 1)),
+            label: "もっと見る".into(),
+        });
+    }
+    Some(shown)
 }
 
 fn entry_choice(entry: &Entry) -> Choice {

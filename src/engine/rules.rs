@@ -1,28 +1,31 @@
 //! Matching messages against the explicit rules of `rules.yaml`.
 
 use crate::faq::Rule;
-use crate::text::normalize;
 
-/// The rules, with their phrases normalised once.
+/// The rules, with their phrases put into the form messages are matched
+/// in once.
 pub(super) struct RuleMatcher {
     rules: Vec<(Rule, Vec<String>, Vec<String>)>,
 }
 
 impl RuleMatcher {
-    pub(super) fn new(rules: &[Rule]) -> RuleMatcher {
+    /// `canonical` is the text pipeline's canonical form (normalised, with
+    /// synonyms replaced), the form [`RuleMatcher::find`] is given messages
+    /// in.
+    pub(super) fn new(rules: &[Rule], canonical: impl Fn(&str) -> String) -> RuleMatcher {
         RuleMatcher {
             rules: rules
                 .iter()
                 .map(|rule| {
-                    let says = rule.says.iter().map(|s| bare(&normalize(s))).collect();
-                    let contains = rule.contains.iter().map(|s| normalize(s)).collect();
+                    let says = rule.says.iter().map(|s| bare(&canonical(s))).collect();
+                    let contains = rule.contains.iter().map(|s| canonical(s)).collect();
                     (rule.clone(), says, contains)
                 })
                 .collect(),
         }
     }
 
-    /// The first rule matching a normalised message. An empty message
+    /// The first rule matching a message in canonical form. An empty message
     /// matches a rule that says "" (the menu, usually).
     pub(super) fn find(&self, normalized: &str) -> Option<&Rule> {
         let message = bare(normalized);
@@ -52,6 +55,7 @@ fn bare(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::faq::RuleAction;
+    use crate::text::normalize;
 
     fn rule(id: &str, says: &[&str], contains: &[&str]) -> Rule {
         Rule {
@@ -65,7 +69,7 @@ mod tests {
 
     #[test]
     fn says_matches_the_whole_message_only() {
-        let matcher = RuleMatcher::new(&[rule("thanks", &["ありがとう"], &[])]);
+        let matcher = RuleMatcher::new(&[rule("thanks", &["ありがとう"], &[])], normalize);
         assert!(matcher.find(&normalize("ありがとう！")).is_some());
         assert!(
             matcher
@@ -76,7 +80,7 @@ mod tests {
 
     #[test]
     fn contains_matches_anywhere() {
-        let matcher = RuleMatcher::new(&[rule("staff", &[], &["職員と話したい"])]);
+        let matcher = RuleMatcher::new(&[rule("staff", &[], &["職員と話したい"])], normalize);
         assert_eq!(
             matcher
                 .find(&normalize("すみません、職員と話したいです"))
@@ -87,7 +91,7 @@ mod tests {
 
     #[test]
     fn empty_message_matches_an_empty_says() {
-        let matcher = RuleMatcher::new(&[rule("menu", &["", "メニュー"], &[])]);
+        let matcher = RuleMatcher::new(&[rule("menu", &["", "メニュー"], &[])], normalize);
         assert!(matcher.find("").is_some());
         assert!(matcher.find("めにゅー").is_none());
         assert!(matcher.find(&normalize("ﾒﾆｭｰ")).is_some());
