@@ -30,7 +30,7 @@ struct Inner {
 }
 
 /// Help texts of the counters, by name.
-const HELP: [(&str, &str); 10] = [
+const HELP: [(&str, &str); 13] = [
     (
         "madoguchi_http_requests_total",
         "HTTP requests by route and status.",
@@ -57,6 +57,10 @@ const HELP: [(&str, &str); 10] = [
         "LINE events received, by type and what became of them.",
     ),
     (
+        "madoguchi_line_events_handled_total",
+        "LINE events taken from the queue and handled, whatever the outcome.",
+    ),
+    (
         "madoguchi_line_ignored_total",
         "LINE events left unanswered, by type and reason.",
     ),
@@ -67,6 +71,14 @@ const HELP: [(&str, &str); 10] = [
     (
         "madoguchi_line_api_requests_total",
         "Calls to the Messaging API by endpoint and status.",
+    ),
+    (
+        "madoguchi_log_write_failures_total",
+        "Query log writes that failed; the replies were still sent and the records kept to retry.",
+    ),
+    (
+        "madoguchi_log_records_lost_total",
+        "Query log records dropped because the retry buffer was full.",
     ),
 ];
 

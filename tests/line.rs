@@ -96,6 +96,37 @@ impl LineServer {
             .unwrap()
     }
 
+    /// Waits until every event the webhook queued has been handled (replied
+    /// to, pushed, ignored or given up on), so that what was not sent can be
+    /// asserted without guessing how long to wait.
+    async fn settled(&self) {
+        let count = |metrics: &str, prefix: &str, filter: &str| -> u64 {
+            metrics
+                .lines()
+                .filter(|l| l.starts_with(prefix) && l.contains(filter))
+                .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+                .sum()
+        };
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            let metrics = self.metrics().await;
+            let queued = count(
+                &metrics,
+                "madoguchi_line_events_total{",
+                "outcome=\"queued\"",
+            );
+            let handled = count(&metrics, "madoguchi_line_events_handled_total", "");
+            if handled >= queued {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{handled} of {queued} events handled:\n{metrics}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Waits for `count` replies and returns them.
     async fn replies(&self, count: usize) -> Vec<Received> {
         self.api.wait_for("reply", count, WAIT).await
@@ -226,7 +257,7 @@ async fn bad_or_missing_signatures_get_401_and_nothing_is_sent() {
         server.deliver(&fixture("verification.json")).await,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.settled().await;
     assert!(
         server.api.attempts().is_empty(),
         "{:?}",
@@ -272,7 +303,7 @@ async fn a_redelivered_event_is_answered_once() {
         StatusCode::OK
     );
     server.replies(1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.settled().await;
     assert_eq!(server.api.attempts(), [("reply", 200)]);
     let metrics = server.metrics().await;
     assert!(
@@ -402,7 +433,7 @@ async fn follow_unfollow_stickers_and_groups() {
         server.deliver(&fixture("unfollow.json")).await,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.settled().await;
     assert_eq!(
         server.api.received().len(),
         3,
@@ -421,7 +452,7 @@ async fn a_429_then_200_delivers_once_and_server_errors_are_retried() {
         .fail_next(&[Failure::TooManyRequests, Failure::TooManyRequests]);
     assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
     server.replies(1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    server.settled().await;
     assert_eq!(
         server.api.attempts(),
         [("reply", 429), ("reply", 429), ("reply", 200)]
@@ -438,7 +469,7 @@ async fn a_429_then_200_delivers_once_and_server_errors_are_retried() {
             .await,
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.settled().await;
     assert_eq!(
         &server.api.attempts()[3..],
         [("reply", 500), ("reply", 400)]
@@ -501,7 +532,7 @@ async fn an_expired_reply_token_falls_back_to_a_push_with_a_retry_key() {
     let quiet = LineServer::start().await;
     quiet.api.fail_next(&[Failure::InvalidReplyToken]);
     assert_eq!(quiet.deliver(&fixture("text.json")).await, StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    quiet.settled().await;
     assert_eq!(quiet.api.attempts(), [("reply", 400)]);
 }
 
@@ -549,7 +580,7 @@ async fn a_burst_of_1000_events_is_answered_once_each() {
         assert_eq!(server.deliver(request).await, StatusCode::OK);
     }
     let replies = server.replies(1000).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.settled().await;
     let tokens: std::collections::HashSet<String> = server
         .api
         .received()
@@ -597,7 +628,17 @@ async fn a_full_queue_refuses_with_503_and_lets_redelivery_through() {
                 .deliver(&body(vec![text_event("住民票", USER, n)]))
                 .await,
         );
-        tokio::time::sleep(Duration::from_millis(30)).await;
+        if n == 0 {
+            // The worker has taken the first event once it calls LINE.
+            let deadline = std::time::Instant::now() + WAIT;
+            while server.api.attempts().is_empty() {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the first event was not taken"
+                );
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
     }
     assert!(
         statuses.contains(&StatusCode::SERVICE_UNAVAILABLE),
@@ -697,4 +738,70 @@ async fn a_flow_runs_in_quick_replies_and_numbers() {
         "{}",
         texts(&replies[2])
     );
+}
+
+/// Correctly signed bodies of every shape a broken or hostile sender could
+/// make (cut short, bytes flipped, fields of the wrong type, odd Unicode):
+/// each gets 200 or a 4xx, never a 5xx, and the channel keeps answering.
+#[tokio::test]
+async fn arbitrary_signed_bodies_get_200_or_4xx_never_5xx() {
+    let server = LineServer::start_with(|s| s.line.max_body_bytes = 8192).await;
+    let valid = serde_json::to_vec(&fixture("text.json")).unwrap();
+    let mut random = fastrand::Rng::with_seed(20261202);
+    let odd = [
+        "null",
+        "true",
+        "-1",
+        "1e999",
+        "\"\\ud800\"",
+        "[]",
+        "{}",
+        "\"😀\"",
+        "\"\u{0}\"",
+    ];
+    let mut statuses = std::collections::BTreeMap::new();
+    for case in 0..300 {
+        let mut bytes = valid.clone();
+        match case % 4 {
+            0 => bytes.truncate(random.usize(..bytes.len())),
+            1 => {
+                for _ in 0..random.usize(1..8) {
+                    let at = random.usize(..bytes.len());
+                    bytes[at] = random.u8(..);
+                }
+            }
+            2 => {
+                // A value somewhere replaced by one of another type.
+                let text = String::from_utf8_lossy(&bytes).to_string();
+                let colons: Vec<usize> = text.match_indices(':').map(|(i, _)| i).collect();
+                let at = colons[random.usize(..colons.len())] + 1;
+                let end = text[at..].find([',', '}']).map_or(text.len(), |e| at + e);
+                let value = odd[random.usize(..odd.len())];
+                bytes = format!("{}{value}{}", &text[..at], &text[end..]).into_bytes();
+            }
+            _ => {
+                let length = random.usize(..600);
+                bytes = (0..length).map(|_| random.u8(..)).collect();
+            }
+        }
+        let status = server
+            .post(&bytes, Some(&signature::sign(SECRET, &bytes)))
+            .await;
+        assert!(
+            status == StatusCode::OK || status.is_client_error(),
+            "{status} for {:?}",
+            String::from_utf8_lossy(&bytes)
+        );
+        *statuses.entry(status.as_u16()).or_insert(0) += 1;
+    }
+    assert!(statuses.contains_key(&400), "{statuses:?}");
+    server.settled().await;
+    let before = server.api.received().len();
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("住民票", USER, 999_999)]))
+            .await,
+        StatusCode::OK
+    );
+    server.replies(before + 1).await;
 }

@@ -14,13 +14,15 @@ pub const MAX_TEXT: usize = 5000;
 pub const MAX_QUICK_REPLIES: usize = 13;
 /// Longest action label, in characters.
 pub const MAX_LABEL: usize = 20;
-/// Longest postback `data` and `displayText`.
+/// Longest postback `data`, in bytes, and `displayText`, in characters.
 pub const MAX_POSTBACK: usize = 300;
+/// Longest URI of an action, in characters.
+pub const MAX_URI: usize = 1000;
 /// Most actions on a buttons template.
 pub const MAX_BUTTONS: usize = 4;
 /// Longest buttons template text (without title or image).
 pub const MAX_BUTTONS_TEXT: usize = 160;
-/// Longest alternative text of a template.
+/// Longest alternative text of a template, in UTF-16 code units.
 pub const MAX_ALT_TEXT: usize = 400;
 
 /// A message to send.
@@ -103,6 +105,25 @@ pub fn shorten(text: &str, max: usize) -> String {
     short
 }
 
+/// Shortens `text` to `max` UTF-16 code units (as LINE counts altText),
+/// ending it with 「…」 when cut.
+pub fn shorten_utf16(text: &str, max: usize) -> String {
+    if text.encode_utf16().count() <= max {
+        return text.to_string();
+    }
+    let mut short = String::new();
+    let mut length = 0;
+    for c in text.chars() {
+        if length + c.len_utf16() > max - 1 {
+            break;
+        }
+        short.push(c);
+        length += c.len_utf16();
+    }
+    short.push('…');
+    short
+}
+
 /// Splits `text` into pieces of at most `max` UTF-16 code units, at line
 /// breaks where possible.
 pub fn split_text(text: &str, max: usize) -> Vec<String> {
@@ -138,15 +159,17 @@ pub fn split_text(text: &str, max: usize) -> Vec<String> {
         .collect()
 }
 
-/// The quick reply button that picks `choice`.
-fn choice_item(choice: &Choice) -> QuickReplyItem {
-    QuickReplyItem {
+/// The quick reply button that picks `choice`; `None` when what it names
+/// is too long for postback data (the choice's number can still be typed).
+fn choice_item(choice: &Choice) -> Option<QuickReplyItem> {
+    let data = PostbackData::Choice(choice.value.clone()).encode();
+    (data.len() <= MAX_POSTBACK).then(|| QuickReplyItem {
         action: Action::Postback {
             label: shorten(&choice.label, MAX_LABEL),
-            data: PostbackData::Choice(choice.value.clone()).encode(),
+            data,
             display_text: shorten(&choice.label, MAX_POSTBACK),
         },
-    }
+    })
 }
 
 /// The 「役に立ちましたか？」 buttons for a reply.
@@ -200,7 +223,10 @@ fn link_buttons(links: &[Link], contact: Option<&Contact>) -> Option<Message> {
     let mut actions: Vec<Action> = links
         .iter()
         .filter_map(|l| {
-            let url = l.url.as_ref()?;
+            let url = l
+                .url
+                .as_ref()
+                .filter(|url| url.chars().count() <= MAX_URI)?;
             Some(Action::Uri {
                 label: shorten(&l.title, MAX_LABEL),
                 uri: url.clone(),
@@ -231,7 +257,7 @@ fn link_buttons(links: &[Link], contact: Option<&Contact>) -> Option<Message> {
     }
     Some(Message {
         body: MessageBody::Template {
-            alt_text: shorten(&alt_lines.join("\n"), MAX_ALT_TEXT),
+            alt_text: shorten_utf16(&alt_lines.join("\n"), MAX_ALT_TEXT),
             template: Buttons {
                 text: shorten(
                     "手続きはこちらからどうぞ。ボタンを押すとページが開きます。",
@@ -286,14 +312,17 @@ pub fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
         .map(Message::text)
         .collect();
     messages.extend(buttons);
+    let votes = if ask_feedback {
+        vote_items(reply_id)
+    } else {
+        Vec::new()
+    };
     let mut items: Vec<QuickReplyItem> = choices
         .iter()
-        .take(MAX_QUICK_REPLIES)
-        .map(choice_item)
+        .filter_map(choice_item)
+        .take(MAX_QUICK_REPLIES - votes.len())
         .collect();
-    if ask_feedback {
-        items.extend(vote_items(reply_id));
-    }
+    items.extend(votes);
     if let (false, Some(last)) = (items.is_empty(), messages.last_mut()) {
         last.quick_reply = Some(QuickReply { items });
     }
@@ -454,5 +483,209 @@ mod tests {
         assert_eq!(split_text("ab\ncd\nef", 5), vec!["ab", "cd\nef"]);
         assert_eq!(split_text("abcdefg", 3), vec!["abc", "def", "g"]);
         assert_eq!(split_text("😀😀😀", 4), vec!["😀😀", "😀"]);
+    }
+
+    /// Every limit of the Messaging API that the bot's messages touch.
+    fn within_limits(messages: &[Message]) -> Result<(), String> {
+        if messages.is_empty() || messages.len() > MAX_MESSAGES {
+            return Err(format!("{} messages", messages.len()));
+        }
+        let check_action = |action: &Action| -> Result<(), String> {
+            match action {
+                Action::Uri { label, uri } => {
+                    if label.chars().count() > MAX_LABEL || uri.chars().count() > MAX_URI {
+                        return Err(format!("uri action {label:?} {uri:?}"));
+                    }
+                }
+                Action::Postback {
+                    label,
+                    data,
+                    display_text,
+                } => {
+                    if label.chars().count() > MAX_LABEL
+                        || data.len() > MAX_POSTBACK
+                        || display_text.chars().count() > MAX_POSTBACK
+                        || label.is_empty()
+                    {
+                        return Err(format!("postback {label:?} {data:?}"));
+                    }
+                }
+            }
+            Ok(())
+        };
+        for message in messages {
+            match &message.body {
+                MessageBody::Text { text } => {
+                    if text.is_empty() || text.encode_utf16().count() > MAX_TEXT {
+                        return Err(format!("text of {} units", text.encode_utf16().count()));
+                    }
+                }
+                MessageBody::Template { alt_text, template } => {
+                    if alt_text.encode_utf16().count() > MAX_ALT_TEXT
+                        || template.text.chars().count() > MAX_BUTTONS_TEXT
+                        || template.actions.is_empty()
+                        || template.actions.len() > MAX_BUTTONS
+                    {
+                        return Err("buttons template".into());
+                    }
+                    template.actions.iter().try_for_each(check_action)?;
+                }
+            }
+            if let Some(quick) = &message.quick_reply {
+                if quick.items.is_empty() || quick.items.len() > MAX_QUICK_REPLIES {
+                    return Err(format!("{} quick replies", quick.items.len()));
+                }
+                quick
+                    .items
+                    .iter()
+                    .try_for_each(|i| check_action(&i.action))?;
+            }
+        }
+        Ok(())
+    }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_text(max: usize) -> impl Strategy<Value = String> {
+            prop_oneof![
+                proptest::collection::vec(any::<char>(), 0..max)
+                    .prop_map(|c| c.into_iter().collect::<String>()),
+                proptest::collection::vec(
+                    prop_oneof![Just('あ'), Just('😀'), Just('\n'), Just('a')],
+                    0..max * 8
+                )
+                .prop_map(|c| c.into_iter().collect::<String>()),
+            ]
+        }
+
+        fn any_choice() -> impl Strategy<Value = Choice> {
+            (any_text(60), any_text(200), 0..6usize).prop_map(|(label, id, kind)| Choice {
+                value: match kind {
+                    0 => ChoiceValue::Entry(id),
+                    1 => ChoiceValue::Category(id),
+                    2 => ChoiceValue::Step(id),
+                    3 => ChoiceValue::Procedure(id),
+                    4 => ChoiceValue::Contact(id),
+                    _ => ChoiceValue::More(id),
+                },
+                label: if label.is_empty() { "x".into() } else { label },
+            })
+        }
+
+        fn any_link() -> impl Strategy<Value = Link> {
+            (
+                any_text(80),
+                proptest::option::of(any_text(1200)),
+                any_text(20),
+            )
+                .prop_map(|(title, url, kind)| Link {
+                    title: if title.is_empty() { "x".into() } else { title },
+                    url: url.map(|u| format!("https://example.jp/{u}")),
+                    kind,
+                    bring: vec![],
+                })
+        }
+
+        fn any_decision() -> impl Strategy<Value = Decision> {
+            let choices = proptest::collection::vec(any_choice(), 0..30);
+            let links = proptest::collection::vec(any_link(), 0..8);
+            (
+                any_text(3000),
+                any_text(100),
+                choices,
+                links,
+                any::<bool>(),
+                0..3usize,
+            )
+                .prop_map(|(text, question, choices, links, contact, kind)| {
+                    let text = if text.trim().is_empty() {
+                        "回答".to_string()
+                    } else {
+                        text
+                    };
+                    let contact = contact.then(|| Contact {
+                        department: question.clone(),
+                        phone: "0584-53-1111".into(),
+                        hours: "平日".into(),
+                        place: None,
+                    });
+                    match kind {
+                        0 => Decision::Answer(Answer {
+                            id: "e".into(),
+                            question,
+                            text,
+                            links,
+                            contact,
+                            confidence: Confidence::High,
+                            related: choices,
+                        }),
+                        1 => Decision::Choices {
+                            prompt: text,
+                            choices,
+                        },
+                        _ => Decision::Fallback {
+                            text,
+                            contact,
+                            links,
+                        },
+                    }
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            #[test]
+            fn every_rendered_decision_is_within_lines_limits(decision in any_decision()) {
+                let messages = render(&decision, "0190c0de0000700080000000000000aa");
+                prop_assert_eq!(within_limits(&messages), Ok(()));
+            }
+
+            #[test]
+            fn split_pieces_fit_and_keep_every_character(text in any_text(400), max in 2..50usize) {
+                let pieces = split_text(&text, max);
+                for piece in &pieces {
+                    prop_assert!(piece.encode_utf16().count() <= max);
+                }
+                let kept: String = pieces.concat().chars().filter(|c| !c.is_whitespace()).collect();
+                let all: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                prop_assert_eq!(kept, all);
+            }
+
+            #[test]
+            fn shortened_alt_text_fits(text in any_text(900)) {
+                prop_assert!(shorten_utf16(&text, MAX_ALT_TEXT).encode_utf16().count() <= MAX_ALT_TEXT);
+            }
+        }
+    }
+
+    #[test]
+    fn an_answer_with_many_related_entries_keeps_thirteen_quick_replies() {
+        let mut decision = answer("回答です。", vec![]);
+        if let Decision::Answer(a) = &mut decision {
+            a.related = (0..14)
+                .map(|i| Choice {
+                    value: ChoiceValue::Entry(format!("entry-{i}")),
+                    label: format!("関連{i}"),
+                })
+                .collect();
+        }
+        let messages = render(&decision, "r");
+        let items = &messages.last().unwrap().quick_reply.as_ref().unwrap().items;
+        assert_eq!(items.len(), MAX_QUICK_REPLIES);
+        assert_eq!(within_limits(&messages), Ok(()));
+        let labels: Vec<_> = items
+            .iter()
+            .map(|i| match &i.action {
+                Action::Postback { label, .. } | Action::Uri { label, .. } => label.as_str(),
+            })
+            .collect();
+        assert_eq!(
+            &labels[11..],
+            ["役に立った", "役に立たなかった"],
+            "the votes stay"
+        );
     }
 }

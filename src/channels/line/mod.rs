@@ -146,6 +146,18 @@ impl LineChannel {
         ))
     }
 
+    /// Events waiting to be answered, and how many the queue holds.
+    pub fn queue_load(&self) -> (usize, usize) {
+        self.shards
+            .iter()
+            .fold((0, 0), |(queued, capacity), shard| {
+                (
+                    queued + shard.max_capacity() - shard.capacity(),
+                    capacity + shard.max_capacity(),
+                )
+            })
+    }
+
     /// Registers the webhook route.
     pub fn configure(channel: http::Data<LineChannel>) -> impl FnOnce(&mut http::ServiceConfig) {
         move |config| {

@@ -30,6 +30,14 @@ pub(super) struct Responder {
 impl Responder {
     /// Handles one event; every outcome is logged and counted, none fails.
     pub(super) async fn handle(&self, event: Event, received: Instant) {
+        self.respond(event, received).await;
+        self.deps
+            .dialogue
+            .metrics
+            .count("madoguchi_line_events_handled_total", &[]);
+    }
+
+    async fn respond(&self, event: Event, received: Instant) {
         let Some(source) = event.source.clone() else {
             return self.ignore(&event, "no_source");
         };
@@ -164,10 +172,6 @@ impl Responder {
     /// `None` when a tapped button names nothing any more.
     async fn reply(&self, user: &str, turn: Turn<'_>) -> Option<Vec<Message>> {
         let reply = self.deps.dialogue.take("line", user, turn).await?;
-        if let Err(err) = reply.stored {
-            // LINE must still be answered; the log misses this one.
-            tracing::error!(error = %err, "the reply could not be stored");
-        }
         Some(messages::render(&reply.decision, &reply.id))
     }
 
