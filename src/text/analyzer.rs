@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -267,58 +268,72 @@ fn variant_table(words: &[Vec<String>]) -> FxHashMap<String, String> {
     table
 }
 
-/// Replaces synonyms by the first word of their group, longest match first.
+/// Replaces every form of a synonym group by the group's first word (its
+/// head): at each place the longest form wins, head words included, so that
+/// a head word (市役所) is never rewritten through a shorter form inside it
+/// (役所).
 struct SynonymTable {
-    /// Variants by their first character, longest first.
-    by_first_char: FxHashMap<char, Vec<(String, String)>>,
+    /// Heads and forms, matched leftmost-longest; `None` without synonyms.
+    matcher: Option<AhoCorasick>,
+    /// The head each pattern stands for.
+    heads: Vec<String>,
 }
+
+/// Rewrites before a text stops changing; a head that forms a longer form
+/// with the text after it needs a second one.
+const SYNONYM_PASSES: usize = 4;
 
 impl SynonymTable {
     fn new(groups: &[Vec<String>]) -> SynonymTable {
-        let mut by_first_char: FxHashMap<char, Vec<(String, String)>> = FxHashMap::default();
-        for group in groups {
-            let Some(canonical) = group.first().map(|w| normalize(w)) else {
-                continue;
-            };
-            for variant in group.iter().skip(1).map(|w| normalize(w)) {
-                if let Some(first) = variant.chars().next() {
-                    by_first_char
-                        .entry(first)
-                        .or_default()
-                        .push((variant, canonical.clone()));
+        let mut patterns: Vec<String> = Vec::new();
+        let mut heads: Vec<String> = Vec::new();
+        let mut add = |form: String, head: &String| {
+            if !form.is_empty() && !patterns.contains(&form) {
+                patterns.push(form);
+                heads.push(head.clone());
+            }
+        };
+        let normalised: Vec<Vec<String>> = groups
+            .iter()
+            .map(|group| group.iter().map(|w| normalize(w)).collect())
+            .collect();
+        // Heads first: a word that heads one group stays itself.
+        for group in &normalised {
+            if let Some(head) = group.first() {
+                add(head.clone(), head);
+            }
+        }
+        for group in &normalised {
+            if let Some(head) = group.first() {
+                for form in &group[1..] {
+                    add(form.clone(), head);
                 }
             }
         }
-        for variants in by_first_char.values_mut() {
-            variants.sort_by_key(|(variant, _)| std::cmp::Reverse(variant.len()));
-        }
-        SynonymTable { by_first_char }
+        let matcher = (!patterns.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .match_kind(MatchKind::LeftmostLongest)
+                    .build(&patterns)
+                    .ok()
+            })
+            .flatten();
+        SynonymTable { matcher, heads }
     }
 
     fn apply(&self, text: &str) -> String {
-        if self.by_first_char.is_empty() {
+        let Some(matcher) = &self.matcher else {
             return text.to_string();
-        }
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(c) = rest.chars().next() {
-            let replacement = self.by_first_char.get(&c).and_then(|variants| {
-                variants
-                    .iter()
-                    .find(|(variant, _)| rest.starts_with(variant.as_str()))
-            });
-            match replacement {
-                Some((variant, canonical)) => {
-                    out.push_str(canonical);
-                    rest = &rest[variant.len()..];
-                }
-                None => {
-                    out.push(c);
-                    rest = &rest[c.len_utf8()..];
-                }
+        };
+        let mut text = text.to_string();
+        for _ in 0..SYNONYM_PASSES {
+            let next = matcher.replace_all(&text, &self.heads);
+            if next == text {
+                break;
             }
+            text = next;
         }
-        out
+        text
     }
 }
 
@@ -472,5 +487,54 @@ mod tests {
             char_grams("街路灯が"),
             vec!["街路", "路灯", "灯が", "街", "路", "灯"]
         );
+    }
+
+    mod synonyms {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// The shipped synonym groups.
+        fn shipped() -> Vec<Vec<String>> {
+            Lexicon::load(std::path::Path::new("dictionaries"))
+                .expect("the shipped word lists load")
+                .synonyms
+                .same
+        }
+
+        #[test]
+        fn a_head_word_is_not_rewritten_through_a_shorter_form_inside_it() {
+            let table = SynonymTable::new(&shipped());
+            assert_eq!(table.apply("市役所の場所"), "市役所の場所");
+            assert_eq!(table.apply("役場の場所"), "市役所の場所");
+            assert_eq!(table.apply("住民票の写しがほしい"), "住民票がほしい");
+        }
+
+        proptest! {
+            #[test]
+            fn canonical_text_is_stable_and_keeps_heads(
+                picks in proptest::collection::vec((any::<prop::sample::Index>(), any::<prop::sample::Index>(), "[あ-ん市町の]{0,2}"), 1..8)
+            ) {
+                let groups: Vec<Vec<String>> = shipped()
+                    .into_iter()
+                    .map(|g| g.iter().map(|w| normalize(w)).collect())
+                    .collect();
+                let table = SynonymTable::new(&groups);
+                let mut glued = String::new();
+                let mut spaced = Vec::new();
+                let mut heads = Vec::new();
+                for (group, form, filler) in &picks {
+                    let group = group.get(&groups);
+                    let word = form.get(group);
+                    glued.push_str(word);
+                    glued.push_str(filler);
+                    spaced.push(group[0].clone());
+                    heads.push(group[0].clone());
+                }
+                let once = table.apply(&glued);
+                prop_assert_eq!(table.apply(&once), once.clone(), "canonicalising twice changes nothing");
+                let spaced = spaced.join(" ");
+                prop_assert_eq!(table.apply(&spaced), spaced, "no head word is rewritten");
+            }
+        }
     }
 }

@@ -115,4 +115,27 @@ mod tests {
         assert_eq!(fold_kana("カード"), "かーど");
         assert_eq!(fold_kana("住民票"), "住民票");
     }
+
+    mod generated {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// What a phone keyboard can type: normalising twice changes
+            /// nothing, and no control character or double space is left.
+            #[test]
+            fn normalising_is_stable_and_clean(text in "[ -~ぁ-んァ-ンｦ-ﾟ０-９Ａ-Ｚー－〜～\u{3000}\t\n住民票市役所]{0,40}") {
+                let once = normalize(&text);
+                prop_assert_eq!(normalize(&once), once.clone());
+                prop_assert!(!once.chars().any(char::is_control), "{:?}", once);
+                prop_assert!(!once.contains("  ") && !once.starts_with(' ') && !once.ends_with(' '));
+            }
+
+            #[test]
+            fn any_text_normalises_without_panicking(text in any::<String>()) {
+                let _ = normalize(&text);
+                let _ = fold_kana(&text);
+            }
+        }
+    }
 }
