@@ -27,6 +27,7 @@ fn reply(text: &str, words: &[&str], decision: &str) -> ReplyRecord {
         confidence: (decision == "answer").then(|| "high".to_string()),
         candidates: vec![("juminhyo".into(), 9.5), ("koseki".into(), 4.25)],
         content_version: "v1".into(),
+        public_numbers: Default::default(),
     }
 }
 

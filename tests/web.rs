@@ -451,3 +451,94 @@ async fn a_session_follows_a_flow_picks_by_number_and_is_helped_after_no() {
     );
     assert!(labels.len() >= 2, "{labels:?}");
 }
+
+/// Polls `condition` until it holds; fails after ten seconds.
+async fn eventually<F: std::future::Future<Output = bool>>(what: &str, condition: impl Fn() -> F) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !condition().await {
+        assert!(std::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn residents_are_answered_while_the_log_fails_and_nothing_is_lost() {
+    let server = TestServer::start().await;
+    let (status, _) = server.chat(json!({ "text": "住民票" })).await;
+    assert_eq!(status, StatusCode::OK);
+    let ready = server
+        .client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    // Break the query log for real: its table goes away under the server.
+    let database = server._data.path().join(madoguchi::store::DATABASE_FILE);
+    let sqlite = rusqlite::Connection::open(&database).unwrap();
+    sqlite
+        .busy_timeout(std::time::Duration::from_secs(5))
+        .unwrap();
+    sqlite
+        .execute_batch("ALTER TABLE replies RENAME TO replies_away")
+        .unwrap();
+
+    let (status, reply) = server
+        .chat(json!({ "text": "コンビニで住民票って取れる？" }))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["kind"], "answer");
+    let metrics = server.metrics().await;
+    assert!(
+        metrics.contains("madoguchi_log_write_failures_total"),
+        "{metrics}"
+    );
+    let not_ready = server
+        .client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = not_ready.json().await.unwrap();
+    assert!(
+        body["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("waiting to be written"),
+        "{body}"
+    );
+
+    // Mended: the kept record is written, and the replica is ready again.
+    sqlite
+        .execute_batch("ALTER TABLE replies_away RENAME TO replies")
+        .unwrap();
+    let reply_id = reply["reply_id"].as_str().unwrap().to_string();
+    eventually("the kept reply is written", || {
+        let found = sqlite
+            .query_row(
+                "SELECT COUNT(*) FROM replies WHERE id = ?1",
+                [&reply_id],
+                |row| row.get::<_, i64>(0),
+            )
+            .unwrap();
+        async move { found == 1 }
+    })
+    .await;
+    eventually("the server is ready again", || async {
+        let response = server
+            .client
+            .get(server.url("/readyz"))
+            .send()
+            .await
+            .unwrap();
+        response.status() == StatusCode::OK
+    })
+    .await;
+    assert!(
+        !server
+            .metrics()
+            .await
+            .contains("madoguchi_log_records_lost_total")
+    );
+}

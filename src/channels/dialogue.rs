@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::engine::{ChoiceValue, Conversations, Decision, SharedEngine};
+use crate::engine::{ChoiceValue, Conversations, Decision, Engine, Explanation, SharedEngine};
 use crate::metrics::Metrics;
-use crate::store::{ReplyRecord, Store, StoreError};
+use crate::store::retry::ReplyLog;
+use crate::store::{ReplyRecord, StoreError};
 
 /// What a resident did.
 #[derive(Debug, Clone, Copy)]
@@ -19,20 +20,18 @@ pub enum Turn<'a> {
     Unhelpful,
 }
 
-/// A decided and logged reply.
+/// A decided reply, written to the query log (or kept to be written when
+/// the log fails: answering never waits on a broken log).
 pub struct Reply {
     /// Identifies the reply for feedback.
     pub id: String,
     pub decision: Decision,
-    /// Whether the query reached the log; a channel that promises
-    /// durability refuses to answer without it.
-    pub stored: Result<(), StoreError>,
 }
 
 /// What the channels share to hold conversations.
 pub struct Dialogue {
     pub engine: Arc<SharedEngine>,
-    pub store: Arc<Store>,
+    pub log: Arc<ReplyLog>,
     pub conversations: Arc<Conversations>,
     pub metrics: Arc<Metrics>,
 }
@@ -57,6 +56,7 @@ impl Dialogue {
                 let text = match (choice, &decision) {
                     (_, Decision::Answer(answer)) => format!("［選択］{}", answer.question),
                     (ChoiceValue::Category(name), _) => format!("［分類］{name}"),
+                    (ChoiceValue::More(_), _) => "［もっと見る］".to_string(),
                     (other, _) => format!("［選択］{}", other.id()),
                 };
                 (decision, None, text)
@@ -71,30 +71,26 @@ impl Dialogue {
             "madoguchi_decisions_total",
             &[("channel", channel), ("kind", decision.kind())],
         );
-        let record = ReplyRecord::new(
+        let record = record_of(
             channel,
-            Some(user.to_string()),
+            user,
             text,
             matches!(turn, Turn::Typed(_)),
             &decision,
             explanation.as_ref(),
-            &engine.content().version,
+            &engine,
         );
         let id = record.id.clone();
-        let stored = self.store.record_reply(record).await;
+        self.log.record(record).await;
         conversation.record(&decision, explanation.as_ref());
         self.conversations.put(user, conversation);
-        Some(Reply {
-            id,
-            decision,
-            stored,
-        })
+        Some(Reply { id, decision })
     }
 
     /// Records a vote on a reply and counts it; false if there is no such
     /// reply.
     pub async fn vote(&self, reply_id: &str, helpful: bool) -> Result<bool, StoreError> {
-        let store = self.store.clone();
+        let store = self.log.store().clone();
         let id = reply_id.to_string();
         let found = tokio::task::spawn_blocking(move || store.record_feedback(&id, helpful))
             .await
@@ -106,5 +102,45 @@ impl Dialogue {
             );
         }
         Ok(found)
+    }
+}
+
+/// The log record of `decision`, made for `text` (with its explanation when
+/// the engine searched), under a new reply id. Ids are time-ordered (UUID
+/// version 7), so each insert lands at the end of the id index rather than
+/// on a random page of it.
+fn record_of(
+    channel: &str,
+    user: &str,
+    text: String,
+    typed: bool,
+    decision: &Decision,
+    explanation: Option<&Explanation>,
+    engine: &Engine,
+) -> ReplyRecord {
+    ReplyRecord {
+        id: uuid::Uuid::now_v7().simple().to_string(),
+        channel: channel.to_string(),
+        session: Some(user.to_string()),
+        text,
+        typed,
+        words: explanation.map(|e| e.words.clone()).unwrap_or_default(),
+        decision: decision.kind().to_string(),
+        entry_id: decision.answer_id().map(String::from),
+        confidence: match decision {
+            Decision::Answer(answer) => Some(answer.confidence.as_str().to_string()),
+            _ => None,
+        },
+        candidates: explanation
+            .map(|e| {
+                e.candidates
+                    .iter()
+                    .take(5)
+                    .map(|c| (c.id.clone(), c.score))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        content_version: engine.content().version.clone(),
+        public_numbers: engine.public_numbers(),
     }
 }

@@ -1,8 +1,6 @@
 //! The HTTP server: shared state, request spans and metrics, and the routes
 //! of every channel.
 
-pub mod rate_limit;
-
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,21 +8,26 @@ use std::time::Instant;
 use actix_cors::Cors;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
 use crate::admin::{self, AdminState};
 use crate::channels::dialogue::Dialogue;
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
+use crate::client::{ClientAddress, RateLimiter, TrustedProxies};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Conversations, Engine, EngineError, SharedEngine};
 use crate::metrics::Metrics;
 use crate::reload::Reloader;
 use crate::store::pseudonym::Pseudonyms;
+use crate::store::retry::ReplyLog;
 use crate::store::{Store, StoreError};
-use rate_limit::RateLimiter;
+
+/// Replies kept in memory while the query log cannot be written; past this
+/// the oldest are lost (and counted).
+const LOG_RETRY_CAPACITY: usize = 10_000;
 
 /// Failures to start the server.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +42,8 @@ pub enum StartError {
     Line(String),
     #[error("admin: {0}")]
     Admin(String),
+    #[error("settings: {0}")]
+    Config(String),
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
 }
@@ -78,9 +83,12 @@ impl Application {
         let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
+        let log = ReplyLog::new(store.clone(), metrics.clone(), LOG_RETRY_CAPACITY);
+        log.retry_in_background();
+        let readiness_log = log.clone();
         let dialogue = Arc::new(Dialogue {
             engine: engine.clone(),
-            store: store.clone(),
+            log,
             conversations: Arc::new(Conversations::new(
                 std::time::Duration::from_secs(settings.conversation_idle_minutes * 60),
                 settings.max_conversations,
@@ -131,14 +139,23 @@ impl Application {
             limiter: RateLimiter::new(settings.web.requests_per_minute),
             settings: settings.web.clone(),
         });
+        let trusted_proxies = TrustedProxies::new(&settings.web.trusted_proxies)
+            .map_err(|err| StartError::Config(format!("web.trusted_proxies: {err}")))?;
+        let readiness = web::Data::new(Readiness {
+            engine: engine.clone(),
+            log: readiness_log,
+            line: line_channel.clone(),
+        });
         let allowed_origins = settings.web.allowed_origins.clone();
         let max_body_bytes = settings.web.max_body_bytes;
         let server = HttpServer::new(move || {
             let metrics = metrics.clone();
             let request_metrics = metrics.clone();
+            let trusted_proxies = trusted_proxies.clone();
             App::new()
                 .app_data(web_state.clone())
                 .app_data(admin_state.clone())
+                .app_data(readiness.clone())
                 .app_data(web_channel::json_config(max_body_bytes))
                 .app_data(web::PayloadConfig::new(max_body_bytes))
                 .app_data(web::Data::from(metrics))
@@ -146,9 +163,16 @@ impl Application {
                 .wrap_fn(move |request, service| {
                     let started = Instant::now();
                     let request_id = uuid::Uuid::new_v4().simple().to_string();
+                    let client = request
+                        .peer_addr()
+                        .map(|peer| trusted_proxies.client(peer.ip(), request.headers()));
+                    if let Some(client) = client {
+                        request.extensions_mut().insert(ClientAddress(client));
+                    }
                     let span = tracing::info_span!(
                         "request",
                         id = %request_id,
+                        client = %client.map_or_else(String::new, masked_address),
                         method = %request.method(),
                         path = %request.path()
                     );
@@ -188,6 +212,7 @@ impl Application {
                     }
                 })
                 .route("/healthz", web::get().to(healthz))
+                .route("/readyz", web::get().to(readyz))
                 .route("/metrics", web::get().to(metrics_text))
         })
         .listen(listener)
@@ -250,6 +275,16 @@ fn cors(allowed_origins: Vec<String>) -> Cors {
         .max_age(3600)
 }
 
+/// A client address as the logs keep it: the network, not the host
+/// (`203.0.113.0/24`, `2001:db8:1::/48`), like the masked messages of the
+/// query log.
+fn masked_address(address: std::net::IpAddr) -> String {
+    let prefix = if address.is_ipv4() { 24 } else { 48 };
+    ipnet::IpNet::new(address, prefix)
+        .map(|net| net.trunc().to_string())
+        .unwrap_or_default()
+}
+
 /// Every hour, on a thread of its own (and once at the start): deletes
 /// queries older than the retention period (0 keeps them), and tells the
 /// engine which entries were asked most in the last 90 days.
@@ -284,6 +319,47 @@ fn housekeeping(store: Arc<Store>, engine: Arc<SharedEngine>, retention_days: u3
 
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// What `/readyz` looks at.
+struct Readiness {
+    engine: Arc<SharedEngine>,
+    log: Arc<ReplyLog>,
+    line: Option<web::Data<LineChannel>>,
+}
+
+/// 200 when this replica can take traffic: content loaded, the database
+/// writable with no replies waiting to be written, the LINE queue not
+/// full; else 503 with the reasons, for the load balancer and monitoring.
+async fn readyz(state: web::Data<Readiness>) -> HttpResponse {
+    let mut reasons = Vec::new();
+    if state.engine.get().content().entries.is_empty() {
+        reasons.push("no content is loaded".to_string());
+    }
+    let pending = state.log.pending();
+    if pending > 0 {
+        reasons.push(format!(
+            "{pending} replies are waiting to be written to the query log"
+        ));
+    }
+    let store = state.log.store().clone();
+    match web::block(move || store.probe_writable()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(err)) => reasons.push(format!("the database cannot be written: {err}")),
+        Err(err) => reasons.push(format!("the database could not be checked: {err}")),
+    }
+    if let Some(line) = &state.line {
+        let (queued, capacity) = line.queue_load();
+        if queued >= capacity {
+            reasons.push(format!("the LINE queue is full ({queued} events)"));
+        }
+    }
+    if reasons.is_empty() {
+        HttpResponse::Ok().json(serde_json::json!({ "status": "ready" }))
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .json(serde_json::json!({ "status": "not ready", "reasons": reasons }))
+    }
 }
 
 async fn metrics_text(metrics: web::Data<Metrics>) -> HttpResponse {

@@ -6,11 +6,9 @@ use std::io::Write;
 
 use rusqlite::{OptionalExtension, params};
 
+use super::spreadsheet::SpreadsheetWriter;
 use super::{Store, StoreError, now};
 use crate::faq::Date;
-
-/// Written first in CSV files so that Excel reads them as UTF-8.
-pub const BOM: &str = "\u{feff}";
 
 /// Unix time as Japanese local time, `2026-11-27 09:30:00`.
 pub fn japan_time(unix: i64) -> String {
@@ -118,12 +116,9 @@ impl Store {
              FROM replies r LEFT JOIN feedback f ON f.reply_id = r.id
              WHERE r.created_at >= ?1 ORDER BY r.created_at, r.rowid",
         )?;
-        let io = |err: std::io::Error| StoreError::Export(err.to_string());
-        out.write_all(BOM.as_bytes()).map_err(io)?;
-        let mut writer = csv::Writer::from_writer(out);
-        let csv_error = |err: csv::Error| StoreError::Export(err.to_string());
-        writer
-            .write_record([
+        let mut writer = SpreadsheetWriter::new(
+            out,
+            &[
                 "日時",
                 "経路",
                 "利用者",
@@ -134,33 +129,31 @@ impl Store {
                 "候補",
                 "評価",
                 "内容版",
-            ])
-            .map_err(csv_error)?;
+            ],
+        )?;
         let mut rows = statement.query([since])?;
         let mut count = 0;
         while let Some(row) = rows.next()? {
             let helpful: Option<bool> = row.get(8)?;
-            writer
-                .write_record([
-                    japan_time(row.get(0)?),
-                    row.get(1)?,
-                    row.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                    row.get::<_, Option<String>>(6)?.unwrap_or_default(),
-                    row.get(7)?,
-                    match helpful {
-                        Some(true) => "役に立った".into(),
-                        Some(false) => "役に立たなかった".into(),
-                        None => String::new(),
-                    },
-                    row.get(9)?,
-                ])
-                .map_err(csv_error)?;
+            writer.row([
+                japan_time(row.get(0)?),
+                row.get(1)?,
+                row.get::<_, Option<String>>(2)?.unwrap_or_default(),
+                row.get(3)?,
+                row.get(4)?,
+                row.get::<_, Option<String>>(5)?.unwrap_or_default(),
+                row.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                row.get(7)?,
+                match helpful {
+                    Some(true) => "役に立った".into(),
+                    Some(false) => "役に立たなかった".into(),
+                    None => String::new(),
+                },
+                row.get(9)?,
+            ])?;
             count += 1;
         }
-        writer.flush().map_err(io)?;
+        writer.finish()?;
         Ok(count)
     }
 
@@ -354,12 +347,9 @@ impl Store {
 
 /// Writes review groups as CSV, with a BOM.
 pub fn groups_csv(groups: &[ReviewGroup], out: &mut dyn Write) -> Result<(), StoreError> {
-    let error = |err: String| StoreError::Export(err);
-    out.write_all(BOM.as_bytes())
-        .map_err(|e| error(e.to_string()))?;
-    let mut writer = csv::Writer::from_writer(out);
-    writer
-        .write_record([
+    let mut writer = SpreadsheetWriter::new(
+        out,
+        &[
             "語",
             "件数",
             "答えられず",
@@ -368,23 +358,21 @@ pub fn groups_csv(groups: &[ReviewGroup], out: &mut dyn Write) -> Result<(), Sto
             "例",
             "状態",
             "回答ID",
-        ])
-        .map_err(|e| error(e.to_string()))?;
+        ],
+    )?;
     for g in groups {
-        writer
-            .write_record([
-                g.key.clone(),
-                g.count.to_string(),
-                g.fallbacks.to_string(),
-                japan_time(g.first_seen),
-                japan_time(g.last_seen),
-                g.examples.join(" / "),
-                g.status.as_str().to_string(),
-                g.entry_id.clone().unwrap_or_default(),
-            ])
-            .map_err(|e| error(e.to_string()))?;
+        writer.row([
+            g.key.clone(),
+            g.count.to_string(),
+            g.fallbacks.to_string(),
+            japan_time(g.first_seen),
+            japan_time(g.last_seen),
+            g.examples.join(" / "),
+            g.status.as_str().to_string(),
+            g.entry_id.clone().unwrap_or_default(),
+        ])?;
     }
-    writer.flush().map_err(|e| error(e.to_string()))
+    writer.finish()
 }
 
 fn absorb(

@@ -2,16 +2,15 @@
 //! feedback on them.
 
 pub mod log;
-pub mod mask;
 pub mod pseudonym;
+pub mod retry;
+pub mod spreadsheet;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{Connection, OptionalExtension, params};
-
-use crate::engine::{Decision, Explanation};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those
 /// applied.
@@ -35,10 +34,12 @@ pub enum StoreError {
     Writer(String),
     #[error("writing the export: {0}")]
     Export(String),
+    #[error("the pseudonym key {0}")]
+    PseudonymKey(String),
 }
 
 /// One query and the reply to it, as recorded.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplyRecord {
     pub id: String,
     pub channel: String,
@@ -59,52 +60,16 @@ pub struct ReplyRecord {
     /// The best candidates and their scores, best first.
     pub candidates: Vec<(String, f32)>,
     pub content_version: String,
+    /// Numbers the content itself publishes (the city's phone numbers),
+    /// left unmasked in the text; not written.
+    pub public_numbers: Arc<[String]>,
 }
 
 impl ReplyRecord {
-    /// The record of `decision`, made for `text` (with its explanation when
-    /// the engine searched), under a new reply id. Ids are time-ordered
-    /// (UUID version 7), so each insert lands at the end of the id index
-    /// rather than on a random page of it.
-    pub fn new(
-        channel: &str,
-        session: Option<String>,
-        text: String,
-        typed: bool,
-        decision: &Decision,
-        explanation: Option<&Explanation>,
-        content_version: &str,
-    ) -> ReplyRecord {
-        ReplyRecord {
-            id: uuid::Uuid::now_v7().simple().to_string(),
-            channel: channel.to_string(),
-            session,
-            text,
-            typed,
-            words: explanation.map(|e| e.words.clone()).unwrap_or_default(),
-            decision: decision.kind().to_string(),
-            entry_id: decision.answer_id().map(String::from),
-            confidence: match decision {
-                Decision::Answer(answer) => Some(answer.confidence.as_str().to_string()),
-                _ => None,
-            },
-            candidates: explanation
-                .map(|e| {
-                    e.candidates
-                        .iter()
-                        .take(5)
-                        .map(|c| (c.id.clone(), c.score))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            content_version: content_version.to_string(),
-        }
-    }
-
     /// The record as it may be written: the text masked, and words that
     /// could carry personal data (digits, addresses) dropped.
     fn masked(mut self) -> ReplyRecord {
-        self.text = mask::mask(&self.text);
+        self.text = crate::text::mask::mask_keeping(&self.text, &self.public_numbers);
         self.words
             .retain(|w| !w.chars().any(|c| c.is_ascii_digit() || c == '@'));
         self
@@ -226,14 +191,32 @@ impl Store {
 
     /// Records a reply; resolves once it is committed.
     pub async fn record_reply(&self, reply: ReplyRecord) -> Result<(), StoreError> {
+        committed(self.enqueue(reply)?.await)
+    }
+
+    /// Records a reply from a thread outside the async runtime.
+    pub fn record_reply_blocking(&self, reply: ReplyRecord) -> Result<(), StoreError> {
+        committed(self.enqueue(reply)?.blocking_recv())
+    }
+
+    /// Hands a reply to the writer thread, masked.
+    fn enqueue(
+        &self,
+        reply: ReplyRecord,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<(), String>>, StoreError> {
         let (done, committed) = tokio::sync::oneshot::channel();
         self.writer
             .send((reply.masked(), done))
             .map_err(|_| StoreError::Writer("the writer has stopped".into()))?;
-        committed
-            .await
-            .map_err(|_| StoreError::Writer("the writer has stopped".into()))?
-            .map_err(StoreError::Writer)
+        Ok(committed)
+    }
+
+    /// Whether the database takes writes now: takes the write lock and
+    /// lets it go.
+    pub fn probe_writable(&self) -> Result<(), StoreError> {
+        let connection = self.lock();
+        connection.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
+        Ok(())
     }
 
     /// Copies the whole write-ahead log into the database and empties it;
@@ -282,6 +265,15 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// What the writer said of a reply.
+fn committed(
+    answer: Result<Result<(), String>, tokio::sync::oneshot::error::RecvError>,
+) -> Result<(), StoreError> {
+    answer
+        .map_err(|_| StoreError::Writer("the writer has stopped".into()))?
+        .map_err(StoreError::Writer)
 }
 
 /// The checkpoint thread: copies the write-ahead log into the database every
@@ -436,6 +428,7 @@ mod tests {
             confidence: Some("high".into()),
             candidates: vec![("koseki".into(), 12.5)],
             content_version: "v1".into(),
+            public_numbers: Default::default(),
         }
     }
 

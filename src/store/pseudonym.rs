@@ -21,15 +21,31 @@ pub struct Pseudonyms {
 
 impl Pseudonyms {
     /// Reads the secret from `data_dir`, creating it (readable by the owner
-    /// only) on first use.
+    /// only) on first use. A key file that exists but cannot be read, or is
+    /// too short, is an error: replacing it would cut every resident's
+    /// history.
     pub fn load_or_create(data_dir: &Path) -> Result<Pseudonyms, StoreError> {
         let path = data_dir.join(KEY_FILE);
         let io_error = |err| StoreError::DataDir(path.display().to_string(), err);
-        if let Ok(text) = fs::read_to_string(&path) {
-            let key = text.trim().as_bytes().to_vec();
-            if key.len() >= 32 {
-                return Ok(Pseudonyms { key });
+        let unusable = |why: String| {
+            StoreError::PseudonymKey(format!(
+                "{}: {why}; restore it from a backup (or fix its permissions), or delete it to start new pseudonyms, which cuts every resident's history in the log",
+                path.display()
+            ))
+        };
+        match fs::read_to_string(&path) {
+            Ok(text) => {
+                let key = text.trim().as_bytes().to_vec();
+                if key.len() >= 32 {
+                    return Ok(Pseudonyms { key });
+                }
+                return Err(unusable(format!(
+                    "the key is {} bytes long, not at least 32",
+                    key.len()
+                )));
             }
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(unusable(format!("cannot be read ({err})"))),
         }
         fs::create_dir_all(data_dir).map_err(io_error)?;
         // Two version-4 UUIDs: 244 bits from the operating system's
@@ -87,6 +103,37 @@ mod tests {
             other.of("line", id),
             pseudonym,
             "each server has its own secret"
+        );
+    }
+
+    #[test]
+    fn a_key_that_exists_but_cannot_be_used_is_an_error_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(KEY_FILE);
+        std::fs::write(&path, "short").unwrap();
+        let err = Pseudonyms::load_or_create(dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("32"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "short",
+            "left as it was"
+        );
+        // A directory where the key should be cannot be read as a file.
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        let err = Pseudonyms::load_or_create(dir.path())
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("cannot be read") && err.contains("restore"),
+            "{err}"
         );
     }
 }

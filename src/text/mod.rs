@@ -4,6 +4,7 @@
 mod analyzer;
 mod dictionary;
 pub mod lexicon;
+pub mod mask;
 pub mod normalize;
 
 pub use analyzer::{Analysis, Analyzer};

@@ -14,9 +14,9 @@ pub use reply::WebReply;
 pub use super::ApiError;
 
 use super::dialogue::{Dialogue, Turn};
+use crate::client::{ClientAddress, RateLimiter};
 use crate::config::WebSettings;
 use crate::engine::ChoiceValue;
-use crate::server::rate_limit::RateLimiter;
 use crate::store::pseudonym::Pseudonyms;
 
 /// The widget script embedded in the binary.
@@ -31,7 +31,7 @@ pub struct WebState {
     pub dialogue: Arc<Dialogue>,
     pub pseudonyms: Arc<Pseudonyms>,
     pub settings: WebSettings,
-    pub limiter: RateLimiter,
+    pub limiter: RateLimiter<std::net::IpAddr>,
 }
 
 /// Registers the channel's routes.
@@ -74,10 +74,7 @@ fn valid_session_id(id: &str) -> bool {
 }
 
 fn check_rate(state: &WebState, request: &HttpRequest) -> Result<(), ApiError> {
-    let Some(client) = request.peer_addr().map(|a| a.ip()) else {
-        return Ok(());
-    };
-    if state.limiter.allow(client) {
+    if state.limiter.allow(&ClientAddress::of(request)) {
         Ok(())
     } else {
         state
@@ -138,8 +135,7 @@ async fn chat(
     Ok(HttpResponse::Ok().json(reply))
 }
 
-/// Takes a turn of the session's conversation; answers only once the query
-/// is in the log.
+/// Takes a turn of the session's conversation.
 async fn take_turn(
     state: &WebState,
     session_id: String,
@@ -151,7 +147,6 @@ async fn take_turn(
         (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
         (None, _) => return Err(ApiError::internal("no reply")),
     };
-    reply.stored.map_err(ApiError::internal)?;
     Ok(WebReply::new(reply.decision, session_id, reply.id))
 }
 
@@ -160,7 +155,9 @@ fn unknown_choice(choice: &ChoiceValue) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "unknown_choice",
-        format!("no entry or category `{id}`"),
+        format!(
+            "no entry or category `{id}` is offered now (it may have been removed or be outside its dates); send the text instead"
+        ),
     )
 }
 
