@@ -253,3 +253,65 @@ steps:
         "{text}"
     );
 }
+
+#[test]
+fn a_topic_file_that_does_not_parse_is_one_error_not_a_dozen() {
+    let faq = FaqCopy::new();
+    // A flow and a related list point at entries of certificates.yaml.
+    let text = std::fs::read_to_string(faq.path().join("certificates.yaml")).unwrap();
+    assert!(text.contains("id: conveni-what"));
+    faq.edit(
+        "certificates.yaml",
+        "    question:",
+        "    question: [unclosed",
+    );
+    let (ok, out) = check(faq.path());
+    assert!(!ok);
+    assert!(out.contains("certificates.yaml:"), "{out}");
+    assert!(!out.contains("unknown entry id"), "{out}");
+    let errors = out.lines().filter(|l| l.contains(": error:")).count();
+    assert_eq!(errors, 1, "{out}");
+}
+
+#[test]
+fn broken_catalogues_do_not_make_every_reference_unknown() {
+    let faq = FaqCopy::new();
+    faq.edit("procedures.yaml", "\nprocedures:", "\nprocedures: [");
+    faq.edit("departments.yaml", "departments:", "departments: {");
+    let (ok, out) = check(faq.path());
+    assert!(!ok);
+    assert!(!out.contains("unknown procedure id"), "{out}");
+    assert!(!out.contains("unknown department id"), "{out}");
+    let errors = out.lines().filter(|l| l.contains(": error:")).count();
+    assert_eq!(errors, 2, "{out}");
+}
+
+mod arbitrary_yaml {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// A topic file cut short or with bytes changed loads or gives
+        /// diagnostics; it never panics.
+        #[test]
+        fn any_topic_file_loads_or_is_diagnosed(cut in 0usize..4000, flips in proptest::collection::vec((0usize..4000, any::<u8>()), 0..6)) {
+            let faq = FaqCopy::new();
+            let path = faq.path().join("certificates.yaml");
+            let mut bytes = std::fs::read(&path).unwrap();
+            bytes.truncate(cut.min(bytes.len()));
+            for (at, byte) in flips {
+                if !bytes.is_empty() {
+                    let at = at % bytes.len();
+                    bytes[at] = byte;
+                }
+            }
+            std::fs::write(&path, &bytes).unwrap();
+            match Content::load(faq.path()) {
+                Ok((content, _)) => prop_assert!(!content.entries.is_empty()),
+                Err(diagnostics) => prop_assert!(diagnostics.errors().count() > 0),
+            }
+        }
+    }
+}

@@ -4,13 +4,12 @@
 //! reference exists, no loop is without an exit and every label fits a LINE
 //! button.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::load::SourceText;
-use super::model::{Department, Entry, Procedure};
+use super::source::{Known, SourceText};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 
 /// Longest choice label: LINE buttons show at most 20 characters.
@@ -108,13 +107,6 @@ impl Flow {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
     }
-}
-
-/// What flows may refer to.
-pub(super) struct Known<'a> {
-    pub entries: &'a [Entry],
-    pub procedures: &'a BTreeMap<String, Procedure>,
-    pub departments: &'a BTreeMap<String, Department>,
 }
 
 /// Reads `flows/*.yaml` under the FAQ directory and checks each flow.
@@ -249,15 +241,15 @@ fn check_flow(flow: &Flow, source: &SourceText, known: &Known, diagnostics: &mut
                     format!("unknown step `{id}`"),
                     "name one of this flow's steps",
                 )),
-                Some(Target::Answer(id)) if !known.entries.iter().any(|e| e.id == id) => Some((
+                Some(Target::Answer(id)) if !known.entry(id) => Some((
                     format!("unknown entry id `{id}`"),
                     "name the id of an entry in the topic files",
                 )),
-                Some(Target::Procedure(id)) if !known.procedures.contains_key(id) => Some((
+                Some(Target::Procedure(id)) if !known.procedure(id) => Some((
                     format!("unknown procedure id `{id}`"),
                     "name an id from procedures.yaml",
                 )),
-                Some(Target::Contact(id)) if !known.departments.contains_key(id) => Some((
+                Some(Target::Contact(id)) if !known.department(id) => Some((
                     format!("unknown department id `{id}`"),
                     "name an id from departments.yaml",
                 )),

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use super::flow::{Flow, Known, load_flows};
+use super::flow::{Flow, load_flows};
 use super::model::{
     Department, DepartmentFile, Entry, Procedure, ProcedureFile, RulesFile, SourceLocation,
     TopicFile,
 };
-use crate::diagnostic::{Diagnostic, Diagnostics, edit_distance, line_column, yaml_error};
+use super::source::{Known, SourceText, Unread};
+use crate::diagnostic::{Diagnostic, Diagnostics, edit_distance, yaml_error};
 use crate::text::normalize;
 
 pub const PROCEDURES_FILE: &str = "procedures.yaml";
@@ -65,12 +66,17 @@ impl Content {
             return Err(diagnostics);
         }
 
+        let mut unread = Unread::default();
         let procedures_path = dir.join(PROCEDURES_FILE);
-        let procedure_file: ProcedureFile =
-            parse_required(&procedures_path, &mut read, &mut diagnostics).unwrap_or_default();
+        let procedure_file: Option<ProcedureFile> =
+            parse_required(&procedures_path, &mut read, &mut diagnostics);
+        unread.procedures = procedure_file.is_none();
+        let procedure_file = procedure_file.unwrap_or_default();
         let departments_path = dir.join(DEPARTMENTS_FILE);
-        let department_file: DepartmentFile =
-            parse_required(&departments_path, &mut read, &mut diagnostics).unwrap_or_default();
+        let department_file: Option<DepartmentFile> =
+            parse_required(&departments_path, &mut read, &mut diagnostics);
+        unread.departments = department_file.is_none();
+        let department_file = department_file.unwrap_or_default();
         let rules_path = dir.join(RULES_FILE);
         let rules: Option<RulesFile> = parse_required(&rules_path, &mut read, &mut diagnostics);
 
@@ -99,6 +105,7 @@ impl Content {
                 Ok(None) => continue,
                 Err(err) => {
                     diagnostics.push(yaml_error(&path, &err));
+                    unread.entry_ids.extend(SourceText::new(&path, &text).ids());
                     continue;
                 }
             };
@@ -115,30 +122,27 @@ impl Content {
                 if entry.department.is_none() {
                     entry.department = topic.department.clone();
                 }
-                check_entry(&entry, &source, &procedures, &departments, &mut diagnostics);
+                let known = Known {
+                    entries: &[],
+                    procedures: &procedures,
+                    departments: &departments,
+                    unread: &unread,
+                };
+                check_entry(&entry, &source, &known, &mut diagnostics);
                 entries.push(entry);
             }
         }
         check_duplicate_ids(&entries, &mut diagnostics);
-        check_related(&entries, &mut diagnostics);
-        let flows = load_flows(
-            dir,
-            &mut read,
-            &Known {
-                entries: &entries,
-                procedures: &procedures,
-                departments: &departments,
-            },
-            &mut diagnostics,
-        );
+        let known = Known {
+            entries: &entries,
+            procedures: &procedures,
+            departments: &departments,
+            unread: &unread,
+        };
+        check_related(&known, &mut diagnostics);
+        let flows = load_flows(dir, &mut read, &known, &mut diagnostics);
         if let Some(rules) = &rules {
-            check_rules(
-                &rules_path,
-                rules,
-                &procedures,
-                &departments,
-                &mut diagnostics,
-            );
+            check_rules(&rules_path, rules, &known, &mut diagnostics);
         }
         warn_near_duplicate_questions(&entries, &mut diagnostics);
 
@@ -329,14 +333,8 @@ fn check_procedure_urls(
     }
 }
 
-fn check_entry(
-    entry: &Entry,
-    source: &SourceText,
-    procedures: &BTreeMap<String, Procedure>,
-    departments: &BTreeMap<String, Department>,
-    diagnostics: &mut Diagnostics,
-) {
-    let path = source.path;
+fn check_entry(entry: &Entry, source: &SourceText, known: &Known, diagnostics: &mut Diagnostics) {
+    let path = source.path();
     let line = entry.source.line;
     if let Some((message, help)) = id_problem(&entry.id) {
         diagnostics.push(Diagnostic::error(path, line, 0, message).with_help(help));
@@ -365,7 +363,7 @@ fn check_entry(
         );
     }
     for procedure in &entry.procedures {
-        if !procedures.contains_key(procedure) {
+        if !known.procedure(procedure) {
             let (line, column) = source.find_after(line, procedure);
             diagnostics.push(
                 Diagnostic::error(
@@ -376,14 +374,14 @@ fn check_entry(
                 )
                 .with_help(unknown_id_help(
                     procedure,
-                    procedures.keys(),
+                    known.procedures.keys(),
                     PROCEDURES_FILE,
                 )),
             );
         }
     }
     match &entry.department {
-        Some(department) if !departments.contains_key(department) => {
+        Some(department) if !known.department(department) => {
             let (line, column) = source.find_after(line, department);
             diagnostics.push(
                 Diagnostic::error(
@@ -394,7 +392,7 @@ fn check_entry(
                 )
                 .with_help(unknown_id_help(
                     department,
-                    departments.keys(),
+                    known.departments.keys(),
                     DEPARTMENTS_FILE,
                 )),
             );
@@ -437,10 +435,15 @@ fn unknown_id_help<'a>(id: &str, known: impl Iterator<Item = &'a String>, file: 
 }
 
 /// Related entries must exist.
-fn check_related(entries: &[Entry], diagnostics: &mut Diagnostics) {
+fn check_related(known: &Known, diagnostics: &mut Diagnostics) {
+    let entries = known.entries;
     let ids: HashSet<&str> = entries.iter().map(|e| e.id.as_str()).collect();
     for entry in entries {
-        for related in entry.related.iter().filter(|r| !ids.contains(r.as_str())) {
+        for related in entry
+            .related
+            .iter()
+            .filter(|r| !ids.contains(r.as_str()) && !known.unread.entry_ids.contains(r.as_str()))
+        {
             let text = fs::read_to_string(&entry.source.file).unwrap_or_default();
             let source = SourceText::new(&entry.source.file, &text);
             let (line, column) = source.find_after(entry.source.line, related);
@@ -484,16 +487,10 @@ fn check_duplicate_ids(entries: &[Entry], diagnostics: &mut Diagnostics) {
     }
 }
 
-fn check_rules(
-    path: &Path,
-    rules: &RulesFile,
-    procedures: &BTreeMap<String, Procedure>,
-    departments: &BTreeMap<String, Department>,
-    diagnostics: &mut Diagnostics,
-) {
+fn check_rules(path: &Path, rules: &RulesFile, known: &Known, diagnostics: &mut Diagnostics) {
     let text = fs::read_to_string(path).unwrap_or_default();
     let source = SourceText::new(path, &text);
-    if !departments.contains_key(&rules.fallback.department) {
+    if !known.department(&rules.fallback.department) {
         let (line, column) = source.find_after(1, &rules.fallback.department);
         diagnostics.push(
             Diagnostic::error(
@@ -504,12 +501,12 @@ fn check_rules(
             )
             .with_help(unknown_id_help(
                 &rules.fallback.department,
-                departments.keys(),
+                known.departments.keys(),
                 DEPARTMENTS_FILE,
             )),
         );
     }
-    if !procedures.contains_key(&rules.fallback.inquiry_form) {
+    if !known.procedure(&rules.fallback.inquiry_form) {
         let (line, column) = source.find_after(1, &rules.fallback.inquiry_form);
         diagnostics.push(
             Diagnostic::error(
@@ -520,7 +517,7 @@ fn check_rules(
             )
             .with_help(unknown_id_help(
                 &rules.fallback.inquiry_form,
-                procedures.keys(),
+                known.procedures.keys(),
                 PROCEDURES_FILE,
             )),
         );
@@ -597,50 +594,6 @@ fn warn_near_duplicate_questions(entries: &[Entry], diagnostics: &mut Diagnostic
                     )),
                 );
             }
-        }
-    }
-}
-
-/// The text of one file, for finding where things are written in it.
-pub(super) struct SourceText<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl<'a> SourceText<'a> {
-    pub(super) fn new(path: &'a Path, text: &'a str) -> Self {
-        SourceText { path, text }
-    }
-
-    pub(super) fn path(&self) -> &Path {
-        self.path
-    }
-
-    /// The line of `id: <id>`, or 0 if it cannot be found.
-    pub(super) fn entry_line(&self, id: &str) -> usize {
-        self.text
-            .lines()
-            .position(|line| {
-                let line = line.trim_start().trim_start_matches('-').trim();
-                line.strip_prefix("id:")
-                    .map(|v| v.trim().trim_matches(|c| c == '"' || c == '\''))
-                    == Some(id)
-            })
-            .map_or(0, |i| i + 1)
-    }
-
-    /// The line and column of the first `needle` at or after `line`; falls
-    /// back to `line` itself.
-    pub(super) fn find_after(&self, line: usize, needle: &str) -> (usize, usize) {
-        let start: usize = self
-            .text
-            .split_inclusive('\n')
-            .take(line.saturating_sub(1))
-            .map(str::len)
-            .sum();
-        match self.text[start..].find(needle) {
-            Some(offset) => line_column(self.text, start + offset),
-            None => (line, 0),
         }
     }
 }

@@ -4,6 +4,7 @@ pub mod flow;
 pub mod import;
 mod load;
 pub mod model;
+mod source;
 
 pub use flow::{Flow, FlowChoice, Step, Target};
 pub use load::{Content, DEPARTMENTS_FILE, PROCEDURES_FILE, RULES_FILE};
