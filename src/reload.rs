@@ -80,12 +80,18 @@ impl Reloader {
         }
     }
 
-    /// How the last load went.
+    /// How the last load went, with the version and entries of the engine
+    /// serving.
     pub fn status(&self) -> ContentStatus {
-        self.status
+        let mut status = self
+            .status
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .clone();
+        let engine = self.engine.get();
+        status.version = engine.content().version.clone();
+        status.entries = engine.content().entries.len();
+        status
     }
 
     /// Loads the content again; on success the new engine serves from the

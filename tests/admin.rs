@@ -29,6 +29,7 @@ struct Admin {
 
 struct Page {
     status: StatusCode,
+    headers: reqwest::header::HeaderMap,
     location: Option<String>,
     set_cookies: Vec<String>,
     body: String,
@@ -95,6 +96,7 @@ impl Admin {
         }
         Page {
             status: response.status(),
+            headers: response.headers().clone(),
             location: response
                 .headers()
                 .get(LOCATION)
@@ -273,6 +275,7 @@ async fn unanswered_questions_are_grouped_marked_and_exported() {
         "競馬場の場所を教えて",
         "住民票をコンビニで取りたい",
         "電話は090-1234-5678です、宇宙旅行の件",
+        "=HYPERLINK(\"http://example.com\",\"宇宙旅行\")",
     ] {
         admin.chat(text).await;
     }
@@ -326,10 +329,25 @@ async fn unanswered_questions_are_grouped_marked_and_exported() {
     let log = admin.get("/admin/export/log.csv?since=2020-01-01").await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(log.body.starts_with('\u{feff}'));
-    assert_eq!(log.body.lines().count(), 7, "{}", log.body);
+    assert_eq!(log.body.lines().count(), 8, "{}", log.body);
     assert!(log.body.contains("競馬場の場所を教えて"));
     let groups = admin.get("/admin/export/unanswered.csv").await;
     assert!(groups.body.starts_with('\u{feff}'));
+    // Read as Excel reads the cells: none may start a formula.
+    for export in [&log.body, &groups.body] {
+        let cells = cells_of(export);
+        let formulas: Vec<&String> = cells
+            .iter()
+            .filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']))
+            .collect();
+        assert!(formulas.is_empty(), "{formulas:?}");
+    }
+    assert!(
+        cells_of(&log.body)
+            .contains(&"'=HYPERLINK(\"http://example.com\",\"宇宙旅行\")".to_string()),
+        "kept as text: {}",
+        log.body
+    );
     assert!(
         groups.body.contains(",done,gomi-bunbetsu"),
         "{}",
@@ -338,8 +356,8 @@ async fn unanswered_questions_are_grouped_marked_and_exported() {
 
     let dashboard = admin.get("/admin").await;
     assert!(
-        dashboard.body.contains("<b>6</b>"),
-        "six queries: {}",
+        dashboard.body.contains("<b>7</b>"),
+        "seven queries: {}",
         dashboard.body
     );
     assert!(dashboard.body.contains("<svg"), "the chart");
@@ -459,4 +477,42 @@ async fn repeated_sign_in_attempts_are_slowed_down() {
         .await;
     assert_eq!(right.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(right.body.contains("待ってから"));
+}
+
+/// Every cell of a CSV export, as a spreadsheet reads them.
+fn cells_of(csv_text: &str) -> Vec<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .flat_map(|record| record.unwrap().iter().map(String::from).collect::<Vec<_>>())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_dashboard_tells_the_content_served_from_the_start_and_pages_forbid_framing() {
+    let mut admin = Admin::start(0).await;
+    admin.sign_in().await;
+    let dashboard = admin.get("/admin").await;
+    let entries = common::demo_engine().content().entries.len();
+    assert!(
+        dashboard.body.contains(&format!("・{entries} 件")),
+        "{}",
+        dashboard.body
+    );
+    assert!(!dashboard.body.contains("・0 件"));
+    let policy = dashboard.headers["content-security-policy"]
+        .to_str()
+        .unwrap();
+    for directive in [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+        "style-src 'sha256-",
+    ] {
+        assert!(policy.contains(directive), "{policy}");
+    }
+    assert_eq!(dashboard.headers["x-frame-options"], "DENY");
+    let login = admin.get("/admin/login").await;
+    assert!(login.headers.contains_key("content-security-policy"));
 }

@@ -500,3 +500,74 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
     assert!(csv.contains("done,gomi-bunbetsu"), "{csv}");
     client.close().await.unwrap();
 }
+
+/// Serves `page` with `policy` as its Content-Security-Policy on
+/// `listener`, another origin on loopback, on a thread of its own, as a
+/// city's website would.
+fn host_page(listener: TcpListener, page: String, policy: String) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
+                 Content-Security-Policy: {policy}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    address
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_widget_keeps_its_look_and_works_under_a_strict_csp() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some((client, _driver)) = browser(profile.path()).await else {
+        return;
+    };
+    // The page's origin goes into allowed_origins, and the server's address
+    // into the page: the page's listener is bound first.
+    let page_listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let page_port = page_listener.local_addr().unwrap().port();
+    let (address, _data) = start_server_with(|s| {
+        s.web.allowed_origins = vec![format!("http://127.0.0.1:{page_port}")];
+    })
+    .await;
+    let policy =
+        format!("default-src 'none'; script-src http://{address}; connect-src http://{address}");
+    let page = format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>海津市</title></head>\
+         <body><h1>海津市役所</h1>\
+         <script src=\"http://{address}/widget.js\" data-color=\"#00529b\" defer></script></body></html>"
+    );
+    let host = host_page(page_listener, page, policy);
+    client.goto(&format!("http://{host}/")).await.unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('[data-madoguchi]')",
+        "the widget",
+    )
+    .await;
+    // Styled: the launcher has the city's colour and is fixed in the corner.
+    let style = js(
+        &client,
+        &format!("const s = getComputedStyle({HOST}.querySelector('.launcher')); return [s.backgroundColor, s.position];"),
+    )
+    .await;
+    assert_eq!(style, json!(["rgb(0, 82, 155)", "fixed"]));
+    shadow(&client, ".launcher").await.click().await.unwrap();
+    let input = shadow(&client, "textarea").await;
+    input.send_keys("コンビニで住民票を取りたい").await.unwrap();
+    shadow(&client, "form button").await.click().await.unwrap();
+    wait_until(
+        &client,
+        &format!("{HOST}.querySelector('a.proc')"),
+        "the answer, fetched under connect-src",
+    )
+    .await;
+    save_screenshot(&client, "widget-strict-csp.png").await;
+}

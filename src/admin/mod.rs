@@ -16,11 +16,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 use serde::Deserialize;
 
+use crate::client::{ClientAddress, RateLimiter};
 use crate::config::AdminSettings;
 use crate::engine::SharedEngine;
 use crate::faq::Date;
 use crate::reload::Reloader;
-use crate::server::rate_limit::RateLimiter;
 use crate::store::log::{GroupStatus, groups_csv};
 use crate::store::{Store, StoreError};
 use auth::{LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, Users, same};
@@ -34,7 +34,10 @@ const REVIEW_DAYS: i64 = 90;
 pub struct AdminState {
     users: Users,
     sessions: Sessions,
-    sign_ins: RateLimiter,
+    /// Sign-in attempts per client address…
+    sign_ins: RateLimiter<std::net::IpAddr>,
+    /// …and per account, from anywhere.
+    account_sign_ins: RateLimiter<String>,
     secure_cookie: bool,
     store: Arc<Store>,
     engine: Arc<SharedEngine>,
@@ -53,6 +56,7 @@ impl AdminState {
             users: Users::new(settings.users.clone())?,
             sessions: Sessions::new(Duration::from_secs(settings.session_hours * 3600)),
             sign_ins: RateLimiter::new(settings.sign_ins_per_minute),
+            account_sign_ins: RateLimiter::per_hour(settings.sign_ins_per_account_per_hour),
             secure_cookie: settings.secure_cookie,
             store,
             engine,
@@ -65,6 +69,16 @@ impl AdminState {
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
         web::scope("/admin")
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((
+                        header::CONTENT_SECURITY_POLICY,
+                        pages::CONTENT_SECURITY_POLICY.as_str(),
+                    ))
+                    .add((header::X_FRAME_OPTIONS, "DENY"))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "same-origin")),
+            )
             .route("", web::get().to(dashboard))
             .route("/", web::get().to(dashboard))
             .route("/login", web::get().to(login_form))
@@ -192,14 +206,23 @@ async fn login(
     request: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> HttpResponse {
-    if let Some(address) = request.peer_addr()
-        && !state.sign_ins.allow(address.ip())
-    {
+    let address = ClientAddress::of(&request);
+    if !state.sign_ins.allow(&address) {
         tracing::warn!(%address, "admin sign-in attempts over the limit");
         return login_page(
             &state,
             StatusCode::TOO_MANY_REQUESTS,
             Some("ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。"),
+        );
+    }
+    if !state.account_sign_ins.allow(&form.user) {
+        tracing::warn!(user = %form.user, "admin sign-in attempts for one account over the limit");
+        return login_page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(
+                "このユーザーのログイン試行が多すぎます。しばらく待ってから、もう一度お試しください。",
+            ),
         );
     }
     let expected = request.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());

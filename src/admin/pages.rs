@@ -24,7 +24,20 @@ button.secondary{background:#fff;color:#00529b}input[type=text],input[type=passw
 .filters a{margin-right:1rem}.filters a[aria-current]{font-weight:700;text-decoration:none;color:#1a1a1a}
 .actions form{display:inline-flex;gap:.3rem;margin:.15rem}.status-done{color:#1b6e20}.status-ignored{color:#6b7280}
 .flash{background:#e8f5e9;border:1px solid #1b6e20;border-radius:8px;padding:.6rem 1rem}
+.swatch{margin:0 .3em 0 1em;vertical-align:middle}
 ";
+
+/// The Content-Security-Policy of every admin page: nothing but this
+/// server's forms and the pages' own stylesheet (allowed by its hash), and
+/// never inside a frame.
+pub static CONTENT_SECURITY_POLICY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(CSS));
+    format!(
+        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    )
+});
 
 fn head(title: &str) -> Markup {
     html! {
@@ -141,7 +154,7 @@ fn chart(summary: &Summary) -> Markup {
             }
             p {
                 @for (_, color, label) in &channels {
-                    span style=(format!("display:inline-block;width:1em;height:1em;background:{color};margin:0 .3em 0 1em;vertical-align:middle")) {}
+                    svg.swatch width="14" height="14" aria-hidden="true" { rect width="14" height="14" fill=(color) {} }
                     (label)
                 }
             }

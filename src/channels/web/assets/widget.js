@@ -25,8 +25,7 @@
   var host = document.createElement("div");
   host.setAttribute("data-madoguchi", "");
   var root = host.attachShadow({ mode: "open" });
-  var style = document.createElement("style");
-  style.textContent = [
+  var css = [
     ":host{all:initial}",
     "*{box-sizing:border-box;font-family:system-ui,'Hiragino Sans','Noto Sans JP','Yu Gothic',sans-serif}",
     ".launcher{position:fixed;right:16px;bottom:16px;z-index:2147483000;min-width:64px;min-height:64px;border-radius:32px;border:3px solid #fff;background:" + COLOR + ";color:#fff;font-size:18px;font-weight:bold;padding:0 20px;cursor:pointer;box-shadow:0 2px 10px rgba(0,0,0,.35)}",
@@ -55,7 +54,17 @@
     "form button{min-width:72px;min-height:48px;border:none;border-radius:8px;background:" + COLOR + ";color:#fff;font-size:1em;font-weight:bold;cursor:pointer}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
   ].join("\n");
-  root.appendChild(style);
+  // A constructed stylesheet is not an inline style, so the widget keeps
+  // its look on pages whose Content-Security-Policy forbids inline styles.
+  if (root.adoptedStyleSheets !== undefined && typeof CSSStyleSheet === "function" && CSSStyleSheet.prototype.replaceSync) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    var style = document.createElement("style");
+    style.textContent = css;
+    root.appendChild(style);
+  }
 
   var wrap = el("div", state.large ? "large" : "");
   var launcher = el("button", "launcher", "質問する");
