@@ -238,3 +238,176 @@ async fn every_query_acknowledged_before_a_sigkill_is_in_the_database() {
     again.kill().unwrap();
     again.wait().unwrap();
 }
+
+/// `deploy/madoguchi.service` with its paths under `root` and the binary
+/// under test in `ExecStart`.
+fn unit_for_test(root: &std::path::Path) -> String {
+    std::fs::read_to_string(common::root().join("deploy/madoguchi.service"))
+        .unwrap()
+        .replace("/usr/local/bin/madoguchi", env!("CARGO_BIN_EXE_madoguchi"))
+        .replace(
+            "/var/lib/madoguchi",
+            &root.join("var").display().to_string(),
+        )
+        .replace("/etc/madoguchi", &root.join("etc").display().to_string())
+}
+
+#[test]
+fn the_systemd_unit_verifies() {
+    if !std::path::Path::new("/usr/bin/systemd-analyze").exists() {
+        assert!(std::env::var_os("CI").is_none(), ".ci/run installs systemd");
+        eprintln!("SKIPPED: systemd-analyze is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("madoguchi.service");
+    std::fs::write(&unit, unit_for_test(dir.path())).unwrap();
+    let output = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr).to_string()
+        + &String::from_utf8_lossy(&output.stdout);
+    let about_unit: Vec<&str> = said
+        .lines()
+        .filter(|l| l.contains("madoguchi.service"))
+        .collect();
+    assert!(output.status.success(), "{said}");
+    assert!(about_unit.is_empty(), "{about_unit:?}");
+}
+
+/// The unit's `Environment=` settings and its `ExecStart` arguments.
+fn unit_command(unit: &str) -> (Vec<(String, String)>, Vec<String>) {
+    let mut environment = Vec::new();
+    let mut command = Vec::new();
+    for line in unit.lines() {
+        if let Some(pair) = line.strip_prefix("Environment=") {
+            let (name, value) = pair.split_once('=').unwrap();
+            environment.push((name.to_string(), value.to_string()));
+        } else if let Some(exec) = line.strip_prefix("ExecStart=") {
+            command = exec.split_whitespace().map(String::from).collect();
+        }
+    }
+    (environment, command)
+}
+
+/// systemd cannot run here (it is not PID 1 in this sandbox), so the unit's
+/// own command and environment are run as systemd would, with the example
+/// config from `deploy/` and the content where the unit expects it.
+#[test]
+fn the_units_command_serves_with_the_example_config_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let unit = unit_for_test(dir.path());
+    let (environment, command) = unit_command(&unit);
+    let etc = dir.path().join("etc");
+    std::fs::create_dir_all(etc.join("dictionaries")).unwrap();
+    std::fs::create_dir_all(dir.path().join("var")).unwrap();
+    let example = std::fs::read_to_string(common::root().join("deploy/madoguchi.toml"))
+        .unwrap()
+        .replace("/etc/madoguchi", &etc.display().to_string())
+        .replace(
+            "/var/lib/madoguchi",
+            &dir.path().join("var").display().to_string(),
+        );
+    std::fs::write(etc.join("madoguchi.toml"), example).unwrap();
+    let copy = |from: &str, to: &std::path::Path| {
+        let status = Command::new("cp")
+            .arg("-r")
+            .arg(common::root().join(from))
+            .arg(to)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    copy("faq", &etc.join("faq"));
+    for file in [
+        "user_dict.csv",
+        "synonyms.yaml",
+        "stopwords.txt",
+        "variants",
+    ] {
+        copy(
+            &format!("dictionaries/{file}"),
+            &etc.join("dictionaries").join(file),
+        );
+    }
+    let mut child = Command::new(&command[0])
+        .args(&command[1..])
+        .envs(environment)
+        // The example listens on 8080; here any free port.
+        .env("MADOGUCHI_BIND", "127.0.0.1:0")
+        .current_dir(dir.path().join("var"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the unit's command starts");
+    let url = printed_address(&mut child);
+    assert_eq!(status_of_get(&format!("{url}readyz")), 200);
+    assert_eq!(
+        status_of("POST", &format!("{url}api/v1/chat"), r#"{"text":"住民票"}"#),
+        200
+    );
+    assert!(dir.path().join("var/madoguchi.sqlite3").exists());
+    assert!(dir.path().join("var/pseudonym.key").exists());
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "no stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
+fn the_content_directory_named_in_the_config_file_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let faq = common::FaqCopy::new();
+    faq.edit(
+        "certificates.yaml",
+        "answer: |",
+        "answer: |\n      （設定ファイルで指定した内容です）",
+    );
+    let config = dir.path().join("city.toml");
+    std::fs::write(&config, format!("faq_dir = \"{}\"\n", faq.path().display())).unwrap();
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .current_dir(dir.path())
+            .env_remove("MADOGUCHI_FAQ_DIR")
+            .env(
+                "MADOGUCHI_DICTIONARIES_DIR",
+                common::root().join("dictionaries"),
+            )
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let shown = run(&["config"]);
+    let line = format!(
+        "faq_dir = \"{}\"  # file {}",
+        faq.path().display(),
+        config.display()
+    );
+    assert!(shown.contains(&line), "{shown}");
+    assert!(shown.contains("dictionaries_dir = "), "{shown}");
+    assert!(
+        shown.contains("# env MADOGUCHI_DICTIONARIES_DIR"),
+        "{shown}"
+    );
+    let answer = run(&["ask", "コンビニで住民票って取れる？"]);
+    assert!(
+        answer.contains("設定ファイルで指定した内容です"),
+        "{answer}"
+    );
+}
