@@ -88,7 +88,7 @@ async fn ask_in_turn(client: &reqwest::Client, base: SocketAddr, n: usize) -> Ve
 #[tokio::test]
 async fn forwarding_headers_count_only_from_trusted_proxies() {
     // Trusted: 127.0.0.1 is the proxy; the header names the resident.
-    let (server, _data) = serve(&["127.0.0.1"], 2).await;
+    let (server, data) = serve(&["127.0.0.1"], 2).await;
     let proxy = resident("127.0.0.1");
     for n in 1..=130 {
         let header = format!("203.0.113.{n}");
@@ -112,6 +112,24 @@ async fn forwarding_headers_count_only_from_trusted_proxies() {
             StatusCode::OK,
             StatusCode::TOO_MANY_REQUESTS,
             StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // The query log keeps the resolved client's network, never its address.
+    let database =
+        rusqlite::Connection::open(data.path().join(madoguchi::store::DATABASE_FILE)).unwrap();
+    let mut statement = database
+        .prepare("SELECT client, COUNT(*) FROM replies GROUP BY client ORDER BY client")
+        .unwrap();
+    let networks: Vec<(String, i64)> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        networks,
+        [
+            ("127.0.0.0/24".to_string(), 2),
+            ("203.0.113.0/24".to_string(), 130)
         ]
     );
 }

@@ -18,6 +18,7 @@ fn reply(text: &str, words: &[&str], decision: &str) -> ReplyRecord {
         id: uuid::Uuid::new_v4().simple().to_string(),
         channel: "web".into(),
         session: Some("pseudonym".into()),
+        client: Some("203.0.113.0/24".into()),
         text: text.into(),
         // Tapped buttons are logged as 「［選択］…」.
         typed: !text.starts_with('［'),
@@ -151,7 +152,7 @@ fn the_log_exports_as_csv_for_excel_and_old_rows_expire() {
 
     let csv = export(&store, 0);
     assert!(
-        csv.starts_with("\u{feff}日時,経路,利用者,質問,判定,回答ID,確度,候補,評価,内容版\n"),
+        csv.starts_with("\u{feff}日時,経路,利用者,質問,判定,回答ID,確度,候補,評価,内容版,接続元\n"),
         "{csv}"
     );
     let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
@@ -161,6 +162,10 @@ fn the_log_exports_as_csv_for_excel_and_old_rows_expire() {
     assert_eq!(&rows[0][4], "answer");
     assert_eq!(&rows[0][5], "juminhyo");
     assert_eq!(&rows[0][8], "役に立った");
+    assert_eq!(
+        &rows[0][10], "203.0.113.0/24",
+        "the network, never the address"
+    );
     assert!(rows[0][7].contains("juminhyo"));
     assert_eq!(&rows[1][4], "fallback");
     assert_eq!(

@@ -542,3 +542,29 @@ async fn residents_are_answered_while_the_log_fails_and_nothing_is_lost() {
             .contains("madoguchi_log_records_lost_total")
     );
 }
+
+#[tokio::test]
+async fn a_choice_of_an_entry_outside_its_dates_is_refused_clearly() {
+    let faq = common::FaqCopy::new();
+    faq.write(
+        "season.yaml",
+        "category: 季節\ndepartment: somu\nentries:\n  - id: old-festival\n    question: 昔の夏祭り\n    answer: 終わりました。\n    valid_until: 2001-08-31\n",
+    );
+    let path = faq.path().to_path_buf();
+    let server = TestServer::start_with(|s| s.faq_dir = path).await;
+    let (status, error) = server
+        .chat(json!({ "choice": { "type": "entry", "id": "old-festival" } }))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(error["error"]["code"], "unknown_choice");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("outside its dates"),
+        "{error}"
+    );
+    let (status, reply) = server.chat(json!({ "text": "昔の夏祭り" })).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(reply["entry_id"], "old-festival");
+}

@@ -38,9 +38,15 @@ pub struct Dialogue {
 
 impl Dialogue {
     /// Takes one turn of `user`'s conversation on `channel` (`user` being a
-    /// pseudonym). `None` when a picked button names something the content
-    /// no longer has.
-    pub async fn take(&self, channel: &'static str, user: &str, turn: Turn<'_>) -> Option<Reply> {
+    /// pseudonym; `client` the network of a web request). `None` when a
+    /// picked button names something the content no longer has.
+    pub async fn take(
+        &self,
+        channel: &'static str,
+        user: &str,
+        client: Option<String>,
+        turn: Turn<'_>,
+    ) -> Option<Reply> {
         let engine = self.engine.get();
         let mut conversation = self.conversations.get(user).unwrap_or_default();
         let (decision, explanation, text) = match turn {
@@ -71,7 +77,7 @@ impl Dialogue {
             "madoguchi_decisions_total",
             &[("channel", channel), ("kind", decision.kind())],
         );
-        let record = record_of(
+        let mut record = record_of(
             channel,
             user,
             text,
@@ -80,6 +86,7 @@ impl Dialogue {
             explanation.as_ref(),
             &engine,
         );
+        record.client = client;
         let id = record.id.clone();
         self.log.record(record).await;
         conversation.record(&decision, explanation.as_ref());
@@ -122,6 +129,7 @@ fn record_of(
         id: uuid::Uuid::now_v7().simple().to_string(),
         channel: channel.to_string(),
         session: Some(user.to_string()),
+        client: None,
         text,
         typed,
         words: explanation.map(|e| e.words.clone()).unwrap_or_default(),

@@ -123,6 +123,17 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     host.parse().ok().map(canonical)
 }
 
+/// A client address as logs keep it: its network, not the host
+/// (`203.0.113.0/24`, `2001:db8:1::/48`), like the masked messages of the
+/// query log.
+pub fn network_of(address: IpAddr) -> String {
+    let address = canonical(address);
+    let prefix = if address.is_ipv4() { 24 } else { 48 };
+    IpNet::new(address, prefix)
+        .map(|net| net.trunc().to_string())
+        .unwrap_or_default()
+}
+
 /// The resolved client of a request, put into the request's extensions by
 /// the server so that every handler and log line sees the same one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,6 +226,13 @@ mod tests {
         );
         let mapped = ip("::ffff:127.0.0.1");
         assert_eq!(trusted.client(mapped, &with_port), ip("198.51.100.1"));
+    }
+
+    #[test]
+    fn logs_keep_the_network_only() {
+        assert_eq!(network_of(ip("203.0.113.77")), "203.0.113.0/24");
+        assert_eq!(network_of(ip("2001:db8:1:2::5")), "2001:db8:1::/48");
+        assert_eq!(network_of(ip("::ffff:198.51.100.9")), "198.51.100.0/24");
     }
 
     #[test]

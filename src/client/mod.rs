@@ -5,5 +5,5 @@
 mod address;
 mod limit;
 
-pub use address::{ClientAddress, TrustedProxies};
+pub use address::{ClientAddress, TrustedProxies, network_of};
 pub use limit::RateLimiter;

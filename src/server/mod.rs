@@ -15,7 +15,7 @@ use crate::admin::{self, AdminState};
 use crate::channels::dialogue::Dialogue;
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
-use crate::client::{ClientAddress, RateLimiter, TrustedProxies};
+use crate::client::{ClientAddress, RateLimiter, TrustedProxies, network_of};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
 use crate::engine::{Conversations, Engine, EngineError, SharedEngine};
@@ -172,7 +172,7 @@ impl Application {
                     let span = tracing::info_span!(
                         "request",
                         id = %request_id,
-                        client = %client.map_or_else(String::new, masked_address),
+                        client = %client.map_or_else(String::new, network_of),
                         method = %request.method(),
                         path = %request.path()
                     );
@@ -273,16 +273,6 @@ fn cors(allowed_origins: Vec<String>) -> Cors {
         .allowed_methods(["GET", "POST"])
         .allowed_header(header::CONTENT_TYPE)
         .max_age(3600)
-}
-
-/// A client address as the logs keep it: the network, not the host
-/// (`203.0.113.0/24`, `2001:db8:1::/48`), like the masked messages of the
-/// query log.
-fn masked_address(address: std::net::IpAddr) -> String {
-    let prefix = if address.is_ipv4() { 24 } else { 48 };
-    ipnet::IpNet::new(address, prefix)
-        .map(|net| net.trunc().to_string())
-        .unwrap_or_default()
 }
 
 /// Every hour, on a thread of its own (and once at the start): deletes

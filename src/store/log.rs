@@ -112,7 +112,7 @@ impl Store {
         let connection = self.lock();
         let mut statement = connection.prepare(
             "SELECT r.created_at, r.channel, r.session, r.text, r.decision, r.entry_id,
-                    r.confidence, r.candidates, f.helpful, r.content_version
+                    r.confidence, r.candidates, f.helpful, r.content_version, r.client
              FROM replies r LEFT JOIN feedback f ON f.reply_id = r.id
              WHERE r.created_at >= ?1 ORDER BY r.created_at, r.rowid",
         )?;
@@ -129,6 +129,7 @@ impl Store {
                 "候補",
                 "評価",
                 "内容版",
+                "接続元",
             ],
         )?;
         let mut rows = statement.query([since])?;
@@ -150,6 +151,7 @@ impl Store {
                     None => String::new(),
                 },
                 row.get(9)?,
+                row.get::<_, Option<String>>(10)?.unwrap_or_default(),
             ])?;
             count += 1;
         }

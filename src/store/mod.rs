@@ -14,10 +14,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those
 /// applied.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("migrations/0001_replies_and_feedback.sql"),
     include_str!("migrations/0002_query_log.sql"),
     include_str!("migrations/0003_lighter_reply_writes.sql"),
+    include_str!("migrations/0004_client_network.sql"),
 ];
 
 /// The database file inside the data directory.
@@ -45,6 +46,9 @@ pub struct ReplyRecord {
     pub channel: String,
     /// The pseudonymous key of the user or session.
     pub session: Option<String>,
+    /// The network the request came from (`203.0.113.0/24`), for web
+    /// requests; never the full address.
+    pub client: Option<String>,
     /// The resident's message; personal data is masked before it is written.
     pub text: String,
     /// Typed by the resident (not a tapped button or a vote): only typed
@@ -370,8 +374,8 @@ fn insert_replies<'a>(
     {
         let mut insert = transaction.prepare_cached(
             "INSERT INTO replies (id, created_at, channel, session, text, typed, words, decision,
-                                  entry_id, confidence, candidates, content_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                  entry_id, confidence, candidates, content_version, client)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         for reply in replies {
             let candidates = serde_json::to_string(&reply.candidates).unwrap_or_default();
@@ -387,7 +391,8 @@ fn insert_replies<'a>(
                 reply.entry_id,
                 reply.confidence,
                 candidates,
-                reply.content_version
+                reply.content_version,
+                reply.client
             ])?;
         }
     }
@@ -420,6 +425,7 @@ mod tests {
             id: id.into(),
             channel: "web".into(),
             session: Some("s".into()),
+            client: None,
             text: "住民票がほしい".into(),
             typed: true,
             words: vec!["住民票".into()],

@@ -38,9 +38,9 @@ impl Nginx {
         let Some(binary) = binary() else {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "nginx is not installed; .ci/run installs Debian's nginx-light"
+                "nginx is not installed; .ci/run installs Debian's nginx"
             );
-            eprintln!("SKIPPED: nginx is not installed (apt-get install nginx-light)");
+            eprintln!("SKIPPED: nginx is not installed (apt-get install nginx)");
             return None;
         };
         let dir = tempfile::tempdir().expect("temp dir");

@@ -171,7 +171,7 @@ impl Responder {
     /// Takes a turn of the user's conversation and renders the reply;
     /// `None` when a tapped button names nothing any more.
     async fn reply(&self, user: &str, turn: Turn<'_>) -> Option<Vec<Message>> {
-        let reply = self.deps.dialogue.take("line", user, turn).await?;
+        let reply = self.deps.dialogue.take("line", user, None, turn).await?;
         Some(messages::render(&reply.decision, &reply.id))
     }
 

@@ -14,7 +14,7 @@ pub use reply::WebReply;
 pub use super::ApiError;
 
 use super::dialogue::{Dialogue, Turn};
-use crate::client::{ClientAddress, RateLimiter};
+use crate::client::{ClientAddress, RateLimiter, network_of};
 use crate::config::WebSettings;
 use crate::engine::ChoiceValue;
 use crate::store::pseudonym::Pseudonyms;
@@ -131,18 +131,20 @@ async fn chat(
             ));
         }
     };
-    let reply = take_turn(&state, session_id, turn).await?;
+    let reply = take_turn(&state, &request, session_id, turn).await?;
     Ok(HttpResponse::Ok().json(reply))
 }
 
 /// Takes a turn of the session's conversation.
 async fn take_turn(
     state: &WebState,
+    request: &HttpRequest,
     session_id: String,
     turn: Turn<'_>,
 ) -> Result<WebReply, ApiError> {
     let user = state.pseudonyms.of("web", &session_id);
-    let reply = match (state.dialogue.take("web", &user, turn).await, turn) {
+    let client = Some(network_of(ClientAddress::of(request)));
+    let reply = match (state.dialogue.take("web", &user, client, turn).await, turn) {
         (Some(reply), _) => reply,
         (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
         (None, _) => return Err(ApiError::internal("no reply")),
@@ -186,7 +188,7 @@ async fn feedback(
     }
     match session_id.filter(|id| valid_session_id(id) && !helpful) {
         Some(session_id) => {
-            let follow_up = take_turn(&state, session_id, Turn::Unhelpful).await?;
+            let follow_up = take_turn(&state, &request, session_id, Turn::Unhelpful).await?;
             Ok(HttpResponse::Ok().json(follow_up))
         }
         None => Ok(HttpResponse::NoContent().finish()),
