@@ -168,6 +168,15 @@ async fn save_screenshot(client: &Client, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
+/// Types a question whose answer has a procedure link into the open
+/// widget, sends it, and waits for the link.
+async fn ask_for_a_procedure(client: &Client, what: &str) {
+    let input = shadow(client, "textarea").await;
+    input.send_keys("コンビニで住民票を取りたい").await.unwrap();
+    shadow(client, "form button").await.click().await.unwrap();
+    wait_until(client, &format!("{HOST}.querySelector('a.proc')"), what).await;
+}
+
 async fn start_server() -> (std::net::SocketAddr, tempfile::TempDir) {
     start_server_with(|_| {}).await
 }
@@ -200,15 +209,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
         "the menu",
     )
     .await;
-    let input = shadow(&client, "textarea").await;
-    input.send_keys("コンビニで住民票を取りたい").await.unwrap();
-    shadow(&client, "form button").await.click().await.unwrap();
-    wait_until(
-        &client,
-        &format!("{HOST}.querySelector('a.proc')"),
-        "the answer's procedure link",
-    )
-    .await;
+    ask_for_a_procedure(&client, "the answer's procedure link").await;
 
     let link = shadow(&client, "a.proc").await;
     assert!(link.text().await.unwrap().contains("コンビニ交付"));
@@ -560,14 +561,6 @@ async fn the_widget_keeps_its_look_and_works_under_a_strict_csp() {
     .await;
     assert_eq!(style, json!(["rgb(0, 82, 155)", "fixed"]));
     shadow(&client, ".launcher").await.click().await.unwrap();
-    let input = shadow(&client, "textarea").await;
-    input.send_keys("コンビニで住民票を取りたい").await.unwrap();
-    shadow(&client, "form button").await.click().await.unwrap();
-    wait_until(
-        &client,
-        &format!("{HOST}.querySelector('a.proc')"),
-        "the answer, fetched under connect-src",
-    )
-    .await;
+    ask_for_a_procedure(&client, "the answer, fetched under connect-src").await;
     save_screenshot(&client, "widget-strict-csp.png").await;
 }
