@@ -2,6 +2,7 @@
 //! city staff.
 
 pub mod admin;
+pub mod authoring;
 pub mod channels;
 pub mod client;
 pub mod config;

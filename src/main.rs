@@ -47,6 +47,9 @@ enum Command {
     /// Hash a password for the config file's [admin] users (reads it from
     /// standard input).
     HashPassword,
+    /// List the logged questions whose decision or answer a draft of the
+    /// content would change (exit status 0 when it ran).
+    Replay(cli::replay::Args),
     /// Read the query log.
     Logs {
         #[command(subcommand)]
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => cli::eval::run(&global, args),
         Command::ImportCsv(args) => cli::import_csv::run(args),
         Command::HashPassword => cli::hash_password::run(),
+        Command::Replay(args) => cli::replay::run(&global, args),
         Command::Logs { command } => cli::logs::run(&global, command),
         Command::LineSend(args) => cli::line_send::run(args),
     };

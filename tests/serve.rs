@@ -36,25 +36,30 @@ fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
     let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len());
     assert!(wal_size() > 0, "the reply went to the write-ahead log");
 
-    let status = Command::new("kill")
+    let status = stop_with_sigterm(&mut child);
+    assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
+    assert_eq!(
+        wal_size(),
+        0,
+        "the write-ahead log was copied in on the way out"
+    );
+}
+
+/// Sends SIGTERM and waits (15 s at most) for the process to end.
+fn stop_with_sigterm(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let sent = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
         .status()
         .unwrap();
-    assert!(status.success());
+    assert!(sent.success());
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "serve exits cleanly on SIGTERM: {status}");
-            assert_eq!(
-                wal_size(),
-                0,
-                "the write-ahead log was copied in on the way out"
-            );
-            break;
+            return status;
         }
-        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
+        assert!(Instant::now() < deadline, "no stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 
@@ -350,19 +355,7 @@ fn the_units_command_serves_with_the_example_config_and_stops_on_sigterm() {
     );
     assert!(dir.path().join("var/madoguchi.sqlite3").exists());
     assert!(dir.path().join("var/pseudonym.key").exists());
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "no stop on SIGTERM");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = stop_with_sigterm(&mut child);
     assert!(status.success(), "{status}");
 }
 
@@ -410,4 +403,71 @@ fn the_content_directory_named_in_the_config_file_is_served() {
         answer.contains("設定ファイルで指定した内容です"),
         "{answer}"
     );
+}
+
+/// `madoguchi replay` on a data directory that `serve` wrote: the questions
+/// residents asked, replayed against a draft that answers one of them.
+#[test]
+fn replay_lists_the_logged_questions_a_draft_changes() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .arg("serve")
+        .env("MADOGUCHI_BIND", "127.0.0.1:0")
+        .env("MADOGUCHI_DATA_DIR", data.path())
+        .env_remove("MADOGUCHI_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let url = printed_address(&mut child);
+    for question in [
+        "宇宙旅行の申し込み",
+        "宇宙旅行の申し込み",
+        "コンビニで住民票って取れる？",
+    ] {
+        let body = format!(r#"{{"text":"{question}"}}"#);
+        assert_eq!(status_of("POST", &format!("{url}api/v1/chat"), &body), 200);
+    }
+    assert!(stop_with_sigterm(&mut child).success());
+
+    let draft = common::FaqCopy::new();
+    draft.write(
+        "space.yaml",
+        "category: 宇宙\ndepartment: somu\nentries:\n  - id: space-travel\n    question: 宇宙旅行の申し込み方法\n    phrasings: [宇宙旅行に申し込みたい]\n    answer: 市では受け付けていません。\n",
+    );
+    let replay = |extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .current_dir(common::root())
+            .arg("replay")
+            .arg(draft.path())
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let report: serde_json::Value = serde_json::from_str(&replay(&["--json"])).unwrap();
+    assert_eq!(report["questions"], 2, "{report}");
+    assert_eq!(report["asked"], 3, "{report}");
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(
+        changes.len(),
+        1,
+        "only the question the draft answers: {report}"
+    );
+    assert_eq!(changes[0]["question"], "宇宙旅行の申し込み");
+    assert_eq!(changes[0]["count"], 2);
+    assert_eq!(changes[0]["before"]["kind"], "fallback");
+    assert_eq!(changes[0]["after"]["kind"], "answer");
+    assert_eq!(changes[0]["after"]["entry_id"], "space-travel");
+    let text = replay(&["--since", "2020-01-01"]);
+    assert!(text.contains("1 of 2 distinct questions"), "{text}");
+    assert!(text.contains("2×  宇宙旅行の申し込み"), "{text}");
+    assert!(text.contains("after:  answer space-travel"), "{text}");
+    // Nothing asked since a day to come: nothing to replay.
+    let none = replay(&["--since", "2999-01-01", "--json"]);
+    assert!(none.contains("\"changes\": []"), "{none}");
 }

@@ -10,6 +10,13 @@ use super::spreadsheet::SpreadsheetWriter;
 use super::{Store, StoreError, now};
 use crate::faq::Date;
 
+/// A question residents typed, as logged (masked), and how often.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Asked {
+    pub text: String,
+    pub count: u64,
+}
+
 /// Unix time as Japanese local time, `2026-11-27 09:30:00`.
 pub fn japan_time(unix: i64) -> String {
     let local = unix + 9 * 3600;
@@ -224,6 +231,26 @@ impl Store {
             .map(|row| row.map(|(id, n)| (id, n.max(0) as u64)))
             .collect::<Result<_, _>>()?;
         Ok(counts)
+    }
+
+    /// The questions residents typed since `since` (Unix time), as logged
+    /// (masked), with how often each was asked, the most asked first.
+    pub fn asked_questions(&self, since: i64) -> Result<Vec<Asked>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT text, COUNT(*) FROM replies
+             WHERE created_at >= ?1 AND typed = 1 AND text != ''
+             GROUP BY text ORDER BY COUNT(*) DESC, text",
+        )?;
+        let asked = statement
+            .query_map([since], |row| {
+                Ok(Asked {
+                    text: row.get(0)?,
+                    count: row.get::<_, i64>(1)?.max(0) as u64,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(asked)
     }
 
     /// Queries since `since` that got no answer (fallback), only choices, or
