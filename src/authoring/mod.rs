@@ -1,5 +1,7 @@
-//! What staff need to change content safely: replaying the questions
-//! residents asked against a draft of the content, to see what an edit will
-//! change before it is published.
+//! What staff need to change content safely: edits of the topic files that
+//! rewrite only what changed, and the replay of the questions residents
+//! asked against a draft, to see what an edit will change before it is
+//! published.
 
 pub mod replay;
+pub mod topic_edit;
