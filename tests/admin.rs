@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::FaqCopy;
 use madoguchi::admin::auth::hash_password;
-use madoguchi::config::AdminUser;
+use madoguchi::config::{AdminUser, Role};
 use madoguchi::server::Application;
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
@@ -23,9 +23,13 @@ struct Admin {
     address: SocketAddr,
     client: reqwest::Client,
     cookies: HashMap<String, String>,
-    faq: FaqCopy,
-    _data: tempfile::TempDir,
+    faq: std::sync::Arc<FaqCopy>,
+    _data: std::sync::Arc<tempfile::TempDir>,
 }
+
+/// Staff besides USER (an admin), all with PASSWORD.
+const EDITOR: &str = "editor-shimin";
+const APPROVER: &str = "approver-kikaku";
 
 struct Page {
     status: StatusCode,
@@ -41,10 +45,21 @@ impl Admin {
         let data = tempfile::tempdir().unwrap();
         let mut settings = common::settings(data.path());
         settings.faq_dir = faq.path().to_path_buf();
-        settings.admin.users = vec![AdminUser {
-            name: USER.into(),
-            password_hash: hash_password(PASSWORD).unwrap(),
-        }];
+        let hash = hash_password(PASSWORD).unwrap();
+        settings.admin.users = [
+            (USER, Role::Admin),
+            (EDITOR, Role::Editor),
+            (APPROVER, Role::Approver),
+        ]
+        .into_iter()
+        .map(|(name, role)| AdminUser {
+            name: name.into(),
+            password_hash: hash.clone(),
+            role,
+            departments: Vec::new(),
+        })
+        .collect();
+        settings.admin.require_second_approver = true;
         settings.admin.watch_interval_ms = watch_interval_ms;
         let app = Application::build(settings).expect("server starts");
         let address = app.address();
@@ -56,8 +71,19 @@ impl Admin {
                 .build()
                 .unwrap(),
             cookies: HashMap::new(),
-            faq,
-            _data: data,
+            faq: std::sync::Arc::new(faq),
+            _data: std::sync::Arc::new(data),
+        }
+    }
+
+    /// Another browser on the same server, signed in as nobody yet.
+    fn colleague(&self) -> Admin {
+        Admin {
+            address: self.address,
+            client: self.client.clone(),
+            cookies: HashMap::new(),
+            faq: self.faq.clone(),
+            _data: self._data.clone(),
         }
     }
 
@@ -133,12 +159,16 @@ impl Admin {
     }
 
     async fn sign_in(&mut self) -> String {
+        self.sign_in_as(USER).await
+    }
+
+    async fn sign_in_as(&mut self, user: &str) -> String {
         let form = self.get("/admin/login").await;
         let csrf = Admin::csrf(&form);
         let signed_in = self
             .post(
                 "/admin/login",
-                &[("user", USER), ("password", PASSWORD), ("csrf", &csrf)],
+                &[("user", user), ("password", PASSWORD), ("csrf", &csrf)],
             )
             .await;
         assert_eq!(
@@ -515,4 +545,210 @@ async fn the_dashboard_tells_the_content_served_from_the_start_and_pages_forbid_
     assert_eq!(dashboard.headers["x-frame-options"], "DENY");
     let login = admin.get("/admin/login").await;
     assert!(login.headers.contains_key("content-security-policy"));
+}
+
+/// The draft id a redirect names (`/admin/drafts/7`).
+fn draft_of(page: &Page) -> String {
+    let location = page.location.as_deref().unwrap_or_default();
+    location
+        .strip_prefix("/admin/drafts/")
+        .unwrap_or_else(|| panic!("not a draft: {location} {}", page.body))
+        .to_string()
+}
+
+#[tokio::test]
+async fn staff_turn_an_unanswered_question_into_a_phrasing_approve_publish_and_restore() {
+    let mut editor = Admin::start(0).await;
+    let original = std::fs::read_to_string(editor.faq.path().join("certificates.yaml")).unwrap();
+    for _ in 0..2 {
+        assert_eq!(editor.chat("宇宙旅行の申し込み").await["kind"], "fallback");
+    }
+    let csrf = editor.sign_in_as(EDITOR).await;
+    let page = editor.get("/admin/unanswered").await;
+    assert!(
+        page.body.contains("既存の回答に言い方を追加"),
+        "{}",
+        page.body
+    );
+    let key_marker = "data-key=\"";
+    let start = page.body.find(key_marker).unwrap() + key_marker.len();
+    let key = page.body[start..].split('"').next().unwrap().to_string();
+    let made = editor
+        .post(
+            "/admin/unanswered/phrasing",
+            &[("csrf", &csrf), ("key", &key), ("entry_id", "conveni-what")],
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let draft = draft_of(&made);
+
+    // The replay shows the question moving to that answer; the editor
+    // cannot publish, and nothing reached residents yet.
+    let shown = editor.get(&format!("/admin/drafts/{draft}")).await;
+    assert!(shown.body.contains("宇宙旅行の申し込み"), "{}", shown.body);
+    assert!(shown.body.contains("fallback"), "{}", shown.body);
+    assert!(shown.body.contains("answer conveni-what"), "{}", shown.body);
+    assert!(
+        shown.body.contains("公開は承認者が行います"),
+        "{}",
+        shown.body
+    );
+    let refused = editor
+        .post(
+            &format!("/admin/drafts/{draft}/publish"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        std::fs::read_to_string(editor.faq.path().join("certificates.yaml")).unwrap(),
+        original
+    );
+    assert_eq!(editor.chat("宇宙旅行の申し込み").await["kind"], "fallback");
+
+    // An approver publishes: one added line in the file, the answer served,
+    // the group done.
+    let mut approver = editor.colleague();
+    let csrf = approver.sign_in_as(APPROVER).await;
+    let ready = approver.get(&format!("/admin/drafts/{draft}")).await;
+    assert!(ready.body.contains("id=\"publish\""), "{}", ready.body);
+    let published = approver
+        .post(
+            &format!("/admin/drafts/{draft}/publish"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let now = std::fs::read_to_string(approver.faq.path().join("certificates.yaml")).unwrap();
+    let added: Vec<&str> = now
+        .lines()
+        .filter(|l| !original.lines().any(|o| o == *l))
+        .collect();
+    assert_eq!(added, ["      - 宇宙旅行の申し込み"]);
+    assert_eq!(now.lines().count(), original.lines().count() + 1);
+    let answered = approver.chat("宇宙旅行の申し込み").await;
+    assert_eq!(answered["entry_id"], "conveni-what", "{answered}");
+    let done = approver.get("/admin/unanswered?status=done").await;
+    assert!(done.body.contains(&format!("data-key=\"{key}\"")));
+    let history = approver.get("/admin/revisions").await;
+    assert!(history.body.contains(APPROVER) && history.body.contains(EDITOR));
+
+    // Restored through a draft of its own: the file is as it was, and so
+    // is the answer.
+    let restoring = approver
+        .post(
+            "/admin/revisions/1/restore",
+            &[("csrf", &csrf), ("to", "before")],
+        )
+        .await;
+    let restore_draft = draft_of(&restoring);
+    let replayed = approver
+        .get(&format!("/admin/drafts/{restore_draft}"))
+        .await;
+    assert!(
+        replayed.body.contains("answer conveni-what"),
+        "{}",
+        replayed.body
+    );
+    let back = approver
+        .post(
+            &format!("/admin/drafts/{restore_draft}/publish"),
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(back.status, StatusCode::SEE_OTHER, "{}", back.body);
+    assert_eq!(
+        std::fs::read_to_string(approver.faq.path().join("certificates.yaml")).unwrap(),
+        original
+    );
+    assert_eq!(
+        approver.chat("宇宙旅行の申し込み").await["kind"],
+        "fallback"
+    );
+
+    // The audit log, for admins only.
+    assert_eq!(
+        approver.get("/admin/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut admin = approver.colleague();
+    admin.sign_in().await;
+    let audit = admin.get("/admin/export/audit.csv").await;
+    for action in ["draft.phrasing", "publish", "draft.restore"] {
+        assert!(audit.body.contains(action), "{}", audit.body);
+    }
+}
+
+#[tokio::test]
+async fn an_entry_edited_in_the_form_is_a_draft_that_approval_publishes() {
+    let mut approver = Admin::start(0).await;
+    let csrf = approver.sign_in_as(APPROVER).await;
+    let form = approver.get("/admin/content/entry/conveni-fee").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("コンビニ交付の手数料はいくらですか"));
+    let original = std::fs::read_to_string(approver.faq.path().join("certificates.yaml")).unwrap();
+    let answer = "コンビニ交付は1通200円です（戸籍は350円）。";
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("original_id", "conveni-fee"),
+        ("id", "conveni-fee"),
+        ("file", "certificates.yaml"),
+        ("question", "コンビニ交付の手数料はいくらですか"),
+        ("phrasings", "コンビニで住民票を取るといくらかかる"),
+        ("keywords", "手数料、料金、値段、200円"),
+        ("answer", answer),
+        ("department", "shimin"),
+        ("procedures", "conveni"),
+        ("related", ""),
+        ("valid_from", ""),
+        ("valid_until", ""),
+    ];
+    let saved = approver.post("/admin/content/entry", &fields).await;
+    let draft = draft_of(&saved);
+    let page = approver.get(&format!("/admin/drafts/{draft}")).await;
+    assert!(
+        page.body.contains("+      コンビニ交付は1通200円です"),
+        "{}",
+        page.body
+    );
+    // Its own author may not publish it when a second approver is required.
+    assert!(page.body.contains("二重チェック"), "{}", page.body);
+    let mut admin = approver.colleague();
+    let admin_csrf = admin.sign_in().await;
+    let published = admin
+        .post(
+            &format!("/admin/drafts/{draft}/publish"),
+            &[("csrf", &admin_csrf)],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let now = std::fs::read_to_string(approver.faq.path().join("certificates.yaml")).unwrap();
+    let (old, new): (Vec<&str>, Vec<&str>) = (
+        original
+            .lines()
+            .filter(|l| !now.lines().any(|n| n == *l))
+            .collect(),
+        now.lines()
+            .filter(|l| !original.lines().any(|o| o == *l))
+            .collect(),
+    );
+    assert_eq!(new, ["      コンビニ交付は1通200円です（戸籍は350円）。"]);
+    assert_eq!(old.len(), 1, "only the answer's line: {old:?}");
+
+    // A broken answer is refused next to its field, nothing saved.
+    let mut empty = fields;
+    empty[7] = ("answer", "  ");
+    let refused = approver.post("/admin/content/entry", &empty).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("回答を書いてください"));
 }

@@ -411,6 +411,7 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
         settings.admin.users = vec![madoguchi::config::AdminUser {
             name: "staff".into(),
             password_hash: madoguchi::admin::auth::hash_password(password).unwrap(),
+            ..Default::default()
         }];
     })
     .await;

@@ -63,6 +63,11 @@ impl Users {
         })
     }
 
+    /// The member of staff with this name.
+    pub fn get(&self, name: &str) -> Option<&AdminUser> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
     /// Whether anyone can sign in.
     pub fn is_empty(&self) -> bool {
         self.users.is_empty()
@@ -151,6 +156,7 @@ mod tests {
         let users = Users::new(vec![AdminUser {
             name: "staff".into(),
             password_hash: hash,
+            ..Default::default()
         }])
         .unwrap();
         assert!(users.verify("staff", "かいづ-2026"));
@@ -159,6 +165,7 @@ mod tests {
         let broken = Users::new(vec![AdminUser {
             name: "staff".into(),
             password_hash: "plain-text".into(),
+            ..Default::default()
         }]);
         assert!(broken.err().unwrap().contains("hash-password"));
     }

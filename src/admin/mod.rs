@@ -16,6 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 use serde::Deserialize;
 
+use crate::authoring::workspace::Workspace;
 use crate::client::{ClientAddress, RateLimiter};
 use crate::config::AdminSettings;
 use crate::engine::SharedEngine;
@@ -42,6 +43,9 @@ pub struct AdminState {
     store: Arc<Store>,
     engine: Arc<SharedEngine>,
     reloader: Arc<Reloader>,
+    /// The content directory staff change through drafts.
+    workspace: Workspace,
+    require_second_approver: bool,
 }
 
 impl AdminState {
@@ -51,6 +55,7 @@ impl AdminState {
         store: Arc<Store>,
         engine: Arc<SharedEngine>,
         reloader: Arc<Reloader>,
+        workspace: Workspace,
     ) -> Result<AdminState, String> {
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
@@ -61,6 +66,8 @@ impl AdminState {
             store,
             engine,
             reloader,
+            workspace,
+            require_second_approver: settings.require_second_approver,
         })
     }
 }
@@ -68,7 +75,7 @@ impl AdminState {
 /// Registers the admin routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
-        web::scope("/admin")
+        content::configure(web::scope("/admin"))
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add((
@@ -162,6 +169,9 @@ macro_rules! or_respond {
         }
     };
 }
+
+mod content;
+mod content_pages;
 
 /// Runs a store call on the blocking pool; a failure becomes the error page.
 async fn on_store<T: Send + 'static>(
@@ -348,6 +358,13 @@ async fn unanswered(
         .map(|e| e.id.clone())
         .collect();
     let flash = query.done.as_deref().map(|_| "変更しました。");
+    let groups: Vec<_> = groups
+        .into_iter()
+        .map(|group| {
+            let suggested = content::suggestions(&engine, &group.examples);
+            (group, suggested)
+        })
+        .collect();
     html(
         StatusCode::OK,
         pages::unanswered(&session.csrf, &groups, &filter, &ids, flash),

@@ -25,6 +25,10 @@ button.secondary{background:#fff;color:#00529b}input[type=text],input[type=passw
 .actions form{display:inline-flex;gap:.3rem;margin:.15rem}.status-done{color:#1b6e20}.status-ignored{color:#6b7280}
 .flash{background:#e8f5e9;border:1px solid #1b6e20;border-radius:8px;padding:.6rem 1rem}
 .swatch{margin:0 .3em 0 1em;vertical-align:middle}
+form.entry label{display:block;margin-top:.8rem;font-weight:600}form.entry input[type=text],form.entry textarea,form.entry select{width:100%;box-sizing:border-box;font-size:1rem}
+textarea{font-size:1rem;font-family:inherit;padding:.4rem;border:1px solid #8a94a3;border-radius:6px}textarea.yaml{width:100%;font-family:monospace}
+.field-error{display:block;color:#b00020;font-weight:600}pre.diff{background:#fff;border:1px solid #ccc;padding:.6rem;overflow-x:auto;font-size:.9rem}
+.not-publishable{background:#fff4e5;border:1px solid #b36b00;border-radius:8px;padding:.6rem 1rem}
 ";
 
 /// The Content-Security-Policy of every admin page: nothing but this
@@ -62,6 +66,10 @@ pub fn layout(title: &str, csrf: &str, body: Markup) -> Markup {
                     nav { a href="/admin" { "ダッシュボード" } }
                     nav { a href="/admin/unanswered" { "答えられなかった質問" } }
                     nav { a href="/admin/feedback" { "回答の評価" } }
+                    nav { a href="/admin/content" { "回答の編集" } }
+                    nav { a href="/admin/drafts" { "下書き" } }
+                    nav { a href="/admin/revisions" { "公開の履歴" } }
+                    nav { a href="/admin/audit" { "操作記録" } }
                     form method="post" action="/admin/logout" {
                         input type="hidden" name="csrf" value=(csrf);
                         button.secondary type="submit" { "ログアウト" }
@@ -244,7 +252,7 @@ fn status_label(status: GroupStatus) -> &'static str {
 /// Groups of unanswered questions with their review forms.
 pub fn unanswered(
     csrf: &str,
-    groups: &[ReviewGroup],
+    groups: &[(ReviewGroup, Vec<(String, String)>)],
     filter: &str,
     entry_ids: &[String],
     flash: Option<&str>,
@@ -280,7 +288,7 @@ pub fn unanswered(
                         th { "質問の例" } th { "状態" } th { "操作" }
                     } }
                     tbody {
-                        @for group in groups {
+                        @for (group, suggested) in groups {
                             tr.group data-key=(group.key) {
                                 td { (group.key) }
                                 td.num { (group.count) }
@@ -293,6 +301,18 @@ pub fn unanswered(
                                     @if let Some(id) = &group.entry_id { br; "→ " code { (id) } }
                                 }
                                 td.actions {
+                                    @if group.status == GroupStatus::Open {
+                                        form.add-phrasing method="post" action="/admin/unanswered/phrasing" {
+                                            input type="hidden" name="csrf" value=(csrf);
+                                            input type="hidden" name="key" value=(group.key);
+                                            select name="entry_id" aria-label=(format!("「{}」の言い方を追加する回答", group.key)) {
+                                                @for (id, question) in suggested { option value=(id) { (question) } }
+                                                @for id in entry_ids { option value=(id) { (id) } }
+                                            }
+                                            button type="submit" { "既存の回答に言い方を追加" }
+                                        }
+                                        a.new-entry href=(format!("/admin/content/new?group={}", url::form_urlencoded::byte_serialize(group.key.as_bytes()).collect::<String>())) { "新しい回答を作る" }
+                                    }
                                     form method="post" action="/admin/unanswered" {
                                         input type="hidden" name="csrf" value=(csrf);
                                         input type="hidden" name="key" value=(group.key);

@@ -5,3 +5,4 @@
 
 pub mod replay;
 pub mod topic_edit;
+pub mod workspace;

@@ -234,6 +234,8 @@ pub(super) fn layer(
             Value::try_from(AdminUser {
                 name,
                 password_hash,
+                role: Default::default(),
+                departments: Vec::new(),
             })
             .expect("a user serialises"),
         );

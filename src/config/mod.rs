@@ -59,6 +59,9 @@ pub struct AdminSettings {
     pub watch_interval_ms: u64,
     /// Sign-in attempts allowed per minute from one address; more get 429.
     pub sign_ins_per_minute: u32,
+    /// An editor's draft is published only by an approver who is not its
+    /// author (二重チェック).
+    pub require_second_approver: bool,
     /// Sign-in attempts allowed per hour for one user name, from anywhere:
     /// guessing one password from many addresses is slowed down too, while
     /// other staff can still sign in.
@@ -66,11 +69,38 @@ pub struct AdminSettings {
 }
 
 /// One member of staff.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminUser {
     pub name: String,
     pub password_hash: String,
+    /// What they may do; `admin` when not said.
+    #[serde(default)]
+    pub role: Role,
+    /// Department ids whose entries an editor may change and whose
+    /// unanswered questions come first; empty means all.
+    #[serde(default)]
+    pub departments: Vec<String>,
+}
+
+/// What a member of staff may do with content.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Writes drafts (for their departments).
+    Editor,
+    /// Also publishes drafts and restores revisions.
+    Approver,
+    /// Everything, the audit log included.
+    #[default]
+    Admin,
+}
+
+impl Role {
+    /// Whether the role may publish and restore.
+    pub fn approves(self) -> bool {
+        matches!(self, Role::Approver | Role::Admin)
+    }
 }
 
 impl Default for AdminSettings {
@@ -82,6 +112,7 @@ impl Default for AdminSettings {
             watch_interval_ms: 1000,
             sign_ins_per_minute: 5,
             sign_ins_per_account_per_hour: 20,
+            require_second_approver: false,
         }
     }
 }

@@ -278,7 +278,8 @@ fn index_by_id<T>(
 }
 
 /// Ids appear in links and logs: ASCII letters, digits, `-` and `_` only.
-fn id_problem(id: &str) -> Option<(String, &'static str)> {
+/// What is wrong with an id, and what to do, if anything.
+pub fn id_problem(id: &str) -> Option<(String, &'static str)> {
     let valid = !id.is_empty()
         && id
             .chars()

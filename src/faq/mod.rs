@@ -7,5 +7,5 @@ pub mod model;
 mod source;
 
 pub use flow::{Flow, FlowChoice, Step, Target};
-pub use load::{Content, DEPARTMENTS_FILE, PROCEDURES_FILE, RULES_FILE};
+pub use load::{Content, DEPARTMENTS_FILE, PROCEDURES_FILE, RULES_FILE, id_problem};
 pub use model::{Date, Department, Entry, Procedure, ProcedureKind, Rule, RuleAction};

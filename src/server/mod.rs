@@ -12,6 +12,7 @@ use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
 use crate::admin::{self, AdminState};
+use crate::authoring::workspace::Workspace;
 use crate::channels::dialogue::Dialogue;
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
@@ -110,8 +111,19 @@ impl Application {
             ));
         }
         let admin_state = web::Data::new(
-            AdminState::new(&settings.admin, store.clone(), engine.clone(), reloader)
-                .map_err(StartError::Admin)?,
+            AdminState::new(
+                &settings.admin,
+                store.clone(),
+                engine.clone(),
+                reloader,
+                Workspace {
+                    faq_dir: settings.faq_dir.clone(),
+                    dictionaries_dir: settings.dictionaries_dir.clone(),
+                    policy: settings.policy,
+                    weights: settings.weights,
+                },
+            )
+            .map_err(StartError::Admin)?,
         );
         let (line_channel, line_workers) = if settings.line.enabled() {
             let (channel, workers) = LineChannel::start(

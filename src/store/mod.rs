@@ -1,6 +1,7 @@
 //! Durable records in an embedded SQLite database: the replies given and the
 //! feedback on them.
 
+pub mod content;
 pub mod log;
 pub mod pseudonym;
 pub mod retry;
@@ -14,11 +15,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts those
 /// applied.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("migrations/0001_replies_and_feedback.sql"),
     include_str!("migrations/0002_query_log.sql"),
     include_str!("migrations/0003_lighter_reply_writes.sql"),
     include_str!("migrations/0004_client_network.sql"),
+    include_str!("migrations/0005_drafts_revisions_audit.sql"),
 ];
 
 /// The database file inside the data directory.

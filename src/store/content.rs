@@ -1,0 +1,364 @@
+//! Drafts of content changes, the revisions they became, and the audit log
+//! of who changed and published what.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{OptionalExtension, params};
+
+use super::spreadsheet::SpreadsheetWriter;
+use super::{Store, StoreError, now};
+
+/// The files of a content version: path (relative to the content
+/// directory) → text.
+pub type Files = BTreeMap<String, String>;
+
+/// Where a draft stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftStatus {
+    Open,
+    Published,
+    Discarded,
+}
+
+impl DraftStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DraftStatus::Open => "open",
+            DraftStatus::Published => "published",
+            DraftStatus::Discarded => "discarded",
+        }
+    }
+
+    fn parse(text: &str) -> DraftStatus {
+        match text {
+            "published" => DraftStatus::Published,
+            "discarded" => DraftStatus::Discarded,
+            _ => DraftStatus::Open,
+        }
+    }
+}
+
+/// A draft: changed files over the content being served.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub id: i64,
+    pub author: String,
+    pub title: String,
+    pub status: DraftStatus,
+    /// The unanswered group the draft answers, marked done on publishing.
+    pub group_key: Option<String>,
+    /// The entry that answers the group.
+    pub entry_id: Option<String>,
+    /// The revision whose content the draft brings back, if that is what
+    /// it does.
+    pub restores: Option<i64>,
+    pub updated_at: i64,
+    /// New text of each changed file; `None` deletes it.
+    pub files: BTreeMap<String, Option<String>>,
+}
+
+/// A published change of the content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub id: i64,
+    pub draft_id: Option<i64>,
+    pub author: String,
+    pub approver: String,
+    pub message: String,
+    pub diff: String,
+    /// The whole content before and after.
+    pub before: Files,
+    pub after: Files,
+    pub published_at: i64,
+}
+
+/// What a new revision records.
+pub struct NewRevision<'a> {
+    pub draft_id: Option<i64>,
+    pub author: &'a str,
+    pub approver: &'a str,
+    pub message: &'a str,
+    pub diff: &'a str,
+    pub before: &'a Files,
+    pub after: &'a Files,
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+fn files_json(files: &Files) -> String {
+    serde_json::to_string(files).unwrap_or_else(|_| "{}".into())
+}
+
+fn files_from_json(text: &str) -> Files {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+impl Store {
+    /// Starts a draft; returns its id.
+    pub fn create_draft(
+        &self,
+        author: &str,
+        title: &str,
+        group_key: Option<&str>,
+        entry_id: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        self.insert_draft(author, title, group_key, entry_id, None)
+    }
+
+    /// Starts a draft that brings back the content of a revision (before
+    /// or after it, as `files` says); returns its id.
+    pub fn create_restoring_draft(
+        &self,
+        author: &str,
+        title: &str,
+        revision: i64,
+        files: &BTreeMap<String, Option<String>>,
+    ) -> Result<i64, StoreError> {
+        let draft = self.insert_draft(author, title, None, None, Some(revision))?;
+        for (path, text) in files {
+            self.set_draft_file(draft, path, text.as_deref())?;
+        }
+        Ok(draft)
+    }
+
+    fn insert_draft(
+        &self,
+        author: &str,
+        title: &str,
+        group_key: Option<&str>,
+        entry_id: Option<&str>,
+        restores: Option<i64>,
+    ) -> Result<i64, StoreError> {
+        let connection = self.lock();
+        connection.execute(
+            "INSERT INTO drafts (author, title, status, group_key, entry_id, restores, created_at, updated_at)
+             VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?6)",
+            params![author, title, group_key, entry_id, restores, now()],
+        )?;
+        Ok(connection.last_insert_rowid())
+    }
+
+    /// Sets the new text of one file of a draft (`None` deletes the file).
+    pub fn set_draft_file(
+        &self,
+        draft_id: i64,
+        path: &str,
+        text: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let connection = self.lock();
+        connection.execute(
+            "INSERT INTO draft_files (draft_id, path, text) VALUES (?1, ?2, ?3)
+             ON CONFLICT (draft_id, path) DO UPDATE SET text = excluded.text",
+            params![draft_id, path, text],
+        )?;
+        connection.execute(
+            "UPDATE drafts SET updated_at = ?2 WHERE id = ?1",
+            params![draft_id, now()],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a file's change in a draft.
+    pub fn drop_draft_file(&self, draft_id: i64, path: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "DELETE FROM draft_files WHERE draft_id = ?1 AND path = ?2",
+            params![draft_id, path],
+        )?;
+        Ok(())
+    }
+
+    /// Sets the entry a draft answers its group with.
+    pub fn set_draft_entry(&self, draft_id: i64, entry_id: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE drafts SET entry_id = ?2 WHERE id = ?1",
+            params![draft_id, entry_id],
+        )?;
+        Ok(())
+    }
+
+    /// The draft with its files.
+    pub fn draft(&self, id: i64) -> Result<Option<Draft>, StoreError> {
+        let connection = self.lock();
+        let draft = connection
+            .query_row(
+                "SELECT id, author, title, status, group_key, entry_id, restores, updated_at FROM drafts WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(Draft {
+                        id: row.get(0)?,
+                        author: row.get(1)?,
+                        title: row.get(2)?,
+                        status: DraftStatus::parse(&row.get::<_, String>(3)?),
+                        group_key: row.get(4)?,
+                        entry_id: row.get(5)?,
+                        restores: row.get(6)?,
+                        updated_at: row.get(7)?,
+                        files: BTreeMap::new(),
+                    })
+                },
+            )
+            .optional()?;
+        let Some(mut draft) = draft else {
+            return Ok(None);
+        };
+        let mut statement = connection
+            .prepare("SELECT path, text FROM draft_files WHERE draft_id = ?1 ORDER BY path")?;
+        draft.files = statement
+            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        Ok(Some(draft))
+    }
+
+    /// Drafts with this status, the most recently changed first (without
+    /// their files).
+    pub fn drafts(&self, status: DraftStatus) -> Result<Vec<Draft>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT id, author, title, group_key, entry_id, restores, updated_at FROM drafts
+             WHERE status = ?1 ORDER BY updated_at DESC, id DESC",
+        )?;
+        let drafts = statement
+            .query_map([status.as_str()], |row| {
+                Ok(Draft {
+                    id: row.get(0)?,
+                    author: row.get(1)?,
+                    title: row.get(2)?,
+                    status,
+                    group_key: row.get(3)?,
+                    entry_id: row.get(4)?,
+                    restores: row.get(5)?,
+                    updated_at: row.get(6)?,
+                    files: BTreeMap::new(),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(drafts)
+    }
+
+    /// Marks a draft published or discarded.
+    pub fn close_draft(&self, id: i64, status: DraftStatus) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE drafts SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, status.as_str(), now()],
+        )?;
+        Ok(())
+    }
+
+    /// Records a publish; returns the revision's id.
+    pub fn record_revision(&self, revision: &NewRevision) -> Result<i64, StoreError> {
+        let connection = self.lock();
+        connection.execute(
+            "INSERT INTO revisions (draft_id, author, approver, message, diff, before, after, published_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                revision.draft_id,
+                revision.author,
+                revision.approver,
+                revision.message,
+                revision.diff,
+                files_json(revision.before),
+                files_json(revision.after),
+                now()
+            ],
+        )?;
+        Ok(connection.last_insert_rowid())
+    }
+
+    /// Every revision, the newest first, without the content snapshots.
+    pub fn revisions(&self) -> Result<Vec<Revision>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT id, draft_id, author, approver, message, diff, published_at FROM revisions ORDER BY id DESC",
+        )?;
+        let revisions = statement
+            .query_map([], |row| {
+                Ok(Revision {
+                    id: row.get(0)?,
+                    draft_id: row.get(1)?,
+                    author: row.get(2)?,
+                    approver: row.get(3)?,
+                    message: row.get(4)?,
+                    diff: row.get(5)?,
+                    before: Files::new(),
+                    after: Files::new(),
+                    published_at: row.get(6)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(revisions)
+    }
+
+    /// One revision with the content before and after it.
+    pub fn revision(&self, id: i64) -> Result<Option<Revision>, StoreError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT id, draft_id, author, approver, message, diff, before, after, published_at
+                 FROM revisions WHERE id = ?1",
+                [id],
+                |row| {
+                    Ok(Revision {
+                        id: row.get(0)?,
+                        draft_id: row.get(1)?,
+                        author: row.get(2)?,
+                        approver: row.get(3)?,
+                        message: row.get(4)?,
+                        diff: row.get(5)?,
+                        before: files_from_json(&row.get::<_, String>(6)?),
+                        after: files_from_json(&row.get::<_, String>(7)?),
+                        published_at: row.get(8)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Adds a line to the audit log.
+    pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
+        self.lock().execute(
+            "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+            params![now(), actor, action, detail],
+        )?;
+        Ok(())
+    }
+
+    /// The audit log since `since` (Unix time), the newest first.
+    pub fn audit_log(&self, since: i64) -> Result<Vec<AuditEntry>, StoreError> {
+        let connection = self.lock();
+        let mut statement = connection.prepare(
+            "SELECT at, actor, action, detail FROM audit_log WHERE at >= ?1 ORDER BY id DESC",
+        )?;
+        let entries = statement
+            .query_map([since], |row| {
+                Ok(AuditEntry {
+                    at: row.get(0)?,
+                    actor: row.get(1)?,
+                    action: row.get(2)?,
+                    detail: row.get(3)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(entries)
+    }
+}
+
+/// Writes the audit log as CSV for Excel.
+pub fn audit_csv(entries: &[AuditEntry], out: &mut dyn std::io::Write) -> Result<(), StoreError> {
+    let mut writer = SpreadsheetWriter::new(out, &["日時", "職員", "操作", "内容"])?;
+    for entry in entries {
+        writer.row([
+            super::log::japan_time(entry.at),
+            entry.actor.clone(),
+            entry.action.clone(),
+            entry.detail.clone(),
+        ])?;
+    }
+    writer.finish()
+}
