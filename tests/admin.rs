@@ -586,8 +586,14 @@ async fn staff_turn_an_unanswered_question_into_a_phrasing_approve_publish_and_r
     // cannot publish, and nothing reached residents yet.
     let shown = editor.get(&format!("/admin/drafts/{draft}")).await;
     assert!(shown.body.contains("宇宙旅行の申し込み"), "{}", shown.body);
-    assert!(shown.body.contains("fallback"), "{}", shown.body);
-    assert!(shown.body.contains("answer conveni-what"), "{}", shown.body);
+    assert!(shown.body.contains("<td>答えなし</td>"), "{}", shown.body);
+    assert!(
+        shown
+            .body
+            .contains("<td>回答：<code>conveni-what</code></td>"),
+        "{}",
+        shown.body
+    );
     assert!(
         shown.body.contains("公開は承認者が行います"),
         "{}",
@@ -651,7 +657,9 @@ async fn staff_turn_an_unanswered_question_into_a_phrasing_approve_publish_and_r
         .get(&format!("/admin/drafts/{restore_draft}"))
         .await;
     assert!(
-        replayed.body.contains("answer conveni-what"),
+        replayed
+            .body
+            .contains("<td>回答：<code>conveni-what</code></td>"),
         "{}",
         replayed.body
     );

@@ -168,6 +168,25 @@ async fn save_screenshot(client: &Client, name: &str) {
     println!("screenshot: {}", path.display());
 }
 
+/// Signs in to the staff pages as `user`, on a laptop-sized window.
+async fn sign_in(client: &Client, address: std::net::SocketAddr, user: &str, password: &str) {
+    client.set_window_size(1280, 900).await.unwrap();
+    client
+        .goto(&format!("http://{address}/admin"))
+        .await
+        .unwrap();
+    wait_until(
+        client,
+        "location.pathname === '/admin/login'",
+        "the sign-in form",
+    )
+    .await;
+    type_into(client, Locator::Id("user"), user).await;
+    type_into(client, Locator::Id("password"), password).await;
+    click(client, Locator::Css("main button[type=submit]")).await;
+    wait_until(client, "location.pathname === '/admin'", "the dashboard").await;
+}
+
 /// Types a question whose answer has a procedure link into the open
 /// widget, sends it, and waits for the link.
 async fn ask_for_a_procedure(client: &Client, what: &str) {
@@ -425,22 +444,7 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
             .unwrap();
     }
 
-    // Staff work on laptops.
-    client.set_window_size(1280, 900).await.unwrap();
-    client
-        .goto(&format!("http://{address}/admin"))
-        .await
-        .unwrap();
-    wait_until(
-        &client,
-        "location.pathname === '/admin/login'",
-        "the sign-in form",
-    )
-    .await;
-    type_into(&client, Locator::Id("user"), "staff").await;
-    type_into(&client, Locator::Id("password"), password).await;
-    click(&client, Locator::Css("main button[type=submit]")).await;
-    wait_until(&client, "location.pathname === '/admin'", "the dashboard").await;
+    sign_in(&client, address, "staff", password).await;
     wait_until(
         &client,
         "document.body.textContent.includes('この30日間')",
@@ -471,12 +475,14 @@ async fn staff_sign_in_review_unanswered_questions_and_download_the_csv() {
         .send_keys("gomi-bunbetsu")
         .await
         .unwrap();
-    row.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    row.find(Locator::Css(
+        "form[action='/admin/unanswered'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     wait_until(
         &client,
         "document.querySelector('.flash') !== null",
@@ -564,4 +570,146 @@ async fn the_widget_keeps_its_look_and_works_under_a_strict_csp() {
     shadow(&client, ".launcher").await.click().await.unwrap();
     ask_for_a_procedure(&client, "the answer, fetched under connect-src").await;
     save_screenshot(&client, "widget-strict-csp.png").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_editor_drafts_a_phrasing_an_approver_publishes_and_restores() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some((client, _driver)) = browser(profile.path()).await else {
+        return;
+    };
+    let password = "窓口-staff-2026";
+    let faq = common::FaqCopy::new();
+    let faq_dir = faq.path().to_path_buf();
+    let (address, _data) = start_server_with(|settings| {
+        let hash = madoguchi::admin::auth::hash_password(password).unwrap();
+        settings.faq_dir = faq_dir;
+        settings.admin.require_second_approver = true;
+        settings.admin.users = [
+            ("editor", madoguchi::config::Role::Editor),
+            ("approver", madoguchi::config::Role::Approver),
+        ]
+        .into_iter()
+        .map(|(name, role)| madoguchi::config::AdminUser {
+            name: name.into(),
+            password_hash: hash.clone(),
+            role,
+            departments: Vec::new(),
+        })
+        .collect();
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let ask = |text: &'static str| {
+        let http = http.clone();
+        async move {
+            http.post(format!("http://{address}/api/v1/chat"))
+                .json(&json!({ "text": text }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(ask("宇宙旅行の申し込み").await["kind"], "fallback");
+    }
+
+    // The editor adds the group's wording to the suggested entry.
+    sign_in(&client, address, "editor", password).await;
+    click(&client, Locator::LinkText("答えられなかった質問")).await;
+    wait_until(
+        &client,
+        "document.querySelector('form.add-phrasing')",
+        "the groups",
+    )
+    .await;
+    let suggested = js(
+        &client,
+        "return document.querySelector('tr.group form.add-phrasing select').value;",
+    )
+    .await;
+    let entry = suggested.as_str().unwrap().to_string();
+    click(&client, Locator::Css("tr.group form.add-phrasing button")).await;
+    wait_until(
+        &client,
+        "location.pathname.startsWith('/admin/drafts/')",
+        "the draft",
+    )
+    .await;
+    let change = js(
+        &client,
+        "const row = document.querySelector('table.replay tr.change'); return row ? Array.from(row.children).map(c => c.textContent) : null;",
+    )
+    .await;
+    assert_eq!(change[0], json!("宇宙旅行の申し込み"), "{change}");
+    assert_eq!(change[1], json!("2"));
+    assert_eq!(change[2], json!("答えなし"), "{change}");
+    assert_eq!(change[3], json!(format!("回答：{entry}")));
+    save_screenshot(&client, "admin-draft-replay.png").await;
+    let draft_url = client.current_url().await.unwrap().to_string();
+    assert!(
+        js(&client, "return document.querySelector('#publish') === null && document.querySelector('.not-publishable').textContent.includes('承認者');").await
+            == Value::Bool(true),
+        "the editor cannot publish"
+    );
+    assert_eq!(
+        ask("宇宙旅行の申し込み").await["kind"],
+        "fallback",
+        "not yet"
+    );
+
+    // The approver publishes it.
+    click(&client, Locator::Css("header form button")).await;
+    wait_until(
+        &client,
+        "location.pathname === '/admin/login'",
+        "signed out",
+    )
+    .await;
+    sign_in(&client, address, "approver", password).await;
+    client.goto(&draft_url).await.unwrap();
+    wait_until(
+        &client,
+        "document.querySelector('#publish')",
+        "the publish button",
+    )
+    .await;
+    click(&client, Locator::Id("publish")).await;
+    wait_until(
+        &client,
+        "location.pathname === '/admin/revisions'",
+        "the history",
+    )
+    .await;
+    assert_eq!(ask("宇宙旅行の申し込み").await["entry_id"], json!(entry));
+
+    // And restores the content as it was before.
+    click(&client, Locator::Css("tr.revision form button")).await;
+    wait_until(
+        &client,
+        "document.querySelector('#publish')",
+        "the restoring draft",
+    )
+    .await;
+    click(&client, Locator::Id("publish")).await;
+    wait_until(
+        &client,
+        "location.pathname === '/admin/revisions'",
+        "the history",
+    )
+    .await;
+    assert_eq!(
+        ask("宇宙旅行の申し込み").await["kind"],
+        "fallback",
+        "the old behaviour"
+    );
+    let versions = js(
+        &client,
+        "return document.querySelectorAll('tr.revision').length;",
+    )
+    .await;
+    assert_eq!(versions, json!(2));
 }

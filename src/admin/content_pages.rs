@@ -5,7 +5,7 @@
 use maud::{Markup, html};
 
 use super::pages::layout;
-use crate::authoring::replay::Change;
+use crate::authoring::replay::{Change, Outcome};
 use crate::authoring::topic_edit::FieldValue;
 use crate::authoring::workspace::Checked;
 use crate::faq::model::TopicFile;
@@ -503,8 +503,8 @@ pub fn draft(view: DraftView) -> Markup {
                                 tr.change {
                                     td { (change.question) }
                                     td.num { (change.count) }
-                                    td { (change.before.to_string()) }
-                                    td { (change.after.to_string()) }
+                                    td { (outcome(&change.before)) }
+                                    td { (outcome(&change.after)) }
                                 }
                             }
                         }
@@ -543,6 +543,22 @@ pub fn draft(view: DraftView) -> Markup {
             }
         },
     )
+}
+
+/// A replayed decision as staff read it.
+fn outcome(outcome: &Outcome) -> Markup {
+    let kind = match outcome.kind.as_str() {
+        "answer" => "回答",
+        "choices" => "候補を示す",
+        "flow" => "案内",
+        "rule" => "決まった返事",
+        _ => "答えなし",
+    };
+    html! {
+        (kind)
+        @if let Some(id) = &outcome.entry_id { "：" code { (id) } }
+        @if !outcome.choices.is_empty() { "（" (outcome.choices.join("、")) "）" }
+    }
 }
 
 pub fn revisions(csrf: &str, revisions: &[Revision], published: Option<i64>) -> Markup {
