@@ -760,3 +760,27 @@ async fn an_entry_edited_in_the_form_is_a_draft_that_approval_publishes() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("回答を書いてください"));
 }
+
+#[tokio::test]
+async fn the_dashboard_lists_entries_overdue_for_review_by_department() {
+    let mut admin = Admin::start(0).await;
+    admin.faq.edit(
+        "certificates.yaml",
+        "    procedures: [conveni]\n",
+        "    procedures: [conveni]\n    reviewed: 2020-01-15\n",
+    );
+    let csrf = admin.sign_in().await;
+    admin.post("/admin/reload", &[("csrf", &csrf)]).await;
+    let dashboard = admin.get("/admin").await;
+    assert!(
+        dashboard.body.contains("見直しの時期を過ぎた回答"),
+        "{}",
+        dashboard.body
+    );
+    assert!(
+        dashboard.body.contains("<h3>市民課（1 件）</h3>"),
+        "{}",
+        dashboard.body
+    );
+    assert!(dashboard.body.contains("/admin/content/entry/conveni-what"));
+}

@@ -315,3 +315,21 @@ mod arbitrary_yaml {
         }
     }
 }
+
+#[test]
+fn an_entry_past_its_review_date_is_a_warning_with_its_line() {
+    let faq = FaqCopy::new();
+    faq.edit(
+        "certificates.yaml",
+        "    procedures: [conveni]\n",
+        "    procedures: [conveni]\n    reviewed: 2020-01-15\n",
+    );
+    let (ok, out) = check(faq.path());
+    assert!(ok, "a warning, not an error: {out}");
+    let line = faq.line_of("certificates.yaml", "id: conveni-what");
+    assert!(
+        out.contains(&format!("certificates.yaml:{line}:"))
+            && out.contains("its review was due on 2021-01-15"),
+        "{out}"
+    );
+}

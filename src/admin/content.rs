@@ -322,6 +322,7 @@ async fn save_entry(
         related: fields.get("related").to_string(),
         valid_from: fields.get("valid_from").trim().to_string(),
         valid_until: fields.get("valid_until").trim().to_string(),
+        reviewed: fields.get("reviewed").trim().to_string(),
         draft: fields.get("draft").parse().ok(),
         group: Some(fields.get("group").to_string()).filter(|g| !g.is_empty()),
     };

@@ -33,6 +33,8 @@ pub struct EntryForm {
     pub related: String,
     pub valid_from: String,
     pub valid_until: String,
+    /// When the department last checked the answer.
+    pub reviewed: String,
     /// The draft the edit goes into; a new one when absent.
     pub draft: Option<i64>,
     /// The unanswered group the entry answers.
@@ -84,6 +86,7 @@ impl EntryForm {
             related: joined(&entry.related, "、"),
             valid_from: entry.valid_from.map(|d| d.to_string()).unwrap_or_default(),
             valid_until: entry.valid_until.map(|d| d.to_string()).unwrap_or_default(),
+            reviewed: entry.reviewed.map(|d| d.to_string()).unwrap_or_default(),
             draft,
             group: None,
         }
@@ -145,6 +148,7 @@ impl EntryForm {
             ("related", FieldValue::List(split_words(&self.related))),
             ("valid_from", text(&self.valid_from)),
             ("valid_until", text(&self.valid_until)),
+            ("reviewed", text(&self.reviewed)),
         ]);
         values
     }
@@ -337,6 +341,9 @@ pub fn entry_form(
                     " 〜 "
                     input #valid_until type="date" name="valid_until" value=(form.valid_until) aria-label="表示の終了日";
                     (note("valid_from")) (note("valid_until"))
+                    label for="reviewed" { "内容を確認した日（定期見直し）" }
+                    input #reviewed type="date" name="reviewed" value=(form.reviewed);
+                    (note("reviewed"))
                     p { button type="submit" { "下書きに保存" } }
                 }
             }

@@ -317,6 +317,21 @@ async fn dashboard(
         Some("reload-failed") => Some("内容にエラーがあります。下のエラーを直してください。"),
         _ => None,
     };
+    let mut overdue: Vec<pages::OverdueReviews> = Vec::new();
+    for (entry, due) in engine.content().overdue_reviews(Date::today_in_japan()) {
+        let name = engine
+            .content()
+            .department_of(entry)
+            .map_or_else(|| "未割り当て".to_string(), |d| d.name.clone());
+        let row = (entry.id.clone(), entry.question.clone(), due.to_string());
+        match overdue.iter_mut().find(|d| d.name == name) {
+            Some(department) => department.entries.push(row),
+            None => overdue.push(pages::OverdueReviews {
+                name,
+                entries: vec![row],
+            }),
+        }
+    }
     html(
         StatusCode::OK,
         pages::dashboard(
@@ -324,6 +339,7 @@ async fn dashboard(
             &summary,
             &state.reloader.status(),
             &top,
+            &overdue,
             flash,
         ),
     )
@@ -358,11 +374,36 @@ async fn unanswered(
         .map(|e| e.id.clone())
         .collect();
     let flash = query.done.as_deref().map(|_| "変更しました。");
-    let groups: Vec<_> = groups
+    // Each group goes to the department of its best candidate; a member
+    // of staff sees their departments' groups first.
+    let mine = state
+        .users
+        .get(&session.user)
+        .map(|u| u.departments.clone())
+        .unwrap_or_default();
+    let mut groups: Vec<_> = groups
         .into_iter()
         .map(|group| {
             let suggested = content::suggestions(&engine, &group.examples);
-            (group, suggested)
+            let department = suggested
+                .first()
+                .and_then(|(id, _)| engine.content().entry(id))
+                .and_then(|entry| entry.department.clone());
+            (group, suggested, department)
+        })
+        .collect();
+    groups.sort_by_key(|(_, _, department)| !department.as_ref().is_some_and(|d| mine.contains(d)));
+    let names = |id: &Option<String>| {
+        id.as_ref()
+            .and_then(|id| engine.content().departments.get(id))
+            .map_or_else(|| "未割り当て".to_string(), |d| d.name.clone())
+    };
+    let groups: Vec<_> = groups
+        .into_iter()
+        .map(|(group, suggested, department)| pages::GroupRow {
+            group,
+            suggested,
+            department: names(&department),
         })
         .collect();
     html(

@@ -171,11 +171,26 @@ fn chart(summary: &Summary) -> Markup {
 }
 
 /// The dashboard.
+/// One department's entries due for review: (id, question, due date).
+pub struct OverdueReviews {
+    pub name: String,
+    pub entries: Vec<(String, String, String)>,
+}
+
+/// A group of unanswered questions with the entries the engine suggests
+/// for it (id, question) and the department it goes to.
+pub struct GroupRow {
+    pub group: ReviewGroup,
+    pub suggested: Vec<(String, String)>,
+    pub department: String,
+}
+
 pub fn dashboard(
     csrf: &str,
     summary: &Summary,
     content: &ContentStatus,
     top: &[(String, String, i64)],
+    overdue: &[OverdueReviews],
     flash: Option<&str>,
 ) -> Markup {
     let votes = summary.helpful + summary.not_helpful;
@@ -226,6 +241,19 @@ pub fn dashboard(
                 h2 { "日別の質問数" }
                 (chart(summary))
             }
+            @if !overdue.is_empty() {
+                section.overdue {
+                    h2 { "見直しの時期を過ぎた回答" }
+                    @for department in overdue {
+                        h3 { (department.name) "（" (department.entries.len()) " 件）" }
+                        ul {
+                            @for (id, question, due) in &department.entries {
+                                li { a href=(format!("/admin/content/entry/{id}")) { (question) } "（" (due) " まで）" }
+                            }
+                        }
+                    }
+                }
+            }
             section {
                 h2 { "よく答えた質問" }
                 table {
@@ -252,7 +280,7 @@ fn status_label(status: GroupStatus) -> &'static str {
 /// Groups of unanswered questions with their review forms.
 pub fn unanswered(
     csrf: &str,
-    groups: &[(ReviewGroup, Vec<(String, String)>)],
+    groups: &[GroupRow],
     filter: &str,
     entry_ids: &[String],
     flash: Option<&str>,
@@ -288,9 +316,9 @@ pub fn unanswered(
                         th { "質問の例" } th { "状態" } th { "操作" }
                     } }
                     tbody {
-                        @for (group, suggested) in groups {
+                        @for GroupRow { group, suggested, department } in groups {
                             tr.group data-key=(group.key) {
-                                td { (group.key) }
+                                td { (group.key) br; span.department { (department) } }
                                 td.num { (group.count) }
                                 td.num { (group.fallbacks) }
                                 td { (japan_time(group.first_seen)) }

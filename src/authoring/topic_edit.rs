@@ -36,7 +36,7 @@ const BLOCK_TEXT_FIELDS: [&str; 1] = ["answer"];
 /// Lists written one item a line; the others as `[a, b]`.
 const BLOCK_LIST_FIELDS: [&str; 1] = ["phrasings"];
 /// The order fields are written in when an entry gains one.
-const FIELD_ORDER: [&str; 11] = [
+const FIELD_ORDER: [&str; 12] = [
     "id",
     "question",
     "phrasings",
@@ -48,6 +48,7 @@ const FIELD_ORDER: [&str; 11] = [
     "related",
     "valid_from",
     "valid_until",
+    "reviewed",
 ];
 
 /// The text with `field` of entry `id` set to `value`. Unchanged text when

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::flow::{Flow, load_flows};
 use super::model::{
-    Department, DepartmentFile, Entry, Procedure, ProcedureFile, RulesFile, SourceLocation,
+    Date, Department, DepartmentFile, Entry, Procedure, ProcedureFile, RulesFile, SourceLocation,
     TopicFile,
 };
 use super::source::{Known, SourceText, Unread};
@@ -145,6 +145,14 @@ impl Content {
             check_rules(&rules_path, rules, &known, &mut diagnostics);
         }
         warn_near_duplicate_questions(&entries, &mut diagnostics);
+        if let Some(rules) = &rules {
+            warn_overdue_reviews(
+                &entries,
+                rules.review_months,
+                Date::today_in_japan(),
+                &mut diagnostics,
+            );
+        }
 
         match rules {
             Some(rules) if !diagnostics.has_errors() => {
@@ -177,6 +185,18 @@ impl Content {
     /// The entry with this id.
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// Entries due for review on `today`, the longest overdue first.
+    pub fn overdue_reviews(&self, today: Date) -> Vec<(&Entry, Date)> {
+        let mut overdue: Vec<(&Entry, Date)> = self
+            .entries
+            .iter()
+            .filter_map(|e| Some((e, e.review_due(self.rules.review_months)?)))
+            .filter(|(_, due)| *due < today)
+            .collect();
+        overdue.sort_by_key(|(_, due)| *due);
+        overdue
     }
 
     /// The department answering for an entry.
@@ -548,6 +568,34 @@ type QuestionBigrams = (usize, String, HashSet<(char, char)>);
 
 /// Warns when two entries ask nearly the same question: residents would get
 /// choices between them instead of an answer.
+/// Entries whose review is due: the department should check the answer.
+fn warn_overdue_reviews(
+    entries: &[Entry],
+    months: u32,
+    today: Date,
+    diagnostics: &mut Diagnostics,
+) {
+    for entry in entries {
+        if let Some(due) = entry.review_due(months).filter(|due| *due < today) {
+            let reviewed = entry.reviewed.map(|d| d.to_string()).unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::warning(
+                    &entry.source.file,
+                    entry.source.line,
+                    0,
+                    format!(
+                        "entry `{}` was last reviewed on {reviewed}; its review was due on {due}",
+                        entry.id
+                    ),
+                )
+                .with_help(
+                    "check the answer with its department, then set `reviewed:` to the day you did",
+                ),
+            );
+        }
+    }
+}
+
 fn warn_near_duplicate_questions(entries: &[Entry], diagnostics: &mut Diagnostics) {
     let questions: Vec<QuestionBigrams> = entries
         .iter()

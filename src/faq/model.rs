@@ -53,6 +53,10 @@ pub struct Entry {
     /// Last day the answer is shown.
     #[serde(default)]
     pub valid_until: Option<Date>,
+    /// When the owning department last checked the answer is still right;
+    /// it is due again `review_months` (rules.yaml) later.
+    #[serde(default)]
+    pub reviewed: Option<Date>,
     /// Where the entry is written, filled in when loading.
     #[serde(skip)]
     pub source: SourceLocation,
@@ -60,6 +64,13 @@ pub struct Entry {
 
 impl Entry {
     /// Whether the entry is to be shown on `today`.
+    /// When the entry is due for review again, `months` after `reviewed:`.
+    pub fn review_due(&self, months: u32) -> Option<Date> {
+        self.reviewed
+            .filter(|_| months > 0)
+            .map(|reviewed| reviewed.plus_months(months))
+    }
+
     pub fn is_valid_on(&self, today: Date) -> bool {
         self.valid_from.is_none_or(|from| from <= today)
             && self.valid_until.is_none_or(|until| today <= until)
@@ -168,6 +179,14 @@ pub struct RulesFile {
     /// Said after 「役に立たなかった」, over the next candidates.
     #[serde(default = "default_unhelpful_prompt")]
     pub unhelpful_prompt: String,
+    /// Months after an entry's `reviewed:` date when it is due for review
+    /// again (the city's period; 0 turns review dates off).
+    #[serde(default = "default_review_months")]
+    pub review_months: u32,
+}
+
+fn default_review_months() -> u32 {
+    12
 }
 
 fn default_unhelpful_prompt() -> String {
@@ -239,6 +258,32 @@ pub struct Date {
 }
 
 impl Date {
+    /// The same day `months` later (the month's last day where it is
+    /// shorter).
+    pub fn plus_months(&self, months: u32) -> Date {
+        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 + i64::from(months);
+        let (year, month) = (index.div_euclid(12) as i32, index.rem_euclid(12) as u32 + 1);
+        let next_month = if month == 12 {
+            Date {
+                year: year + 1,
+                month: 1,
+                day: 1,
+            }
+        } else {
+            Date {
+                year,
+                month: month + 1,
+                day: 1,
+            }
+        };
+        let last_day = Date::from_days_since_epoch(next_month.days_since_epoch() - 1).day;
+        Date {
+            year,
+            month,
+            day: self.day.min(last_day),
+        }
+    }
+
     /// Today in Japan (UTC+9), where the city is.
     pub fn today_in_japan() -> Date {
         let seconds = std::time::SystemTime::now()
@@ -360,5 +405,15 @@ mod tests {
             Date::from_days_since_epoch(20_513).to_string(),
             "2026-03-01"
         );
+    }
+
+    #[test]
+    fn months_are_added_to_the_same_day_or_the_months_last() {
+        let date = |s: &str| s.parse::<Date>().unwrap();
+        assert_eq!(date("2026-01-31").plus_months(1), date("2026-02-28"));
+        assert_eq!(date("2028-01-31").plus_months(1), date("2028-02-29"));
+        assert_eq!(date("2026-12-02").plus_months(1), date("2027-01-02"));
+        assert_eq!(date("2026-04-01").plus_months(12), date("2027-04-01"));
+        assert_eq!(date("2026-04-01").plus_months(0), date("2026-04-01"));
     }
 }
