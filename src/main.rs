@@ -42,7 +42,8 @@ enum Command {
     /// Measure retrieval: on our paraphrase tests (--queries) or on the
     /// localgovFAQ benchmark (--benchmark).
     Eval(cli::eval::Args),
-    /// Convert an FAQ CSV into topic files.
+    /// Convert a generic FAQ CSV (質問, 回答; optional ID, 分類, URL) into
+    /// topic files.
     ImportCsv(cli::import_csv::Args),
     /// Hash a password for the config file's [admin] users (reads it from
     /// standard input).

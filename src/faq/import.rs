@@ -1,5 +1,7 @@
-//! Converting an FAQ published in the 自治体標準オープンデータセット
-//! 「よくある質問」 CSV layout into topic files.
+//! Converting a generic FAQ CSV (UTF-8; a question, an answer and optional
+//! id, category and URL columns, under the header names cities use) into
+//! topic files. (The 自治体標準オープンデータセット has no FAQ data set; the
+//! shared FAQ format of city chatbots is the 子育てオープンデータ協議会's.)
 
 use std::collections::BTreeMap;
 use std::io::Read;
