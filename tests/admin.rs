@@ -784,3 +784,114 @@ async fn the_dashboard_lists_entries_overdue_for_review_by_department() {
     );
     assert!(dashboard.body.contains("/admin/content/entry/conveni-what"));
 }
+
+#[tokio::test]
+async fn a_draft_published_over_cannot_undo_the_other_change() {
+    let mut approver = Admin::start(0).await;
+    let csrf = approver.sign_in_as(APPROVER).await;
+    let file_form = approver
+        .get("/admin/content/file?path=certificates.yaml")
+        .await;
+    assert_eq!(file_form.status, StatusCode::OK);
+    let original = std::fs::read_to_string(approver.faq.path().join("certificates.yaml")).unwrap();
+    // Two drafts of the same file, from the same published text.
+    let first = original.replacen(
+        "コンビニで取れる証明書は何ですか",
+        "コンビニで取れる証明書は何ですか？",
+        1,
+    );
+    let second = original.replacen(
+        "コンビニ交付は何時から何時まで使えますか",
+        "コンビニ交付の利用時間は？",
+        1,
+    );
+    let mut drafts = Vec::new();
+    for text in [&first, &second] {
+        let saved = approver
+            .post(
+                "/admin/content/file",
+                &[
+                    ("csrf", &csrf),
+                    ("path", "certificates.yaml"),
+                    ("text", text),
+                ],
+            )
+            .await;
+        drafts.push(draft_of(&saved));
+    }
+    let mut admin = approver.colleague();
+    let admin_csrf = admin.sign_in().await;
+    let published = admin
+        .post(
+            &format!("/admin/drafts/{}/publish", drafts[0]),
+            &[("csrf", &admin_csrf)],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.body
+    );
+    let stale = admin.get(&format!("/admin/drafts/{}", drafts[1])).await;
+    assert!(
+        stale.body.contains("別の公開でこのファイルが変わりました"),
+        "{}",
+        stale.body
+    );
+    let refused = admin
+        .post(
+            &format!("/admin/drafts/{}/publish", drafts[1]),
+            &[("csrf", &admin_csrf)],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        std::fs::read_to_string(admin.faq.path().join("certificates.yaml")).unwrap(),
+        first,
+        "the first change stays"
+    );
+}
+
+#[tokio::test]
+async fn an_editor_bound_to_a_department_changes_only_its_entries() {
+    let faq = FaqCopy::new();
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = common::settings(data.path());
+    settings.faq_dir = faq.path().to_path_buf();
+    settings.admin.users = vec![AdminUser {
+        name: EDITOR.into(),
+        password_hash: hash_password(PASSWORD).unwrap(),
+        role: Role::Editor,
+        departments: vec!["kosodate".into()],
+    }];
+    let app = Application::build(settings).expect("server starts");
+    let address = app.address();
+    tokio::spawn(app.run_until_stopped());
+    let mut editor = Admin {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        cookies: HashMap::new(),
+        faq: std::sync::Arc::new(faq),
+        _data: std::sync::Arc::new(data),
+    };
+    let csrf = editor.sign_in_as(EDITOR).await;
+    // conveni-what belongs to 市民課 (shimin).
+    let deleting = editor
+        .post(
+            "/admin/content/entry/conveni-what/delete",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(deleting.status, StatusCode::FORBIDDEN);
+    let raw = editor
+        .post(
+            "/admin/content/file",
+            &[("csrf", &csrf), ("path", "certificates.yaml"), ("text", "")],
+        )
+        .await;
+    assert_eq!(raw.status, StatusCode::FORBIDDEN);
+}

@@ -187,6 +187,17 @@ async fn sign_in(client: &Client, address: std::net::SocketAddr, user: &str, pas
     wait_until(client, "location.pathname === '/admin'", "the dashboard").await;
 }
 
+/// Publishes the draft shown, and waits for the history of revisions.
+async fn publish(client: &Client) {
+    click(client, Locator::Id("publish")).await;
+    wait_until(
+        client,
+        "location.pathname === '/admin/revisions'",
+        "the history",
+    )
+    .await;
+}
+
 /// Types a question whose answer has a procedure link into the open
 /// widget, sends it, and waits for the link.
 async fn ask_for_a_procedure(client: &Client, what: &str) {
@@ -677,13 +688,7 @@ async fn an_editor_drafts_a_phrasing_an_approver_publishes_and_restores() {
         "the publish button",
     )
     .await;
-    click(&client, Locator::Id("publish")).await;
-    wait_until(
-        &client,
-        "location.pathname === '/admin/revisions'",
-        "the history",
-    )
-    .await;
+    publish(&client).await;
     assert_eq!(ask("宇宙旅行の申し込み").await["entry_id"], json!(entry));
 
     // And restores the content as it was before.
@@ -694,13 +699,7 @@ async fn an_editor_drafts_a_phrasing_an_approver_publishes_and_restores() {
         "the restoring draft",
     )
     .await;
-    click(&client, Locator::Id("publish")).await;
-    wait_until(
-        &client,
-        "location.pathname === '/admin/revisions'",
-        "the history",
-    )
-    .await;
+    publish(&client).await;
     assert_eq!(
         ask("宇宙旅行の申し込み").await["kind"],
         "fallback",

@@ -10,18 +10,7 @@ use std::time::{Duration, Instant};
 #[test]
 fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .current_dir(common::root())
-        .arg("serve")
-        .env("MADOGUCHI_BIND", "127.0.0.1:0")
-        .env("MADOGUCHI_DATA_DIR", data.path())
-        .env("MADOGUCHI_FAQ_DIR", common::root().join("faq"))
-        .env_remove("MADOGUCHI_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let url = printed_address(&mut child);
+    let (mut child, url) = serve_from_environment(data.path());
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let health = status_of_get(&format!("{url}healthz"));
@@ -43,6 +32,24 @@ fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
         0,
         "the write-ahead log was copied in on the way out"
     );
+}
+
+/// Starts `madoguchi serve` configured by the environment only, on a free
+/// port with its data in `data`; returns it and its URL.
+fn serve_from_environment(data: &std::path::Path) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .arg("serve")
+        .env("MADOGUCHI_BIND", "127.0.0.1:0")
+        .env("MADOGUCHI_DATA_DIR", data)
+        .env("MADOGUCHI_FAQ_DIR", common::root().join("faq"))
+        .env_remove("MADOGUCHI_CONFIG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let url = printed_address(&mut child);
+    (child, url)
 }
 
 /// Sends SIGTERM and waits (15 s at most) for the process to end.
@@ -410,17 +417,7 @@ fn the_content_directory_named_in_the_config_file_is_served() {
 #[test]
 fn replay_lists_the_logged_questions_a_draft_changes() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .current_dir(common::root())
-        .arg("serve")
-        .env("MADOGUCHI_BIND", "127.0.0.1:0")
-        .env("MADOGUCHI_DATA_DIR", data.path())
-        .env_remove("MADOGUCHI_CONFIG")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let url = printed_address(&mut child);
+    let (mut child, url) = serve_from_environment(data.path());
     for question in [
         "宇宙旅行の申し込み",
         "宇宙旅行の申し込み",

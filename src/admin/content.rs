@@ -16,7 +16,7 @@ use super::content_pages::{self as pages, EntryForm};
 use super::{AdminState, CsrfForm, check_csrf, csv, html, internal, on_store, see_other, unix_now};
 use crate::authoring::replay::replay;
 use crate::authoring::topic_edit::{self, FieldValue};
-use crate::authoring::workspace::{Changes, Workspace, diff, valid_path};
+use crate::authoring::workspace::{Changes, Checked, Workspace, diff, valid_path};
 use crate::config::{AdminUser, Role};
 use crate::faq::model::TopicFile;
 use crate::store::content::{Draft, DraftStatus, Files, NewRevision, audit_csv};
@@ -24,6 +24,9 @@ use crate::store::log::GroupStatus;
 
 /// Days of logged questions the draft page replays unless told otherwise.
 const REPLAY_DAYS: i64 = 30;
+/// Largest content form staff may send: a whole topic file, which is far
+/// larger than a resident's chat request.
+const STAFF_FORM_BYTES: usize = 2 * 1024 * 1024;
 /// Files that hold no entries.
 const NOT_TOPICS: [&str; 3] = ["procedures.yaml", "departments.yaml", "rules.yaml"];
 
@@ -31,14 +34,22 @@ const NOT_TOPICS: [&str; 3] = ["procedures.yaml", "departments.yaml", "rules.yam
 pub fn configure(scope: actix_web::Scope) -> actix_web::Scope {
     scope
         .route("/content", web::get().to(content_list))
-        .route("/content/entry", web::post().to(save_entry))
+        .service(
+            web::resource("/content/entry")
+                .app_data(web::PayloadConfig::new(STAFF_FORM_BYTES))
+                .route(web::post().to(save_entry)),
+        )
         .route("/content/new", web::get().to(new_entry))
         .route("/content/entry/{id}", web::get().to(edit_entry))
         .route("/content/entry/{id}/delete", web::get().to(confirm_delete))
         .route("/content/entry/{id}/delete", web::post().to(delete_entry))
         .route("/content/flows", web::get().to(flows))
-        .route("/content/file", web::get().to(file_form))
-        .route("/content/file", web::post().to(save_file))
+        .service(
+            web::resource("/content/file")
+                .app_data(web::FormConfig::default().limit(STAFF_FORM_BYTES))
+                .route(web::get().to(file_form))
+                .route(web::post().to(save_file)),
+        )
         .route("/drafts", web::get().to(drafts))
         .route("/drafts/{id}", web::get().to(draft_page))
         .route("/drafts/{id}/publish", web::post().to(publish))
@@ -170,6 +181,62 @@ async fn draft_for(
     })
     .await?;
     load_draft(state, id).await
+}
+
+/// Said to an editor who tries to change another department's entries.
+const NOT_YOURS: &str = "あなたの課の回答だけを編集できます。";
+
+/// Whether `member` may change entries of `department`: editors bound to
+/// departments only theirs (and no whole files), everyone else all.
+fn may_edit(member: &AdminUser, department: Option<&String>) -> bool {
+    member.role != Role::Editor
+        || member.departments.is_empty()
+        || department.is_some_and(|d| member.departments.contains(d))
+}
+
+/// Puts a file's new text into a draft, records it in the audit log, and
+/// sends the browser to the draft.
+async fn write_to_draft(
+    state: &AdminState,
+    draft_id: i64,
+    user: &str,
+    path: String,
+    text: String,
+    action: &'static str,
+    detail: String,
+) -> HttpResponse {
+    let user = user.to_string();
+    let base = std::fs::read_to_string(state.workspace().faq_dir.join(&path)).ok();
+    or_respond!(
+        on_store(state, move |store| {
+            store.set_draft_file(draft_id, &path, Some(&text), base.as_deref())?;
+            store.audit(&user, action, &format!("draft {draft_id}: {detail}"))
+        })
+        .await
+    );
+    see_other(&format!("/admin/drafts/{draft_id}"))
+}
+
+/// The draft's files that were published over since it changed them, as
+/// errors: publishing would undo that change.
+fn conflict_errors(draft: &Draft, published: &Files) -> Vec<String> {
+    draft
+        .conflicts(published)
+        .into_iter()
+        .map(|path| {
+            format!("faq/{path}: この下書きを作った後に、別の公開でこのファイルが変わりました。公開すると、その変更が消えます。この下書きを破棄して、今の内容から作り直してください。")
+        })
+        .collect()
+}
+
+/// Loads and tests `files` on the blocking pool.
+async fn check_files(state: &AdminState, files: Files) -> Result<Checked, Box<HttpResponse>> {
+    let workspace = state.workspace().clone();
+    match web::block(move || workspace.check(&files)).await {
+        Ok(Ok(checked)) => Ok(checked),
+        Ok(Err(err)) => Err(Box::new(internal(err))),
+        Err(err) => Err(Box::new(internal(err))),
+    }
 }
 
 async fn content_list(
@@ -412,19 +479,17 @@ async fn save_entry(
         )
         .await
     );
-    let (draft_id, user, entry_id) = (draft.id, session.user.clone(), form.id.clone());
-    or_respond!(
-        on_store(&state, move |store| {
-            store.set_draft_file(draft_id, &path, Some(&edited))?;
-            store.audit(
-                &user,
-                "draft.edit",
-                &format!("draft {draft_id}: entry {entry_id} in {path}"),
-            )
-        })
-        .await
-    );
-    see_other(&format!("/admin/drafts/{draft_id}"))
+    let detail = format!("entry {} in {path}", form.id);
+    write_to_draft(
+        &state,
+        draft.id,
+        &session.user,
+        path,
+        edited,
+        "draft.edit",
+        detail,
+    )
+    .await
 }
 
 async fn confirm_delete(
@@ -475,6 +540,13 @@ async fn delete_entry(
     let Some((path, entry)) = find_entry(&files, &id) else {
         return refused(StatusCode::NOT_FOUND, "その回答はありません。");
     };
+    let department = entry
+        .department
+        .clone()
+        .or_else(|| file_department(&files, &path));
+    if !may_edit(&state.member(&session.user), department.as_ref()) {
+        return refused(StatusCode::FORBIDDEN, NOT_YOURS);
+    }
     let edited = match topic_edit::remove_entry(&files[&path], &id) {
         Ok(edited) => edited,
         Err(err) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &err.to_string()),
@@ -490,19 +562,18 @@ async fn delete_entry(
         )
         .await
     );
-    let (draft_id, user, id) = (draft.id, session.user.clone(), id.into_inner());
-    or_respond!(
-        on_store(&state, move |store| {
-            store.set_draft_file(draft_id, &path, Some(&edited))?;
-            store.audit(
-                &user,
-                "draft.delete",
-                &format!("draft {draft_id}: entry {id} from {path}"),
-            )
-        })
-        .await
-    );
-    see_other(&format!("/admin/drafts/{draft_id}"))
+    let id = id.into_inner();
+    let detail = format!("entry {id} from {path}");
+    write_to_draft(
+        &state,
+        draft.id,
+        &session.user,
+        path,
+        edited,
+        "draft.delete",
+        detail,
+    )
+    .await
 }
 
 async fn flows(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
@@ -555,6 +626,9 @@ async fn save_file(
 ) -> HttpResponse {
     let (_, session) = or_respond!(state.require(&request));
     or_respond!(check_csrf(&session, &form.csrf));
+    if !may_edit(&state.member(&session.user), None) {
+        return refused(StatusCode::FORBIDDEN, NOT_YOURS);
+    }
     let files = or_respond!(state.files_with(None));
     if !valid_path(&form.path) || !files.contains_key(&form.path) {
         return refused(StatusCode::BAD_REQUEST, "そのファイルはありません。");
@@ -570,16 +644,18 @@ async fn save_file(
         )
         .await
     );
-    let (draft_id, user, path) = (draft.id, session.user.clone(), form.path.clone());
     let text = form.text.replace("\r\n", "\n");
-    or_respond!(
-        on_store(&state, move |store| {
-            store.set_draft_file(draft_id, &path, Some(&text))?;
-            store.audit(&user, "draft.file", &format!("draft {draft_id}: {path}"))
-        })
-        .await
-    );
-    see_other(&format!("/admin/drafts/{draft_id}"))
+    let detail = form.path.clone();
+    write_to_draft(
+        &state,
+        draft.id,
+        &session.user,
+        form.path.clone(),
+        text,
+        "draft.file",
+        detail,
+    )
+    .await
 }
 
 async fn drafts(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
@@ -603,15 +679,8 @@ async fn draft_page(
     let draft = or_respond!(load_draft(&state, *id).await);
     let current = or_respond!(state.files_with(None));
     let after = Workspace::apply(&current, &draft.files);
-    let workspace = state.workspace().clone();
-    let checked = {
-        let after = after.clone();
-        match web::block(move || workspace.check(&after)).await {
-            Ok(Ok(checked)) => checked,
-            Ok(Err(err)) => return internal(err),
-            Err(err) => return internal(err),
-        }
-    };
+    let mut checked = or_respond!(check_files(&state, after.clone()).await);
+    checked.errors.extend(conflict_errors(&draft, &current));
     let days = query.days.unwrap_or(REPLAY_DAYS).clamp(1, 365);
     let since = unix_now() - days * 86_400;
     let asked = or_respond!(on_store(&state, move |store| store.asked_questions(since)).await);
@@ -675,18 +744,12 @@ async fn publish(
 ) -> HttpResponse {
     let (_, session) = or_respond!(state.require(&request));
     or_respond!(check_csrf(&session, &form.csrf));
+    let _one_at_a_time = state.publishing.lock().await;
     let draft = or_respond!(load_draft(&state, *id).await);
     let before = or_respond!(state.files_with(None));
     let after = Workspace::apply(&before, &draft.files);
-    let workspace = state.workspace().clone();
-    let checked = {
-        let after = after.clone();
-        match web::block(move || workspace.check(&after)).await {
-            Ok(Ok(checked)) => checked,
-            Ok(Err(err)) => return internal(err),
-            Err(err) => return internal(err),
-        }
-    };
+    let mut checked = or_respond!(check_files(&state, after.clone()).await);
+    checked.errors.extend(conflict_errors(&draft, &before));
     let member = state.member(&session.user);
     if let Err(why) = may_publish(&state, &member, &draft, &checked.errors) {
         return refused(StatusCode::FORBIDDEN, &why);
@@ -814,7 +877,7 @@ async fn restore(
     let user = session.user.clone();
     let draft_id = or_respond!(
         on_store(&state, move |store| {
-            let draft = store.create_restoring_draft(&user, &title, number, &changes)?;
+            let draft = store.create_restoring_draft(&user, &title, number, &changes, &current)?;
             store.audit(&user, "draft.restore", &format!("draft {draft}: {title}"))?;
             Ok(draft)
         })
@@ -874,6 +937,13 @@ async fn add_phrasing(
             &format!("回答ID「{entry_id}」は見つかりません。"),
         );
     };
+    let department = entry
+        .department
+        .clone()
+        .or_else(|| file_department(&files, &path));
+    if !may_edit(&state.member(&session.user), department.as_ref()) {
+        return refused(StatusCode::FORBIDDEN, NOT_YOURS);
+    }
     let mut phrasings = entry.phrasings.clone();
     for wording in wordings {
         if wording != entry.question && !phrasings.contains(&wording) {
@@ -901,19 +971,17 @@ async fn add_phrasing(
         )
         .await
     );
-    let (draft_id, user) = (draft.id, session.user.clone());
-    or_respond!(
-        on_store(&state, move |store| {
-            store.set_draft_file(draft_id, &path, Some(&edited))?;
-            store.audit(
-                &user,
-                "draft.phrasing",
-                &format!("draft {draft_id}: entry {entry_id} in {path}"),
-            )
-        })
-        .await
-    );
-    see_other(&format!("/admin/drafts/{draft_id}"))
+    let detail = format!("entry {entry_id} in {path}");
+    write_to_draft(
+        &state,
+        draft.id,
+        &session.user,
+        path,
+        edited,
+        "draft.phrasing",
+        detail,
+    )
+    .await
 }
 
 /// The engine's best entries for a group's wordings, for the unanswered

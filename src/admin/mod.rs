@@ -46,6 +46,8 @@ pub struct AdminState {
     /// The content directory staff change through drafts.
     workspace: Workspace,
     require_second_approver: bool,
+    /// One publish at a time, so that none writes over another's files.
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl AdminState {
@@ -68,6 +70,7 @@ impl AdminState {
             reloader,
             workspace,
             require_second_approver: settings.require_second_approver,
+            publishing: tokio::sync::Mutex::new(()),
         })
     }
 }

@@ -55,6 +55,21 @@ pub struct Draft {
     pub updated_at: i64,
     /// New text of each changed file; `None` deletes it.
     pub files: BTreeMap<String, Option<String>>,
+    /// The published text each changed file started from (`None`: the
+    /// file did not exist).
+    pub bases: BTreeMap<String, Option<String>>,
+}
+
+impl Draft {
+    /// The files that were published over since the draft changed them:
+    /// publishing it would undo someone else's change.
+    pub fn conflicts(&self, published: &Files) -> Vec<String> {
+        self.bases
+            .iter()
+            .filter(|(path, base)| published.get(*path) != base.as_ref())
+            .map(|(path, _)| path.clone())
+            .collect()
+    }
 }
 
 /// A published change of the content.
@@ -92,6 +107,25 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// The columns [`draft_row`] reads.
+const DRAFT_COLUMNS: &str = "id, author, title, status, group_key, entry_id, restores, updated_at";
+
+/// A draft, without its files, from a row of [`DRAFT_COLUMNS`].
+fn draft_row(row: &rusqlite::Row) -> rusqlite::Result<Draft> {
+    Ok(Draft {
+        id: row.get(0)?,
+        author: row.get(1)?,
+        title: row.get(2)?,
+        status: DraftStatus::parse(&row.get::<_, String>(3)?),
+        group_key: row.get(4)?,
+        entry_id: row.get(5)?,
+        restores: row.get(6)?,
+        updated_at: row.get(7)?,
+        files: BTreeMap::new(),
+        bases: BTreeMap::new(),
+    })
+}
+
 fn files_json(files: &Files) -> String {
     serde_json::to_string(files).unwrap_or_else(|_| "{}".into())
 }
@@ -120,10 +154,16 @@ impl Store {
         title: &str,
         revision: i64,
         files: &BTreeMap<String, Option<String>>,
+        published: &Files,
     ) -> Result<i64, StoreError> {
         let draft = self.insert_draft(author, title, None, None, Some(revision))?;
         for (path, text) in files {
-            self.set_draft_file(draft, path, text.as_deref())?;
+            self.set_draft_file(
+                draft,
+                path,
+                text.as_deref(),
+                published.get(path).map(String::as_str),
+            )?;
         }
         Ok(draft)
     }
@@ -145,40 +185,24 @@ impl Store {
         Ok(connection.last_insert_rowid())
     }
 
-    /// Sets the new text of one file of a draft (`None` deletes the file).
+    /// Sets the new text of one file of a draft (`None` deletes the file);
+    /// `base` is the file's published text now, kept from the first change.
     pub fn set_draft_file(
         &self,
         draft_id: i64,
         path: &str,
         text: Option<&str>,
+        base: Option<&str>,
     ) -> Result<(), StoreError> {
         let connection = self.lock();
         connection.execute(
-            "INSERT INTO draft_files (draft_id, path, text) VALUES (?1, ?2, ?3)
+            "INSERT INTO draft_files (draft_id, path, text, base) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (draft_id, path) DO UPDATE SET text = excluded.text",
-            params![draft_id, path, text],
+            params![draft_id, path, text, base],
         )?;
         connection.execute(
             "UPDATE drafts SET updated_at = ?2 WHERE id = ?1",
             params![draft_id, now()],
-        )?;
-        Ok(())
-    }
-
-    /// Forgets a file's change in a draft.
-    pub fn drop_draft_file(&self, draft_id: i64, path: &str) -> Result<(), StoreError> {
-        self.lock().execute(
-            "DELETE FROM draft_files WHERE draft_id = ?1 AND path = ?2",
-            params![draft_id, path],
-        )?;
-        Ok(())
-    }
-
-    /// Sets the entry a draft answers its group with.
-    pub fn set_draft_entry(&self, draft_id: i64, entry_id: &str) -> Result<(), StoreError> {
-        self.lock().execute(
-            "UPDATE drafts SET entry_id = ?2 WHERE id = ?1",
-            params![draft_id, entry_id],
         )?;
         Ok(())
     }
@@ -188,31 +212,24 @@ impl Store {
         let connection = self.lock();
         let draft = connection
             .query_row(
-                "SELECT id, author, title, status, group_key, entry_id, restores, updated_at FROM drafts WHERE id = ?1",
+                &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?1"),
                 [id],
-                |row| {
-                    Ok(Draft {
-                        id: row.get(0)?,
-                        author: row.get(1)?,
-                        title: row.get(2)?,
-                        status: DraftStatus::parse(&row.get::<_, String>(3)?),
-                        group_key: row.get(4)?,
-                        entry_id: row.get(5)?,
-                        restores: row.get(6)?,
-                        updated_at: row.get(7)?,
-                        files: BTreeMap::new(),
-                    })
-                },
+                draft_row,
             )
             .optional()?;
         let Some(mut draft) = draft else {
             return Ok(None);
         };
-        let mut statement = connection
-            .prepare("SELECT path, text FROM draft_files WHERE draft_id = ?1 ORDER BY path")?;
-        draft.files = statement
-            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        let mut statement = connection.prepare(
+            "SELECT path, text, base FROM draft_files WHERE draft_id = ?1 ORDER BY path",
+        )?;
+        let rows: Vec<(String, Option<String>, Option<String>)> = statement
+            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
             .collect::<Result<_, _>>()?;
+        for (path, text, base) in rows {
+            draft.files.insert(path.clone(), text);
+            draft.bases.insert(path, base);
+        }
         Ok(Some(draft))
     }
 
@@ -220,24 +237,11 @@ impl Store {
     /// their files).
     pub fn drafts(&self, status: DraftStatus) -> Result<Vec<Draft>, StoreError> {
         let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT id, author, title, group_key, entry_id, restores, updated_at FROM drafts
-             WHERE status = ?1 ORDER BY updated_at DESC, id DESC",
-        )?;
+        let mut statement = connection.prepare(&format!(
+            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = ?1 ORDER BY updated_at DESC, id DESC"
+        ))?;
         let drafts = statement
-            .query_map([status.as_str()], |row| {
-                Ok(Draft {
-                    id: row.get(0)?,
-                    author: row.get(1)?,
-                    title: row.get(2)?,
-                    status,
-                    group_key: row.get(3)?,
-                    entry_id: row.get(4)?,
-                    restores: row.get(5)?,
-                    updated_at: row.get(6)?,
-                    files: BTreeMap::new(),
-                })
-            })?
+            .query_map([status.as_str()], draft_row)?
             .collect::<Result<_, _>>()?;
         Ok(drafts)
     }

@@ -17,10 +17,13 @@ CREATE TABLE drafts (
     updated_at INTEGER NOT NULL
 );
 
+-- `base` is the published text the draft started from (NULL: no such file):
+-- a draft whose files were published over since cannot be published.
 CREATE TABLE draft_files (
     draft_id INTEGER NOT NULL REFERENCES drafts (id),
     path     TEXT NOT NULL,
     text     TEXT,
+    base     TEXT,
     PRIMARY KEY (draft_id, path)
 );
 
