@@ -337,3 +337,79 @@ fn a_long_read_does_not_hold_up_replies() {
         "a reply waited {slowest:?} for its commit"
     );
 }
+
+#[test]
+fn drafts_revisions_and_the_audit_log_round_trip() {
+    use madoguchi::store::content::{DraftStatus, Files, NewRevision};
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let draft = store
+        .create_draft(
+            "editor",
+            "住民票の回答を直す",
+            Some("住民票 写し"),
+            Some("juminhyo"),
+        )
+        .unwrap();
+    store
+        .set_draft_file(
+            draft,
+            "certificates.yaml",
+            Some("new text\n"),
+            Some("old text\n"),
+        )
+        .unwrap();
+    // A second change keeps the base the draft started from.
+    store
+        .set_draft_file(
+            draft,
+            "certificates.yaml",
+            Some("newer text\n"),
+            Some("other\n"),
+        )
+        .unwrap();
+    store
+        .set_draft_file(draft, "gone.yaml", None, None)
+        .unwrap();
+    let read = store.draft(draft).unwrap().unwrap();
+    assert_eq!(read.author, "editor");
+    assert_eq!(read.status, DraftStatus::Open);
+    assert_eq!(read.group_key.as_deref(), Some("住民票 写し"));
+    assert_eq!(
+        read.files["certificates.yaml"].as_deref(),
+        Some("newer text\n")
+    );
+    assert_eq!(read.files["gone.yaml"], None);
+    let published: Files = [("certificates.yaml".to_string(), "old text\n".to_string())].into();
+    assert!(read.conflicts(&published).is_empty());
+    let moved_on: Files = [("certificates.yaml".to_string(), "changed\n".to_string())].into();
+    assert_eq!(read.conflicts(&moved_on), ["certificates.yaml"]);
+    assert_eq!(store.drafts(DraftStatus::Open).unwrap().len(), 1);
+
+    let after: Files = [("certificates.yaml".to_string(), "newer text\n".to_string())].into();
+    let revision = store
+        .record_revision(&NewRevision {
+            draft_id: Some(draft),
+            author: "editor",
+            approver: "approver",
+            message: &read.title,
+            diff: "-old\n+newer\n",
+            before: &published,
+            after: &after,
+        })
+        .unwrap();
+    store.close_draft(draft, DraftStatus::Published).unwrap();
+    assert!(store.drafts(DraftStatus::Open).unwrap().is_empty());
+    let back = store.revision(revision).unwrap().unwrap();
+    assert_eq!((back.before, back.after), (published, after));
+    assert_eq!(store.revisions().unwrap()[0].approver, "approver");
+    assert!(store.revision(revision + 1).unwrap().is_none());
+
+    store.audit("approver", "publish", "=revision 1").unwrap();
+    let log = store.audit_log(0).unwrap();
+    assert_eq!(log[0].action, "publish");
+    let mut out = Vec::new();
+    madoguchi::store::content::audit_csv(&log, &mut out).unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    assert!(csv.contains(",approver,publish,'=revision 1"), "{csv}");
+}
