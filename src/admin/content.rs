@@ -109,9 +109,13 @@ impl AdminState {
         })
     }
 
+    /// The signed-in member of staff; one no longer configured may only
+    /// draft.
     fn member(&self, name: &str) -> AdminUser {
         self.users.get(name).cloned().unwrap_or_else(|| AdminUser {
             name: name.to_string(),
+            role: Role::Editor,
+            departments: vec![String::new()],
             ..AdminUser::default()
         })
     }
@@ -395,14 +399,8 @@ async fn save_entry(
     };
     let content = state.engine.get();
     let mut problems = form.problems();
-    if !member.departments.is_empty()
-        && member.role == Role::Editor
-        && !member.departments.contains(&form.department)
-    {
-        problems.push((
-            "department",
-            "あなたの課の回答だけを編集できます。".to_string(),
-        ));
+    if !may_edit(&member, Some(&form.department)) {
+        problems.push(("department", NOT_YOURS.to_string()));
     }
     let given_draft = fields.get("draft").to_string();
     let existing = match given_draft.parse::<i64>() {
@@ -414,7 +412,14 @@ async fn save_entry(
         form.file.clone()
     } else {
         match find_entry(&files, &form.original_id) {
-            Some((path, _)) => path,
+            Some((path, entry)) => {
+                // Nor may an editor take another department's entry over.
+                let department = entry.department.or_else(|| file_department(&files, &path));
+                if !may_edit(&member, department.as_ref()) {
+                    return refused(StatusCode::FORBIDDEN, NOT_YOURS);
+                }
+                path
+            }
             None => return refused(StatusCode::NOT_FOUND, "その回答はありません。"),
         }
     };
@@ -684,12 +689,20 @@ async fn draft_page(
     let days = query.days.unwrap_or(REPLAY_DAYS).clamp(1, 365);
     let since = unix_now() - days * 86_400;
     let asked = or_respond!(on_store(&state, move |store| store.asked_questions(since)).await);
-    let changes = match &checked.engine {
-        Some(engine) => match replay(&state.engine.get(), engine, &asked) {
-            Ok(changes) => changes,
-            Err(err) => return internal(err),
-        },
-        None => Vec::new(),
+    // Hundreds of questions asked twice: on the blocking pool.
+    let current_engine = state.engine.get();
+    let replayed = web::block(move || {
+        let changes = match &checked.engine {
+            Some(engine) => replay(&current_engine, engine, &asked),
+            None => Ok(Vec::new()),
+        };
+        (checked, asked.len(), changes)
+    })
+    .await;
+    let (checked, asked, changes) = match replayed {
+        Ok((checked, asked, Ok(changes))) => (checked, asked, changes),
+        Ok((_, _, Err(err))) => return internal(err),
+        Err(err) => return internal(err),
     };
     let member = state.member(&session.user);
     let publish = may_publish(&state, &member, &draft, &checked.errors);
@@ -701,7 +714,7 @@ async fn draft_page(
             diff: &diff(&current, &after),
             checked: &checked,
             changes: &changes,
-            asked: asked.len(),
+            asked,
             days,
             publish,
         }),
