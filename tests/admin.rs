@@ -759,6 +759,38 @@ async fn an_entry_edited_in_the_form_is_a_draft_that_approval_publishes() {
     let refused = approver.post("/admin/content/entry", &empty).await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.body.contains("回答を書いてください"));
+    // What `madoguchi check` finds goes next to its field, and no draft is
+    // made.
+    let drafts_before = approver
+        .get("/admin/drafts")
+        .await
+        .body
+        .matches("/admin/drafts/")
+        .count();
+    let mut unknown = fields;
+    unknown[10] = ("related", "no-such-entry");
+    let refused = approver.post("/admin/content/entry", &unknown).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let note = refused
+        .body
+        .find("class=\"field-error\"")
+        .expect("a note by a field");
+    assert!(
+        refused.body[note..].contains("no-such-entry"),
+        "{}",
+        refused.body
+    );
+    let related_field = refused.body.find("id=\"related\"").unwrap();
+    assert!(note > related_field, "the note follows the related field");
+    assert_eq!(
+        approver
+            .get("/admin/drafts")
+            .await
+            .body
+            .matches("/admin/drafts/")
+            .count(),
+        drafts_before
+    );
 }
 
 #[tokio::test]

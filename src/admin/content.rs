@@ -187,6 +187,21 @@ async fn draft_for(
     load_draft(state, id).await
 }
 
+/// The form field a `check` error is about, by what it names.
+fn field_of(error: &str) -> &'static str {
+    [
+        ("procedure", "procedures"),
+        ("department", "department"),
+        ("related", "related"),
+        ("valid_", "valid_until"),
+        ("answer", "answer"),
+        ("question", "question"),
+    ]
+    .into_iter()
+    .find(|(word, _)| error.contains(word))
+    .map_or("id", |(_, field)| field)
+}
+
 /// Said to an editor who tries to change another department's entries.
 const NOT_YOURS: &str = "あなたの課の回答だけを編集できます。";
 
@@ -452,10 +467,25 @@ async fn save_entry(
                 topic_edit::set_field(&text, &form.original_id, field, value)
             })
     };
+    let problems: Vec<(&'static str, String)> = match edited {
+        Err(ref err) => vec![("answer", err.to_string())],
+        Ok(ref edited) => {
+            // The same checks as `madoguchi check`, on the content as it
+            // would be: this file's errors go next to their fields.
+            let mut changed = files.clone();
+            changed.insert(path.clone(), edited.clone());
+            let checked = or_respond!(check_files(&state, changed).await);
+            checked
+                .errors
+                .iter()
+                .filter(|e| e.starts_with(&format!("faq/{path}:")))
+                .map(|e| (field_of(e), e.clone()))
+                .collect()
+        }
+    };
     let edited = match edited {
-        Ok(edited) => edited,
-        Err(err) => {
-            let problems = [("answer", err.to_string())];
+        Ok(edited) if problems.is_empty() => edited,
+        _ => {
             return html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 pages::entry_form(

@@ -154,13 +154,6 @@ impl EntryForm {
     }
 }
 
-fn problem<'a>(problems: &'a [(&str, String)], field: &str) -> Option<&'a str> {
-    problems
-        .iter()
-        .find(|(f, _)| *f == field)
-        .map(|(_, m)| m.as_str())
-}
-
 /// The content pages' sub-navigation.
 fn tabs() -> Markup {
     html! {
@@ -274,7 +267,11 @@ pub fn entry_form(
         "回答の編集"
     };
     let note = |field: &str| -> Markup {
-        html! { @if let Some(message) = problem(problems, field) { span.field-error role="alert" { (message) } } }
+        html! {
+            @for message in problems.iter().filter(|(f, _)| *f == field).map(|(_, m)| m) {
+                span.field-error role="alert" { (message) }
+            }
+        }
     };
     layout(
         title,
@@ -284,7 +281,7 @@ pub fn entry_form(
                 h2 { (title) }
                 (tabs())
                 @if !problems.is_empty() {
-                    div.errors role="alert" { p { strong { "直すところがあります。" } } }
+                    div.errors role="alert" { p { strong { "直すところがあります（下のそれぞれの欄に書いてあります）。" } } }
                 }
                 p { "保存すると下書きになります。住民への回答は、承認者が公開するまで変わりません。" }
                 form.entry method="post" action="/admin/content/entry" {
@@ -334,8 +331,10 @@ pub fn entry_form(
                             }
                         }
                     }
+                    (note("procedures"))
                     label for="related" { "関連する質問のID（「、」で区切る）" }
                     input #related type="text" name="related" value=(form.related);
+                    (note("related"))
                     label for="valid_from" { "表示する期間（空欄なら常に）" }
                     input #valid_from type="date" name="valid_from" value=(form.valid_from);
                     " 〜 "
