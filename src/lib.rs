@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod engine;
 pub mod eval;
 pub mod faq;
+pub mod hours;
 pub mod index;
 pub mod metrics;
 pub mod reload;

@@ -333,3 +333,18 @@ fn an_entry_past_its_review_date_is_a_warning_with_its_line() {
         "{out}"
     );
 }
+
+#[test]
+fn opening_hours_that_do_not_read_are_errors_with_their_line() {
+    let faq = FaqCopy::new();
+    faq.edit(
+        "departments.yaml",
+        "opening: { weekdays: \"08:30-17:15\" }",
+        "opening: { weekdays: \"8時半から\" }",
+    );
+    let (ok, out) = check(faq.path());
+    assert!(!ok);
+    let line = faq.line_of("departments.yaml", "8時半から");
+    assert!(out.contains(&format!("departments.yaml:{line}:")), "{out}");
+    assert!(out.contains("08:30-17:15"), "says how to write them: {out}");
+}

@@ -338,3 +338,42 @@ fn a_category_lists_its_most_asked_entries_first() {
     );
     assert_eq!(ranked.len(), file_order.len());
 }
+
+/// An instant given in Japan time.
+fn japan(text: &str) -> jiff::Timestamp {
+    madoguchi::hours::JAPAN
+        .to_timestamp(text.parse().unwrap())
+        .unwrap()
+}
+
+#[test]
+fn outside_office_hours_the_contact_says_when_it_opens_and_online_comes_first() {
+    let engine = common::demo_engine();
+    let (answered, _) = engine.ask("コンビニで住民票って取れる？").unwrap();
+    assert!(answered.contact().is_some_and(|c| c.notice.is_none()));
+
+    // Wednesday 2026-12-02, 18:30: 市民課 is open until 19:00.
+    let mut open = answered.clone();
+    engine.note_office_hours(&mut open, japan("2026-12-02T18:30"));
+    assert_eq!(open, answered);
+
+    let mut closed = answered.clone();
+    engine.note_office_hours(&mut closed, japan("2026-12-02T19:30"));
+    assert_eq!(
+        closed.contact().unwrap().notice.as_deref(),
+        Some("現在は閉庁時間です。次は12月3日(木) 8:30 から")
+    );
+    let counters: Vec<bool> = closed.links().iter().map(|l| l.counter).collect();
+    let mut sorted = counters.clone();
+    sorted.sort();
+    assert_eq!(counters, sorted, "the counter last");
+    assert!(!counters[0], "{:?}", closed.links());
+
+    // The year-end closure of 2026: open again on Monday 2027-01-04.
+    let mut year_end = answered.clone();
+    engine.note_office_hours(&mut year_end, japan("2026-12-30T10:00"));
+    assert_eq!(
+        year_end.contact().unwrap().notice.as_deref(),
+        Some("現在は閉庁時間です。次は1月4日(月) 8:30 から")
+    );
+}

@@ -73,6 +73,8 @@ impl Dialogue {
                 (decision, None, "［役に立たなかった］".to_string())
             }
         };
+        let mut decision = decision;
+        engine.note_office_hours(&mut decision, jiff::Timestamp::now());
         self.metrics.count(
             "madoguchi_decisions_total",
             &[("channel", channel), ("kind", decision.kind())],

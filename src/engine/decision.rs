@@ -74,6 +74,17 @@ impl Decision {
         }
     }
 
+    /// The contact and the procedures, to change.
+    pub(super) fn contact_and_links_mut(&mut self) -> Option<(&mut Contact, &mut Vec<Link>)> {
+        match self {
+            Decision::Answer(answer) => Some((answer.contact.as_mut()?, &mut answer.links)),
+            Decision::Choices { .. } | Decision::Flow { .. } => None,
+            Decision::Rule { contact, links, .. } | Decision::Fallback { contact, links, .. } => {
+                Some((contact.as_mut()?, links))
+            }
+        }
+    }
+
     /// The procedures to act on.
     pub fn links(&self) -> &[Link] {
         match self {
@@ -189,6 +200,9 @@ pub struct Link {
     /// マイナポータル, LoGoフォーム, コンビニ交付 or 窓口.
     pub kind: String,
     pub bring: Vec<String>,
+    /// Done at the counter, in its hours (the others: online or at a
+    /// convenience store, at other hours too).
+    pub counter: bool,
 }
 
 impl From<&Procedure> for Link {
@@ -198,6 +212,7 @@ impl From<&Procedure> for Link {
             url: procedure.url.clone(),
             kind: procedure.kind.label().to_string(),
             bring: procedure.bring.clone(),
+            counter: procedure.kind == crate::faq::ProcedureKind::Counter,
         }
     }
 }
@@ -209,6 +224,12 @@ pub struct Contact {
     pub phone: String,
     pub hours: String,
     pub place: Option<String>,
+    /// 「現在は閉庁時間です。次は…から」 when the counter is closed now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    /// The department's id, to look its hours up.
+    #[serde(skip)]
+    pub department_id: String,
 }
 
 impl From<&Department> for Contact {
@@ -218,6 +239,8 @@ impl From<&Department> for Contact {
             phone: department.phone.clone(),
             hours: department.hours.clone(),
             place: department.place.clone(),
+            notice: None,
+            department_id: department.id.clone(),
         }
     }
 }

@@ -167,6 +167,31 @@ impl Engine {
         Ok(engine)
     }
 
+    /// Tells, at `at`, that the decision's counter is closed and when it
+    /// opens next, and puts the procedures done without the counter (online,
+    /// at a convenience store) first: the resident can act now instead of
+    /// waiting. Counters without opening hours in
+    /// departments.yaml are left as they are.
+    pub fn note_office_hours(&self, decision: &mut Decision, at: jiff::Timestamp) {
+        let Some((contact, links)) = decision.contact_and_links_mut() else {
+            return;
+        };
+        let Some(weekly) = self
+            .content
+            .departments
+            .get(&contact.department_id)
+            .and_then(|d| d.opening.as_ref()?.weekly().ok())
+        else {
+            return;
+        };
+        if let crate::hours::Status::Closed(next) =
+            crate::hours::status(&weekly, &self.content.calendar(), at)
+        {
+            contact.notice = Some(crate::hours::closed_notice(next));
+            links.sort_by_key(|link| link.counter);
+        }
+    }
+
     /// The phone numbers the content publishes, digits only.
     pub fn public_numbers(&self) -> Arc<[String]> {
         self.public_numbers.clone()

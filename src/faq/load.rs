@@ -145,6 +145,8 @@ impl Content {
             check_rules(&rules_path, rules, &known, &mut diagnostics);
         }
         warn_near_duplicate_questions(&entries, &mut diagnostics);
+        check_opening_hours(&departments_path, &departments, &mut diagnostics);
+        warn_holidays_ending(&rules_path, Date::today_in_japan(), &mut diagnostics);
         if let Some(rules) = &rules {
             warn_overdue_reviews(
                 &entries,
@@ -185,6 +187,21 @@ impl Content {
     /// The entry with this id.
     pub fn entry(&self, id: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == id)
+    }
+
+    /// The days the whole city is closed, from rules.yaml.
+    pub fn calendar(&self) -> crate::hours::Calendar {
+        crate::hours::Calendar {
+            year_end: self.rules.year_end_closure,
+            closed: self
+                .rules
+                .closed_days
+                .iter()
+                .filter_map(|d| {
+                    jiff::civil::Date::new(d.year as i16, d.month as i8, d.day as i8).ok()
+                })
+                .collect(),
+        }
     }
 
     /// Entries due for review on `today`, the longest overdue first.
@@ -568,6 +585,51 @@ type QuestionBigrams = (usize, String, HashSet<(char, char)>);
 
 /// Warns when two entries ask nearly the same question: residents would get
 /// choices between them instead of an answer.
+/// Each department's opening hours must read as hours.
+fn check_opening_hours(
+    path: &Path,
+    departments: &BTreeMap<String, Department>,
+    diagnostics: &mut Diagnostics,
+) {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let source = SourceText::new(path, &text);
+    for department in departments.values() {
+        if let Some(Err(problem)) = department.opening.as_ref().map(|o| o.weekly()) {
+            let (line, column) = source.find_after(source.entry_line(&department.id), "opening");
+            diagnostics.push(
+                Diagnostic::error(
+                    path,
+                    line,
+                    column,
+                    format!("department `{}`: {problem}", department.id),
+                )
+                .with_help(
+                    "write e.g. `opening: { weekdays: \"08:30-17:15\", wed: \"08:30-19:00\" }`",
+                ),
+            );
+        }
+    }
+}
+
+/// The national holidays are a table shipped with the program: say so
+/// before it runs out.
+fn warn_holidays_ending(rules_path: &Path, today: Date, diagnostics: &mut Diagnostics) {
+    let Some(until) = crate::hours::holidays_known_until() else {
+        return;
+    };
+    let ends = Date {
+        year: until.year().into(),
+        month: until.month() as u32,
+        day: until.day() as u32,
+    };
+    if ends.days_since_epoch() - today.days_since_epoch() < 90 {
+        diagnostics.push(
+            Diagnostic::warning(rules_path, 0, 0, format!("the national holidays are known only until {ends}"))
+                .with_help("update madoguchi: src/hours/holidays.tsv takes the Cabinet Office's next table (published each February)"),
+        );
+    }
+}
+
 /// Entries whose review is due: the department should check the answer.
 fn warn_overdue_reviews(
     entries: &[Entry],

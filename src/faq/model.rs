@@ -158,6 +158,47 @@ pub struct Department {
     /// Where the counter is.
     #[serde(default)]
     pub place: Option<String>,
+    /// When the counter is open, for 「現在は閉庁時間です…」; absent, the
+    /// bot says nothing of it.
+    #[serde(default)]
+    pub opening: Option<Opening>,
+}
+
+/// A counter's weekly hours, as `08:30-17:15` or `closed`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Opening {
+    /// Monday to Friday at once.
+    #[serde(default)]
+    pub weekdays: Option<String>,
+    #[serde(default)]
+    pub mon: Option<String>,
+    #[serde(default)]
+    pub tue: Option<String>,
+    #[serde(default)]
+    pub wed: Option<String>,
+    #[serde(default)]
+    pub thu: Option<String>,
+    #[serde(default)]
+    pub fri: Option<String>,
+    #[serde(default)]
+    pub sat: Option<String>,
+    #[serde(default)]
+    pub sun: Option<String>,
+}
+
+impl Opening {
+    /// The hours, checked.
+    pub fn weekly(&self) -> Result<crate::hours::Weekly, String> {
+        let days: Vec<(&str, &str)> = crate::hours::DAY_NAMES
+            .iter()
+            .zip([
+                &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+            ])
+            .filter_map(|(name, spec)| Some((*name, spec.as_deref()?)))
+            .collect();
+        crate::hours::Weekly::parse(self.weekdays.as_deref(), &days)
+    }
 }
 
 /// `rules.yaml`: what the bot says outside the Q&A, and the rules that win
@@ -183,6 +224,17 @@ pub struct RulesFile {
     /// again (the city's period; 0 turns review dates off).
     #[serde(default = "default_review_months")]
     pub review_months: u32,
+    /// The city is closed 12/29–1/3 (年末年始).
+    #[serde(default = "default_year_end_closure")]
+    pub year_end_closure: bool,
+    /// Other days the whole city is closed, besides weekends and national
+    /// holidays.
+    #[serde(default)]
+    pub closed_days: Vec<Date>,
+}
+
+fn default_year_end_closure() -> bool {
+    true
 }
 
 fn default_review_months() -> u32 {

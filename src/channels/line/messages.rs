@@ -199,6 +199,9 @@ fn contact_text(contact: &Contact) -> String {
     if let Some(place) = &contact.place {
         text.push_str(&format!("\n場所 {place}"));
     }
+    if let Some(notice) = &contact.notice {
+        text.push_str(&format!("\n{notice}"));
+    }
     text
 }
 
@@ -365,6 +368,8 @@ mod tests {
                 phone: "0566-53-1111".into(),
                 hours: "平日 8:30〜17:15".into(),
                 place: None,
+                notice: None,
+                department_id: "shimin".into(),
             }),
             confidence: Confidence::High,
             related: vec![],
@@ -377,6 +382,7 @@ mod tests {
             url: url.map(String::from),
             kind: "マイナポータル".into(),
             bring: vec![],
+            counter: url.is_none(),
         }
     }
 
@@ -585,6 +591,7 @@ mod tests {
                     url: url.map(|u| format!("https://example.jp/{u}")),
                     kind,
                     bring: vec![],
+                    counter: false,
                 })
         }
 
@@ -610,6 +617,8 @@ mod tests {
                         phone: "0584-53-1111".into(),
                         hours: "平日".into(),
                         place: None,
+                        notice: Some("現在は閉庁時間です。次は12月3日(木) 8:30 から".into()),
+                        department_id: "shimin".into(),
                     });
                     match kind {
                         0 => Decision::Answer(Answer {
@@ -686,6 +695,23 @@ mod tests {
             &labels[11..],
             ["役に立った", "役に立たなかった"],
             "the votes stay"
+        );
+    }
+
+    #[test]
+    fn a_closed_counter_is_said_under_its_contact() {
+        let mut decision = answer("コンビニで取れます。", vec![]);
+        if let Decision::Answer(a) = &mut decision {
+            a.contact.as_mut().unwrap().notice =
+                Some("現在は閉庁時間です。次は12月3日(木) 8:30 から".into());
+        }
+        let messages = render(&decision, "r");
+        let MessageBody::Text { text } = &messages[0].body else {
+            panic!("text")
+        };
+        assert!(
+            text.ends_with("電話 0566-53-1111（平日 8:30〜17:15）\n現在は閉庁時間です。次は12月3日(木) 8:30 から"),
+            "{text}"
         );
     }
 }

@@ -219,7 +219,7 @@
     if (actions.childNodes.length) bubble.appendChild(actions);
     if (reply.contact) {
       var c = reply.contact;
-      bubble.appendChild(el("div", "contact", "問い合わせ：" + c.department + "　☎ " + c.phone + "（" + c.hours + "）" + (c.place ? "　" + c.place : "")));
+      bubble.appendChild(el("div", "contact", "問い合わせ：" + c.department + "　☎ " + c.phone + "（" + c.hours + "）" + (c.place ? "　" + c.place : "") + (c.notice ? "\n" + c.notice : "")));
     }
     if (reply.ask_feedback && reply.reply_id) bubble.appendChild(feedback(reply));
     log.appendChild(bubble);
