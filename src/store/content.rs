@@ -126,6 +126,24 @@ fn draft_row(row: &rusqlite::Row) -> rusqlite::Result<Draft> {
     })
 }
 
+/// The columns [`revision_row`] reads, before the two snapshots.
+const REVISION_COLUMNS: &str = "id, draft_id, author, approver, message, diff, published_at";
+
+/// A revision from a row of [`REVISION_COLUMNS`] and the snapshots.
+fn revision_row(row: &rusqlite::Row) -> rusqlite::Result<Revision> {
+    Ok(Revision {
+        id: row.get(0)?,
+        draft_id: row.get(1)?,
+        author: row.get(2)?,
+        approver: row.get(3)?,
+        message: row.get(4)?,
+        diff: row.get(5)?,
+        published_at: row.get(6)?,
+        before: files_from_json(&row.get::<_, String>(7)?),
+        after: files_from_json(&row.get::<_, String>(8)?),
+    })
+}
+
 fn files_json(files: &Files) -> String {
     serde_json::to_string(files).unwrap_or_else(|_| "{}".into())
 }
@@ -278,23 +296,11 @@ impl Store {
     /// Every revision, the newest first, without the content snapshots.
     pub fn revisions(&self) -> Result<Vec<Revision>, StoreError> {
         let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT id, draft_id, author, approver, message, diff, published_at FROM revisions ORDER BY id DESC",
-        )?;
+        let mut statement = connection.prepare(&format!(
+            "SELECT {REVISION_COLUMNS}, '{{}}', '{{}}' FROM revisions ORDER BY id DESC"
+        ))?;
         let revisions = statement
-            .query_map([], |row| {
-                Ok(Revision {
-                    id: row.get(0)?,
-                    draft_id: row.get(1)?,
-                    author: row.get(2)?,
-                    approver: row.get(3)?,
-                    message: row.get(4)?,
-                    diff: row.get(5)?,
-                    before: Files::new(),
-                    after: Files::new(),
-                    published_at: row.get(6)?,
-                })
-            })?
+            .query_map([], revision_row)?
             .collect::<Result<_, _>>()?;
         Ok(revisions)
     }
@@ -304,22 +310,9 @@ impl Store {
         Ok(self
             .lock()
             .query_row(
-                "SELECT id, draft_id, author, approver, message, diff, before, after, published_at
-                 FROM revisions WHERE id = ?1",
+                &format!("SELECT {REVISION_COLUMNS}, before, after FROM revisions WHERE id = ?1"),
                 [id],
-                |row| {
-                    Ok(Revision {
-                        id: row.get(0)?,
-                        draft_id: row.get(1)?,
-                        author: row.get(2)?,
-                        approver: row.get(3)?,
-                        message: row.get(4)?,
-                        diff: row.get(5)?,
-                        before: files_from_json(&row.get::<_, String>(6)?),
-                        after: files_from_json(&row.get::<_, String>(7)?),
-                        published_at: row.get(8)?,
-                    })
-                },
+                revision_row,
             )
             .optional()?)
     }
