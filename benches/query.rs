@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use madoguchi::engine::{Engine, Policy};
+use madoguchi::eval::Benchmark;
 use madoguchi::eval::localgovfaq::LocalGovFaq;
 use madoguchi::faq::import::import_csv;
 use madoguchi::index::{FaqIndex, Weights};
@@ -38,7 +39,7 @@ fn load_engine(faq: &Path) -> Engine {
 }
 
 /// A FAQ directory holding the benchmark corpus, with the demo catalogues.
-fn corpus_faq_dir(data: &LocalGovFaq) -> tempfile::TempDir {
+fn corpus_faq_dir(data: &Benchmark) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     for file in ["departments.yaml", "procedures.yaml", "rules.yaml"] {
         std::fs::copy(root().join("faq").join(file), dir.path().join(file)).expect("copy");

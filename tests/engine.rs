@@ -377,3 +377,25 @@ fn outside_office_hours_the_contact_says_when_it_opens_and_online_comes_first() 
         Some("現在は閉庁時間です。次は1月4日(月) 8:30 から")
     );
 }
+
+#[test]
+fn a_single_candidate_is_answered_with_low_confidence_not_listed_alone() {
+    let faq = common::FaqCopy::new();
+    faq.write(
+        "events.yaml",
+        "category: 催し\ndepartment: somu\nentries:\n  - id: hanabi\n    question: 花火大会はいつ開かれますか\n    answer: 8月の第1土曜日です。\n",
+    );
+    let engine = load(&faq);
+    // Only part of the message is about the one entry that matches at all.
+    let (decision, explanation) = engine.ask("花火大会のボランティア募集").unwrap();
+    let Decision::Answer(answer) = &decision else {
+        panic!("{decision:?}: {}", explanation.reason)
+    };
+    assert_eq!(answer.id, "hanabi");
+    assert_eq!(answer.confidence, Confidence::Low);
+    assert!(
+        explanation.reason.contains("only candidate"),
+        "{}",
+        explanation.reason
+    );
+}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 
-use madoguchi::eval::{self, QueryOutcome, Summary, localgovfaq::LocalGovFaq};
+use madoguchi::eval::{self, Benchmark, QueryOutcome, Summary};
 use madoguchi::index::{FaqIndex, Weights};
 use madoguchi::text::{Analyzer, Lexicon};
 
@@ -18,7 +18,8 @@ pub struct Args {
     /// A paraphrase file (`- ask: … / expect: <entry id>`) for the --faq content.
     #[arg(long, conflicts_with = "benchmark")]
     queries: Option<PathBuf>,
-    /// Directory holding the benchmark's corpus.json, queries.json and qrels.json.
+    /// A benchmark's directory: localgovFAQ (corpus.json, queries.json,
+    /// qrels.json) or the 子育て FAQ (corpus.json, queries-dev.tsv).
     #[arg(long)]
     benchmark: Option<PathBuf>,
     /// List the queries whose answer is not ranked first.
@@ -36,7 +37,7 @@ pub fn run(global: &Global, args: Args) -> Result<ExitCode> {
             let settings = global.settings()?;
             let lexicon =
                 Lexicon::load(&settings.dictionaries_dir).map_err(|d| anyhow::anyhow!("{d}"))?;
-            let data = LocalGovFaq::load(&dir)?;
+            let data = Benchmark::load(&dir)?;
             let index = FaqIndex::build(
                 Arc::new(Analyzer::new(&lexicon)?),
                 args.weights.unwrap_or(settings.weights),

@@ -396,6 +396,15 @@ impl Engine {
                 best.coverage * 100.0
             )
         };
+        // A list of one is no choice: the one candidate is the answer, said
+        // with low confidence.
+        if let [only] = offered.as_slice() {
+            let entry = &self.content.entries[only.key];
+            return (
+                Decision::Answer(self.render_answer(entry, Confidence::Low)),
+                format!("{reason}, and `{}` is the only candidate", entry.id),
+            );
+        }
         let choices = offered
             .iter()
             .map(|hit| entry_choice(&self.content.entries[hit.key]))

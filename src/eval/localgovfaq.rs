@@ -7,20 +7,15 @@ use std::fs;
 use std::path::Path;
 
 use super::metrics::Judgements;
-use super::{EvalError, Judged};
+use super::{Benchmark, EvalError, Judged};
 use crate::index::Document;
 
-/// The benchmark: documents to index and judged queries.
-pub struct LocalGovFaq {
-    /// Document ids, in the order of `documents` (their keys).
-    pub doc_ids: Vec<String>,
-    pub documents: Vec<Document>,
-    pub queries: Vec<Judged>,
-}
+/// The localgovFAQ benchmark.
+pub struct LocalGovFaq;
 
 impl LocalGovFaq {
     /// Reads the three JSON files from `dir`.
-    pub fn load(dir: &Path) -> Result<LocalGovFaq, EvalError> {
+    pub fn load(dir: &Path) -> Result<Benchmark, EvalError> {
         let read = |name: &str| -> Result<String, EvalError> {
             let path = dir.join(name);
             fs::read_to_string(&path)
@@ -58,7 +53,7 @@ impl LocalGovFaq {
                 judgements: qrels[id].clone(),
             })
             .collect();
-        Ok(LocalGovFaq {
+        Ok(Benchmark {
             doc_ids,
             documents,
             queries,

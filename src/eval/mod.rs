@@ -1,14 +1,15 @@
-//! Measuring retrieval quality: on the public localgovFAQ benchmark, and on
-//! our own paraphrase tests.
+//! Measuring retrieval quality: on the two public benchmarks (localgovFAQ
+//! and the 子育てオープンデータ協議会 FAQ), and on our own paraphrase tests.
 
 pub mod conversations;
+pub mod kosodate;
 pub mod localgovfaq;
 pub mod metrics;
 pub mod paraphrases;
 
 use serde::Serialize;
 
-use crate::index::{FaqIndex, IndexError};
+use crate::index::{Document, FaqIndex, IndexError};
 pub use metrics::{Judgements, QueryMetrics, Summary};
 
 /// Failures to read or run an evaluation.
@@ -20,6 +21,32 @@ pub enum EvalError {
     Format(String, String),
     #[error(transparent)]
     Index(#[from] IndexError),
+}
+
+/// A benchmark: documents to index and judged queries.
+pub struct Benchmark {
+    /// Document ids, in the order of `documents` (their keys).
+    pub doc_ids: Vec<String>,
+    pub documents: Vec<Document>,
+    pub queries: Vec<Judged>,
+}
+
+impl Benchmark {
+    /// Reads a benchmark directory in either layout: localgovFAQ's
+    /// (`corpus.json`, `queries.json`, `qrels.json`) or the 子育て FAQ's
+    /// (`corpus.json` as a list, `queries-dev.tsv`).
+    pub fn load(dir: &std::path::Path) -> Result<Benchmark, EvalError> {
+        if dir.join("qrels.json").exists() {
+            return localgovfaq::LocalGovFaq::load(dir);
+        }
+        match kosodate::queries_file(dir) {
+            Some(queries) => kosodate::load(dir, &queries),
+            None => Err(EvalError::Read(
+                dir.display().to_string(),
+                "neither qrels.json (localgovFAQ) nor queries*.tsv (子育て FAQ) is there: name the benchmark's directory".into(),
+            )),
+        }
+    }
 }
 
 /// A query with its relevance judgements.
