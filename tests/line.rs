@@ -805,3 +805,18 @@ async fn arbitrary_signed_bodies_get_200_or_4xx_never_5xx() {
     );
     server.replies(before + 1).await;
 }
+
+#[tokio::test]
+async fn joining_a_group_and_new_members_get_a_short_introduction() {
+    let server = LineServer::start().await;
+    for (n, file) in ["join.json", "member-joined.json"].into_iter().enumerate() {
+        assert_eq!(server.deliver(&fixture(file)).await, StatusCode::OK);
+        let replies = server.replies(n + 1).await;
+        let intro = texts(&replies[n]);
+        assert!(intro.contains("メンション"), "{file}: {intro}");
+        assert_eq!(
+            replies[n].body["replyToken"],
+            fixture(file)["events"][0]["replyToken"]
+        );
+    }
+}

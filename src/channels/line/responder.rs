@@ -15,6 +15,8 @@ use crate::channels::dialogue::Turn;
 const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
 /// Said to a resident who adds the account as a friend.
 const GREETING: &str = "友だち追加ありがとうございます。海津市のよくある質問にお答えします。「住民票をコンビニで取りたい」のように入力するか、分類を選んでください。";
+/// Said when the bot is added to a group, and to members who join one.
+const GROUP_INTRO: &str = "海津市のよくある質問にお答えするボットです。このグループでは、わたしあてにメンション（@）して質問してください。個別のトークでも質問できます。";
 /// Said after 「役に立った」.
 const THANKS_HELPFUL: &str = "ご回答ありがとうございます。お役に立ててよかったです。";
 /// Said when a tapped choice no longer exists.
@@ -154,6 +156,10 @@ impl Responder {
             }
             "follow" => Some(messages::text_with_choices(
                 GREETING,
+                engine.menu().choices(),
+            )),
+            "join" | "memberJoined" => Some(messages::text_with_choices(
+                GROUP_INTRO,
                 engine.menu().choices(),
             )),
             "unfollow" => {
