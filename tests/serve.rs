@@ -37,13 +37,22 @@ fn serve_takes_its_settings_from_the_environment_and_stops_on_sigterm() {
 /// Starts `madoguchi serve` configured by the environment only, on a free
 /// port with its data in `data`; returns it and its URL.
 fn serve_from_environment(data: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .current_dir(common::root())
-        .arg("serve")
-        .env("MADOGUCHI_BIND", "127.0.0.1:0")
-        .env("MADOGUCHI_DATA_DIR", data)
-        .env("MADOGUCHI_FAQ_DIR", common::root().join("faq"))
-        .env_remove("MADOGUCHI_CONFIG")
+    spawn_serve(|command| {
+        command
+            .env("MADOGUCHI_BIND", "127.0.0.1:0")
+            .env("MADOGUCHI_DATA_DIR", data)
+            .env("MADOGUCHI_FAQ_DIR", common::root().join("faq"))
+            .env_remove("MADOGUCHI_CONFIG");
+    })
+}
+
+/// Starts `madoguchi serve` from the repository root, set up by `adjust`;
+/// returns it and the URL it prints.
+fn spawn_serve(adjust: impl FnOnce(&mut Command)) -> (std::process::Child, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    command.current_dir(common::root()).arg("serve");
+    adjust(&mut command);
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -141,16 +150,9 @@ fn status_of(method: &str, url: &str, json: &str) -> u16 {
 
 /// Starts `madoguchi serve` with a config file; returns it and its URL.
 fn serve_with_config(config: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-        .current_dir(common::root())
-        .args(["serve", "--config"])
-        .arg(config)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve starts");
-    let url = printed_address(&mut child);
-    (child, url)
+    spawn_serve(|command| {
+        command.arg("--config").arg(config);
+    })
 }
 
 /// The URL `serve` prints on its first line.

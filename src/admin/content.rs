@@ -140,6 +140,15 @@ fn file_department(files: &Files, path: &str) -> Option<String> {
         .and_then(|topic| topic.department)
 }
 
+/// The department answering for `entry`, written in `path`: its own, or
+/// its file's.
+fn owner(files: &Files, path: &str, entry: &crate::faq::Entry) -> Option<String> {
+    entry
+        .department
+        .clone()
+        .or_else(|| file_department(files, path))
+}
+
 fn find_entry(files: &Files, id: &str) -> Option<(String, crate::faq::Entry)> {
     topics(files).into_iter().find_map(|(path, topic)| {
         topic
@@ -429,8 +438,7 @@ async fn save_entry(
         match find_entry(&files, &form.original_id) {
             Some((path, entry)) => {
                 // Nor may an editor take another department's entry over.
-                let department = entry.department.or_else(|| file_department(&files, &path));
-                if !may_edit(&member, department.as_ref()) {
+                if !may_edit(&member, owner(&files, &path, &entry).as_ref()) {
                     return refused(StatusCode::FORBIDDEN, NOT_YOURS);
                 }
                 path
@@ -575,11 +583,10 @@ async fn delete_entry(
     let Some((path, entry)) = find_entry(&files, &id) else {
         return refused(StatusCode::NOT_FOUND, "その回答はありません。");
     };
-    let department = entry
-        .department
-        .clone()
-        .or_else(|| file_department(&files, &path));
-    if !may_edit(&state.member(&session.user), department.as_ref()) {
+    if !may_edit(
+        &state.member(&session.user),
+        owner(&files, &path, &entry).as_ref(),
+    ) {
         return refused(StatusCode::FORBIDDEN, NOT_YOURS);
     }
     let edited = match topic_edit::remove_entry(&files[&path], &id) {
@@ -929,11 +936,21 @@ async fn restore(
     see_other(&format!("/admin/drafts/{draft_id}"))
 }
 
+/// The audit log is for admins.
+fn require_admin(state: &AdminState, user: &str) -> Result<(), Box<HttpResponse>> {
+    if state.member(user).role == Role::Admin {
+        Ok(())
+    } else {
+        Err(Box::new(refused(
+            StatusCode::FORBIDDEN,
+            "操作記録は管理者だけが見られます。",
+        )))
+    }
+}
+
 async fn audit(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
     let (_, session) = or_respond!(state.require(&request));
-    if state.member(&session.user).role != Role::Admin {
-        return refused(StatusCode::FORBIDDEN, "操作記録は管理者だけが見られます。");
-    }
+    or_respond!(require_admin(&state, &session.user));
     let since = unix_now() - 365 * 86_400;
     let entries = or_respond!(on_store(&state, move |store| store.audit_log(since)).await);
     html(StatusCode::OK, pages::audit(&session.csrf, &entries))
@@ -941,9 +958,7 @@ async fn audit(state: web::Data<AdminState>, request: HttpRequest) -> HttpRespon
 
 async fn export_audit(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
     let (_, session) = or_respond!(state.require(&request));
-    if state.member(&session.user).role != Role::Admin {
-        return refused(StatusCode::FORBIDDEN, "操作記録は管理者だけが見られます。");
-    }
+    or_respond!(require_admin(&state, &session.user));
     let body = or_respond!(
         on_store(&state, |store| {
             let entries = store.audit_log(0)?;
@@ -980,11 +995,10 @@ async fn add_phrasing(
             &format!("回答ID「{entry_id}」は見つかりません。"),
         );
     };
-    let department = entry
-        .department
-        .clone()
-        .or_else(|| file_department(&files, &path));
-    if !may_edit(&state.member(&session.user), department.as_ref()) {
+    if !may_edit(
+        &state.member(&session.user),
+        owner(&files, &path, &entry).as_ref(),
+    ) {
         return refused(StatusCode::FORBIDDEN, NOT_YOURS);
     }
     let mut phrasings = entry.phrasings.clone();
