@@ -1,5 +1,9 @@
-//! The query log on a real SQLite file: masking before writing, groups of
-//! unanswered questions, CSV export and retention.
+//! The store on real databases: one suite run against a SQLite file and
+//! against a PostgreSQL cluster (masking before writing, groups of
+//! unanswered questions, CSV export and retention, drafts and revisions),
+//! then what only SQLite's write-ahead log does.
+
+mod common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -15,7 +19,7 @@ fn now() -> i64 {
 
 fn reply(text: &str, words: &[&str], decision: &str) -> ReplyRecord {
     ReplyRecord {
-        id: uuid::Uuid::new_v4().simple().to_string(),
+        id: uuid::Uuid::now_v7().simple().to_string(),
         channel: "web".into(),
         session: Some("pseudonym".into()),
         client: Some("203.0.113.0/24".into()),
@@ -54,50 +58,75 @@ fn export(store: &Store, since: i64) -> String {
     String::from_utf8(out).unwrap()
 }
 
-#[test]
-fn personal_data_never_reaches_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+/// Each test of the suite, run on a new SQLite file and on a new
+/// PostgreSQL database.
+macro_rules! on_both_stores {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    let dir = tempfile::tempdir().unwrap();
+                    super::$test(&madoguchi::store::Store::open(dir.path()).unwrap());
+                }
+            )*
+        }
+        mod postgresql {
+            $(
+                #[test]
+                fn $test() {
+                    if let Some(store) = super::postgres_store() {
+                        super::$test(&store);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    personal_data_is_masked_before_it_is_written,
+    unanswered_questions_are_grouped_by_their_words,
+    the_log_exports_as_csv_for_excel_and_old_rows_expire,
+    the_export_reads_page_after_page_in_order,
+    feedback_is_kept_per_reply_and_summed_per_entry,
+    concurrent_replies_are_all_committed,
+    drafts_revisions_and_the_audit_log_round_trip,
+);
+
+/// A store on a new database of the test cluster.
+fn postgres_store() -> Option<Store> {
+    let url = common::postgres::database()?;
+    Some(Store::open_configured(std::path::Path::new("unused"), Some(&url), 8).unwrap())
+}
+
+fn personal_data_is_masked_before_it_is_written(store: &Store) {
     record(
-        &store,
+        store,
         "090-1234-5678の田中です。番号は123456789012",
         &["090", "1234", "田中", "番号"],
         "fallback",
     );
-    drop(store);
-    let mut bytes = std::fs::read(dir.path().join("madoguchi.sqlite3")).unwrap();
-    bytes.extend(std::fs::read(dir.path().join("madoguchi.sqlite3-wal")).unwrap_or_default());
-    let text = String::from_utf8_lossy(&bytes);
-    assert!(!text.contains("5678"), "the phone number was written");
-    assert!(
-        !text.contains("123456789012"),
-        "the individual number was written"
-    );
-    let store = Store::open(dir.path()).unwrap();
-    let csv = export(&store, 0);
+    let csv = export(store, 0);
     assert!(
         csv.contains("［電話番号］の田中です。番号は［個人番号］"),
         "{csv}"
     );
+    assert!(
+        !csv.contains("5678") && !csv.contains("123456789012"),
+        "{csv}"
+    );
 }
 
-#[test]
-fn unanswered_questions_are_grouped_by_their_words() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    record(&store, "犬の登録はどこで", &["犬", "登録"], "fallback");
-    record(&store, "犬の登録をしたい", &["犬", "登録"], "fallback");
-    record(&store, "飼い犬の登録", &["飼い", "犬", "登録"], "choices");
-    record(
-        &store,
-        "粗大ごみの出し方",
-        &["粗大ごみ", "出す"],
-        "fallback",
-    );
-    record(&store, "住民票がほしい", &["住民票"], "answer");
-    let unhelpful = record(&store, "住民票の写し", &["住民票", "写し"], "answer");
+fn unanswered_questions_are_grouped_by_their_words(store: &Store) {
+    record(store, "犬の登録はどこで", &["犬", "登録"], "fallback");
+    record(store, "犬の登録をしたい", &["犬", "登録"], "fallback");
+    record(store, "飼い犬の登録", &["飼い", "犬", "登録"], "choices");
+    record(store, "粗大ごみの出し方", &["粗大ごみ", "出す"], "fallback");
+    record(store, "住民票がほしい", &["住民票"], "answer");
+    let unhelpful = record(store, "住民票の写し", &["住民票", "写し"], "answer");
     assert!(store.record_feedback(&unhelpful, false).unwrap());
-    record(&store, "［選択］犬の登録", &[], "answer");
+    record(store, "［選択］犬の登録", &[], "answer");
 
     let groups = store.review_groups(0).unwrap();
     let dogs = &groups[0];
@@ -142,15 +171,12 @@ fn unanswered_questions_are_grouped_by_their_words() {
     assert!(csv.contains("犬 登録,3,2,"), "{csv}");
 }
 
-#[test]
-fn the_log_exports_as_csv_for_excel_and_old_rows_expire() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let id = record(&store, "住民票, \"写し\"がほしい", &["住民票"], "answer");
+fn the_log_exports_as_csv_for_excel_and_old_rows_expire(store: &Store) {
+    let id = record(store, "住民票, \"写し\"がほしい", &["住民票"], "answer");
     store.record_feedback(&id, true).unwrap();
-    record(&store, "宇宙旅行", &["宇宙", "旅行"], "fallback");
+    record(store, "宇宙旅行", &["宇宙", "旅行"], "fallback");
 
-    let csv = export(&store, 0);
+    let csv = export(store, 0);
     assert!(
         csv.starts_with("\u{feff}日時,経路,利用者,質問,判定,回答ID,確度,候補,評価,内容版,接続元\n"),
         "{csv}"
@@ -169,7 +195,7 @@ fn the_log_exports_as_csv_for_excel_and_old_rows_expire() {
     assert!(rows[0][7].contains("juminhyo"));
     assert_eq!(&rows[1][4], "fallback");
     assert_eq!(
-        export(&store, now() + 10).lines().count(),
+        export(store, now() + 10).lines().count(),
         1,
         "only the header"
     );
@@ -182,9 +208,199 @@ fn the_log_exports_as_csv_for_excel_and_old_rows_expire() {
 
     assert_eq!(store.delete_older_than(now() - 3600).unwrap(), 0);
     assert_eq!(store.delete_older_than(now() + 10).unwrap(), 2);
-    assert_eq!(export(&store, 0).lines().count(), 1);
+    assert_eq!(export(store, 0).lines().count(), 1);
 }
 
+fn the_export_reads_page_after_page_in_order(store: &Store) {
+    // More rows than one page of the export, several in the same second.
+    let texts: Vec<String> = (0..4_500).map(|i| format!("質問{i:05}")).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        for text in &texts {
+            let mut reply = reply(text, &[], "fallback");
+            reply.typed = true;
+            store.record_reply(reply).await.unwrap();
+        }
+    });
+    let csv = export(store, 0);
+    let mut reader = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let exported: Vec<String> = reader
+        .records()
+        .map(|row| row.unwrap()[3].to_string())
+        .collect();
+    assert_eq!(exported, texts, "every row once, in the order written");
+}
+
+fn feedback_is_kept_per_reply_and_summed_per_entry(store: &Store) {
+    let a = record(store, "住民票がほしい", &["住民票"], "answer");
+    let b = record(store, "住民票の写し", &["住民票"], "answer");
+    let mut other = reply("転居届", &["転居"], "answer");
+    other.entry_id = Some("tenkyo".into());
+    let c = other.id.clone();
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(store.record_reply(other))
+        .unwrap();
+    assert!(store.record_feedback(&a, false).unwrap());
+    assert!(
+        store.record_feedback(&a, true).unwrap(),
+        "a vote can be changed"
+    );
+    assert!(store.record_feedback(&b, false).unwrap());
+    assert!(store.record_feedback(&c, true).unwrap());
+    assert!(!store.record_feedback("missing", true).unwrap());
+    let summary = store.feedback_by_entry().unwrap();
+    assert_eq!(
+        summary[0],
+        madoguchi::store::EntryFeedback {
+            entry_id: "juminhyo".into(),
+            helpful: 1,
+            not_helpful: 1
+        }
+    );
+    assert_eq!(summary[1].entry_id, "tenkyo");
+    assert_eq!(summary.len(), 2);
+}
+
+fn concurrent_replies_are_all_committed(store: &Store) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tasks: Vec<_> = (0..500)
+            .map(|i| store.record_reply(reply(&format!("質問{i}"), &[], "answer")))
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    assert_eq!(store.summary(0).unwrap().queries, 500);
+}
+
+fn drafts_revisions_and_the_audit_log_round_trip(store: &Store) {
+    use madoguchi::store::content::{DraftStatus, Files, NewRevision};
+    let draft = store
+        .create_draft(
+            "editor",
+            "住民票の回答を直す",
+            Some("住民票 写し"),
+            Some("juminhyo"),
+        )
+        .unwrap();
+    store
+        .set_draft_file(
+            draft,
+            "certificates.yaml",
+            Some("new text\n"),
+            Some("old text\n"),
+        )
+        .unwrap();
+    // A second change keeps the base the draft started from.
+    store
+        .set_draft_file(
+            draft,
+            "certificates.yaml",
+            Some("newer text\n"),
+            Some("other\n"),
+        )
+        .unwrap();
+    store
+        .set_draft_file(draft, "gone.yaml", None, None)
+        .unwrap();
+    let read = store.draft(draft).unwrap().unwrap();
+    assert_eq!(read.author, "editor");
+    assert_eq!(read.status, DraftStatus::Open);
+    assert_eq!(read.group_key.as_deref(), Some("住民票 写し"));
+    assert_eq!(
+        read.files["certificates.yaml"].as_deref(),
+        Some("newer text\n")
+    );
+    assert_eq!(read.files["gone.yaml"], None);
+    let published: Files = [("certificates.yaml".to_string(), "old text\n".to_string())].into();
+    assert!(read.conflicts(&published).is_empty());
+    let moved_on: Files = [("certificates.yaml".to_string(), "changed\n".to_string())].into();
+    assert_eq!(read.conflicts(&moved_on), ["certificates.yaml"]);
+    assert_eq!(store.drafts(DraftStatus::Open).unwrap().len(), 1);
+
+    let after: Files = [("certificates.yaml".to_string(), "newer text\n".to_string())].into();
+    let revision = store
+        .record_revision(&NewRevision {
+            draft_id: Some(draft),
+            author: "editor",
+            approver: "approver",
+            message: &read.title,
+            diff: "-old\n+newer\n",
+            before: &published,
+            after: &after,
+        })
+        .unwrap();
+    store.close_draft(draft, DraftStatus::Published).unwrap();
+    assert!(store.drafts(DraftStatus::Open).unwrap().is_empty());
+    let back = store.revision(revision).unwrap().unwrap();
+    assert_eq!((back.before, back.after), (published, after));
+    assert_eq!(store.revisions().unwrap()[0].approver, "approver");
+    assert!(store.revision(revision + 1).unwrap().is_none());
+
+    store.audit("approver", "publish", "=revision 1").unwrap();
+    let log = store.audit_log(0).unwrap();
+    assert_eq!(log[0].action, "publish");
+    let mut out = Vec::new();
+    madoguchi::store::content::audit_csv(&log, &mut out).unwrap();
+    let csv = String::from_utf8(out).unwrap();
+    assert!(csv.contains(",approver,publish,'=revision 1"), "{csv}");
+}
+
+#[test]
+fn personal_data_never_reaches_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    record(
+        &store,
+        "090-1234-5678の田中です。番号は123456789012",
+        &["090", "1234", "田中", "番号"],
+        "fallback",
+    );
+    drop(store);
+    let mut bytes = std::fs::read(dir.path().join("madoguchi.sqlite3")).unwrap();
+    bytes.extend(std::fs::read(dir.path().join("madoguchi.sqlite3-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(!text.contains("5678"), "the phone number was written");
+    assert!(
+        !text.contains("123456789012"),
+        "the individual number was written"
+    );
+}
+
+#[test]
+fn an_unreachable_postgresql_is_an_error_that_names_it_without_the_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("postgresql://city:secret@127.0.0.1:{port}/madoguchi");
+    let err = Store::open_configured(std::path::Path::new("unused"), Some(&url), 2)
+        .err()
+        .expect("nothing listens there")
+        .to_string();
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}/madoguchi")) && err.contains("check that"),
+        "{err}"
+    );
+    assert!(!err.contains("secret"), "{err}");
+    let err = Store::open_configured(std::path::Path::new("unused"), Some("mysql://x"), 2)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("postgresql://USER:PASSWORD@HOST:PORT/DATABASE"),
+        "{err}"
+    );
+}
 #[test]
 fn logs_export_prints_the_csv_since_a_day() {
     let dir = tempfile::tempdir().unwrap();
@@ -336,80 +552,4 @@ fn a_long_read_does_not_hold_up_replies() {
         slowest < std::time::Duration::from_secs(1),
         "a reply waited {slowest:?} for its commit"
     );
-}
-
-#[test]
-fn drafts_revisions_and_the_audit_log_round_trip() {
-    use madoguchi::store::content::{DraftStatus, Files, NewRevision};
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let draft = store
-        .create_draft(
-            "editor",
-            "住民票の回答を直す",
-            Some("住民票 写し"),
-            Some("juminhyo"),
-        )
-        .unwrap();
-    store
-        .set_draft_file(
-            draft,
-            "certificates.yaml",
-            Some("new text\n"),
-            Some("old text\n"),
-        )
-        .unwrap();
-    // A second change keeps the base the draft started from.
-    store
-        .set_draft_file(
-            draft,
-            "certificates.yaml",
-            Some("newer text\n"),
-            Some("other\n"),
-        )
-        .unwrap();
-    store
-        .set_draft_file(draft, "gone.yaml", None, None)
-        .unwrap();
-    let read = store.draft(draft).unwrap().unwrap();
-    assert_eq!(read.author, "editor");
-    assert_eq!(read.status, DraftStatus::Open);
-    assert_eq!(read.group_key.as_deref(), Some("住民票 写し"));
-    assert_eq!(
-        read.files["certificates.yaml"].as_deref(),
-        Some("newer text\n")
-    );
-    assert_eq!(read.files["gone.yaml"], None);
-    let published: Files = [("certificates.yaml".to_string(), "old text\n".to_string())].into();
-    assert!(read.conflicts(&published).is_empty());
-    let moved_on: Files = [("certificates.yaml".to_string(), "changed\n".to_string())].into();
-    assert_eq!(read.conflicts(&moved_on), ["certificates.yaml"]);
-    assert_eq!(store.drafts(DraftStatus::Open).unwrap().len(), 1);
-
-    let after: Files = [("certificates.yaml".to_string(), "newer text\n".to_string())].into();
-    let revision = store
-        .record_revision(&NewRevision {
-            draft_id: Some(draft),
-            author: "editor",
-            approver: "approver",
-            message: &read.title,
-            diff: "-old\n+newer\n",
-            before: &published,
-            after: &after,
-        })
-        .unwrap();
-    store.close_draft(draft, DraftStatus::Published).unwrap();
-    assert!(store.drafts(DraftStatus::Open).unwrap().is_empty());
-    let back = store.revision(revision).unwrap().unwrap();
-    assert_eq!((back.before, back.after), (published, after));
-    assert_eq!(store.revisions().unwrap()[0].approver, "approver");
-    assert!(store.revision(revision + 1).unwrap().is_none());
-
-    store.audit("approver", "publish", "=revision 1").unwrap();
-    let log = store.audit_log(0).unwrap();
-    assert_eq!(log[0].action, "publish");
-    let mut out = Vec::new();
-    madoguchi::store::content::audit_csv(&log, &mut out).unwrap();
-    let csv = String::from_utf8(out).unwrap();
-    assert!(csv.contains(",approver,publish,'=revision 1"), "{csv}");
 }

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use madoguchi::config::Settings;
 
@@ -28,14 +28,11 @@ pub fn run(global: &Global, command: Command) -> Result<ExitCode> {
         data_dir,
         ..global.overrides()
     })?;
-    let data_dir = settings.data_dir;
-    if !data_dir.join(madoguchi::store::DATABASE_FILE).exists() {
-        bail!(
-            "no query log in {}: name the server's --data-dir",
-            data_dir.display()
-        );
-    }
-    let store = madoguchi::store::Store::open(&data_dir)?;
+    let store = madoguchi::store::Store::open_existing(
+        &settings.data_dir,
+        settings.store.database_url.as_deref(),
+        settings.store.connections,
+    )?;
     let since = since.map_or(0, |date| date.start_in_japan());
     let mut out = std::io::stdout().lock();
     let rows = store.export_csv(since, &mut out)?;

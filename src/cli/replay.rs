@@ -38,16 +38,11 @@ pub fn run(global: &Global, args: Args) -> Result<ExitCode> {
         data_dir: args.data_dir,
         ..global.overrides()
     })?;
-    if !settings
-        .data_dir
-        .join(madoguchi::store::DATABASE_FILE)
-        .exists()
-    {
-        bail!(
-            "no query log in {}: name the server's --data-dir",
-            settings.data_dir.display()
-        );
-    }
+    let store = Store::open_existing(
+        &settings.data_dir,
+        settings.store.database_url.as_deref(),
+        settings.store.connections,
+    )?;
     let current = global.engine(None)?;
     let draft = match Engine::load(
         &args.draft,
@@ -69,7 +64,6 @@ pub fn run(global: &Global, args: Args) -> Result<ExitCode> {
     let since = args.since.unwrap_or_else(|| {
         Date::from_days_since_epoch(Date::today_in_japan().days_since_epoch() - DEFAULT_DAYS)
     });
-    let store = Store::open(&settings.data_dir)?;
     let asked = store.asked_questions(since.start_in_japan())?;
     let changes = replay(&current, &draft, &asked)?;
     if args.json {

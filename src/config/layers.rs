@@ -10,12 +10,17 @@ use toml::{Table, Value};
 use super::{AdminUser, ConfigError, Settings};
 
 /// Keys without a default value, which the defaults cannot list.
-const OPTIONAL_KEYS: [&str; 2] = ["line.channel_secret", "line.channel_access_token"];
+const OPTIONAL_KEYS: [&str; 3] = [
+    "line.channel_secret",
+    "line.channel_access_token",
+    "store.database_url",
+];
 
 /// Environment variables kept under their older, shorter names.
-const ENV_ALIASES: [(&str, &str); 2] = [
+const ENV_ALIASES: [(&str, &str); 3] = [
     ("web.allowed_origins", "MADOGUCHI_ALLOWED_ORIGINS"),
     ("web.trusted_proxies", "MADOGUCHI_TRUSTED_PROXIES"),
+    ("store.database_url", "MADOGUCHI_DATABASE_URL"),
 ];
 
 /// Staff accounts are tables; one comes from these two variables instead.

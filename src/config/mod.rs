@@ -24,7 +24,7 @@ pub const DEFAULT_CONFIG_FILE: &str = "madoguchi.toml";
 pub struct Settings {
     /// Address to listen on.
     pub bind: SocketAddr,
-    /// Where the SQLite database is kept.
+    /// Where the SQLite database (and its pseudonym key) is kept.
     pub data_dir: PathBuf,
     pub faq_dir: PathBuf,
     pub dictionaries_dir: PathBuf,
@@ -37,6 +37,7 @@ pub struct Settings {
     pub web: WebSettings,
     pub line: LineSettings,
     pub log: LogSettings,
+    pub store: StoreSettings,
     pub admin: AdminSettings,
     pub policy: Policy,
     pub weights: Weights,
@@ -134,6 +135,26 @@ impl Default for LogSettings {
     }
 }
 
+/// Where shared state is kept: SQLite in `data_dir` unless `database_url`
+/// names a PostgreSQL database, which any number of replicas share.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `postgresql://USER:PASSWORD@HOST:PORT/DATABASE`; unset keeps SQLite.
+    pub database_url: Option<String>,
+    /// Connections to PostgreSQL each server keeps at most.
+    pub connections: u32,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        StoreSettings {
+            database_url: None,
+            connections: 16,
+        }
+    }
+}
+
 /// The LINE channel: enabled when `channel_secret` is set.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
@@ -226,6 +247,7 @@ impl Default for Settings {
             web: WebSettings::default(),
             line: LineSettings::default(),
             log: LogSettings::default(),
+            store: StoreSettings::default(),
             admin: AdminSettings::default(),
             policy: Policy::default(),
             weights: Weights::default(),

@@ -80,7 +80,12 @@ impl Application {
             version = %engine.content().version,
             "content loaded"
         );
-        let store = Arc::new(Store::open(&settings.data_dir)?);
+        let store = Arc::new(Store::open_configured(
+            &settings.data_dir,
+            settings.store.database_url.as_deref(),
+            settings.store.connections,
+        )?);
+        tracing::info!(store = store.kind(), "store opened");
         let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);

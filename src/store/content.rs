@@ -3,8 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
-
+use super::database::{Row, params, transaction};
 use super::spreadsheet::SpreadsheetWriter;
 use super::{Store, StoreError, now};
 
@@ -111,12 +110,12 @@ pub struct AuditEntry {
 const DRAFT_COLUMNS: &str = "id, author, title, status, group_key, entry_id, restores, updated_at";
 
 /// A draft, without its files, from a row of [`DRAFT_COLUMNS`].
-fn draft_row(row: &rusqlite::Row) -> rusqlite::Result<Draft> {
+fn draft_row(row: &Row) -> Result<Draft, StoreError> {
     Ok(Draft {
         id: row.get(0)?,
         author: row.get(1)?,
         title: row.get(2)?,
-        status: DraftStatus::parse(&row.get::<_, String>(3)?),
+        status: DraftStatus::parse(&row.get::<String>(3)?),
         group_key: row.get(4)?,
         entry_id: row.get(5)?,
         restores: row.get(6)?,
@@ -130,7 +129,7 @@ fn draft_row(row: &rusqlite::Row) -> rusqlite::Result<Draft> {
 const REVISION_COLUMNS: &str = "id, draft_id, author, approver, message, diff, published_at";
 
 /// A revision from a row of [`REVISION_COLUMNS`] and the snapshots.
-fn revision_row(row: &rusqlite::Row) -> rusqlite::Result<Revision> {
+fn revision_row(row: &Row) -> Result<Revision, StoreError> {
     Ok(Revision {
         id: row.get(0)?,
         draft_id: row.get(1)?,
@@ -139,8 +138,8 @@ fn revision_row(row: &rusqlite::Row) -> rusqlite::Result<Revision> {
         message: row.get(4)?,
         diff: row.get(5)?,
         published_at: row.get(6)?,
-        before: files_from_json(&row.get::<_, String>(7)?),
-        after: files_from_json(&row.get::<_, String>(8)?),
+        before: files_from_json(&row.get::<String>(7)?),
+        after: files_from_json(&row.get::<String>(8)?),
     })
 }
 
@@ -150,6 +149,13 @@ fn files_json(files: &Files) -> String {
 
 fn files_from_json(text: &str) -> Files {
     serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The id a statement with `RETURNING id` gave.
+fn returned_id(rows: Vec<Row>) -> Result<i64, StoreError> {
+    rows.first()
+        .ok_or_else(|| StoreError::Database("the insert returned no id".into()))?
+        .get(0)
 }
 
 impl Store {
@@ -194,13 +200,11 @@ impl Store {
         entry_id: Option<&str>,
         restores: Option<i64>,
     ) -> Result<i64, StoreError> {
-        let connection = self.lock();
-        connection.execute(
+        returned_id(self.connect()?.query(
             "INSERT INTO drafts (author, title, status, group_key, entry_id, restores, created_at, updated_at)
-             VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?6)",
+             VALUES (?1, ?2, 'open', ?3, ?4, ?5, ?6, ?6) RETURNING id",
             params![author, title, group_key, entry_id, restores, now()],
-        )?;
-        Ok(connection.last_insert_rowid())
+        )?)
     }
 
     /// Sets the new text of one file of a draft (`None` deletes the file);
@@ -212,41 +216,39 @@ impl Store {
         text: Option<&str>,
         base: Option<&str>,
     ) -> Result<(), StoreError> {
-        let connection = self.lock();
-        connection.execute(
-            "INSERT INTO draft_files (draft_id, path, text, base) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (draft_id, path) DO UPDATE SET text = excluded.text",
-            params![draft_id, path, text, base],
-        )?;
-        connection.execute(
-            "UPDATE drafts SET updated_at = ?2 WHERE id = ?1",
-            params![draft_id, now()],
-        )?;
-        Ok(())
+        let mut connection = self.connect()?;
+        transaction(&mut *connection, |connection| {
+            connection.execute(
+                "INSERT INTO draft_files (draft_id, path, text, base) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (draft_id, path) DO UPDATE SET text = excluded.text",
+                params![draft_id, path, text, base],
+            )?;
+            connection.execute(
+                "UPDATE drafts SET updated_at = ?2 WHERE id = ?1",
+                params![draft_id, now()],
+            )?;
+            Ok(())
+        })
     }
 
     /// The draft with its files.
     pub fn draft(&self, id: i64) -> Result<Option<Draft>, StoreError> {
-        let connection = self.lock();
-        let draft = connection
-            .query_row(
-                &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?1"),
-                [id],
-                draft_row,
-            )
-            .optional()?;
-        let Some(mut draft) = draft else {
+        let mut connection = self.connect()?;
+        let Some(row) = connection.query_row(
+            &format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = ?1"),
+            params![id],
+        )?
+        else {
             return Ok(None);
         };
-        let mut statement = connection.prepare(
+        let mut draft = draft_row(&row)?;
+        for row in connection.query(
             "SELECT path, text, base FROM draft_files WHERE draft_id = ?1 ORDER BY path",
-        )?;
-        let rows: Vec<(String, Option<String>, Option<String>)> = statement
-            .query_map([id], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
-            .collect::<Result<_, _>>()?;
-        for (path, text, base) in rows {
-            draft.files.insert(path.clone(), text);
-            draft.bases.insert(path, base);
+            params![id],
+        )? {
+            let path: String = row.get(0)?;
+            draft.files.insert(path.clone(), row.get(1)?);
+            draft.bases.insert(path, row.get(2)?);
         }
         Ok(Some(draft))
     }
@@ -254,19 +256,21 @@ impl Store {
     /// Drafts with this status, the most recently changed first (without
     /// their files).
     pub fn drafts(&self, status: DraftStatus) -> Result<Vec<Draft>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(&format!(
-            "SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = ?1 ORDER BY updated_at DESC, id DESC"
-        ))?;
-        let drafts = statement
-            .query_map([status.as_str()], draft_row)?
-            .collect::<Result<_, _>>()?;
-        Ok(drafts)
+        self.connect()?
+            .query(
+                &format!(
+                    "SELECT {DRAFT_COLUMNS} FROM drafts WHERE status = ?1 ORDER BY updated_at DESC, id DESC"
+                ),
+                params![status.as_str()],
+            )?
+            .iter()
+            .map(draft_row)
+            .collect()
     }
 
     /// Marks a draft published or discarded.
     pub fn close_draft(&self, id: i64, status: DraftStatus) -> Result<(), StoreError> {
-        self.lock().execute(
+        self.connect()?.execute(
             "UPDATE drafts SET status = ?2, updated_at = ?3 WHERE id = ?1",
             params![id, status.as_str(), now()],
         )?;
@@ -275,10 +279,9 @@ impl Store {
 
     /// Records a publish; returns the revision's id.
     pub fn record_revision(&self, revision: &NewRevision) -> Result<i64, StoreError> {
-        let connection = self.lock();
-        connection.execute(
+        returned_id(self.connect()?.query(
             "INSERT INTO revisions (draft_id, author, approver, message, diff, before, after, published_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
             params![
                 revision.draft_id,
                 revision.author,
@@ -289,37 +292,38 @@ impl Store {
                 files_json(revision.after),
                 now()
             ],
-        )?;
-        Ok(connection.last_insert_rowid())
+        )?)
     }
 
     /// Every revision, the newest first, without the content snapshots.
     pub fn revisions(&self) -> Result<Vec<Revision>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(&format!(
-            "SELECT {REVISION_COLUMNS}, '{{}}', '{{}}' FROM revisions ORDER BY id DESC"
-        ))?;
-        let revisions = statement
-            .query_map([], revision_row)?
-            .collect::<Result<_, _>>()?;
-        Ok(revisions)
+        self.connect()?
+            .query(
+                &format!(
+                    "SELECT {REVISION_COLUMNS}, '{{}}', '{{}}' FROM revisions ORDER BY id DESC"
+                ),
+                &[],
+            )?
+            .iter()
+            .map(revision_row)
+            .collect()
     }
 
     /// One revision with the content before and after it.
     pub fn revision(&self, id: i64) -> Result<Option<Revision>, StoreError> {
-        Ok(self
-            .lock()
+        self.connect()?
             .query_row(
                 &format!("SELECT {REVISION_COLUMNS}, before, after FROM revisions WHERE id = ?1"),
-                [id],
-                revision_row,
-            )
-            .optional()?)
+                params![id],
+            )?
+            .as_ref()
+            .map(revision_row)
+            .transpose()
     }
 
     /// Adds a line to the audit log.
     pub fn audit(&self, actor: &str, action: &str, detail: &str) -> Result<(), StoreError> {
-        self.lock().execute(
+        self.connect()?.execute(
             "INSERT INTO audit_log (at, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
             params![now(), actor, action, detail],
         )?;
@@ -328,21 +332,21 @@ impl Store {
 
     /// The audit log since `since` (Unix time), the newest first.
     pub fn audit_log(&self, since: i64) -> Result<Vec<AuditEntry>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT at, actor, action, detail FROM audit_log WHERE at >= ?1 ORDER BY id DESC",
-        )?;
-        let entries = statement
-            .query_map([since], |row| {
+        self.connect()?
+            .query(
+                "SELECT at, actor, action, detail FROM audit_log WHERE at >= ?1 ORDER BY id DESC",
+                params![since],
+            )?
+            .iter()
+            .map(|row| {
                 Ok(AuditEntry {
                     at: row.get(0)?,
                     actor: row.get(1)?,
                     action: row.get(2)?,
                     detail: row.get(3)?,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(entries)
+            })
+            .collect()
     }
 }
 

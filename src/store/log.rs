@@ -4,8 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Write;
 
-use rusqlite::{OptionalExtension, params};
-
+use super::database::{params, transaction};
 use super::spreadsheet::SpreadsheetWriter;
 use super::{Store, StoreError, now};
 use crate::faq::Date;
@@ -112,17 +111,14 @@ fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f64 {
     a.intersection(b).count() as f64 / a.union(b).count() as f64
 }
 
+/// Rows of the log read for the export at a time.
+const EXPORT_PAGE: i64 = 2_000;
+
 impl Store {
     /// Writes the log since `since` (Unix time) as CSV, with a BOM.
-    /// Returns the number of rows.
+    /// Returns the number of rows. Read a page at a time, so that a year
+    /// of log is never held in memory at once.
     pub fn export_csv(&self, since: i64, out: &mut dyn Write) -> Result<usize, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT r.created_at, r.channel, r.session, r.text, r.decision, r.entry_id,
-                    r.confidence, r.candidates, f.helpful, r.content_version, r.client
-             FROM replies r LEFT JOIN feedback f ON f.reply_id = r.id
-             WHERE r.created_at >= ?1 ORDER BY r.created_at, r.rowid",
-        )?;
         let mut writer = SpreadsheetWriter::new(
             out,
             &[
@@ -139,28 +135,45 @@ impl Store {
                 "接続元",
             ],
         )?;
-        let mut rows = statement.query([since])?;
+        let mut connection = self.connect()?;
+        let mut after = (since, String::new());
         let mut count = 0;
-        while let Some(row) = rows.next()? {
-            let helpful: Option<bool> = row.get(8)?;
-            writer.row([
-                japan_time(row.get(0)?),
-                row.get(1)?,
-                row.get::<_, Option<String>>(2)?.unwrap_or_default(),
-                row.get(3)?,
-                row.get(4)?,
-                row.get::<_, Option<String>>(5)?.unwrap_or_default(),
-                row.get::<_, Option<String>>(6)?.unwrap_or_default(),
-                row.get(7)?,
-                match helpful {
-                    Some(true) => "役に立った".into(),
-                    Some(false) => "役に立たなかった".into(),
-                    None => String::new(),
-                },
-                row.get(9)?,
-                row.get::<_, Option<String>>(10)?.unwrap_or_default(),
-            ])?;
-            count += 1;
+        loop {
+            let rows = connection.query(
+                "SELECT r.created_at, r.channel, r.session, r.text, r.decision, r.entry_id,
+                        r.confidence, r.candidates, f.helpful, r.content_version, r.client, r.id
+                 FROM replies r LEFT JOIN feedback f ON f.reply_id = r.id
+                 WHERE r.created_at > ?1 OR (r.created_at = ?1 AND r.id > ?2)
+                 ORDER BY r.created_at, r.id LIMIT ?3",
+                params![after.0, after.1.as_str(), EXPORT_PAGE],
+            )?;
+            for row in &rows {
+                let helpful: Option<bool> = row.get(8)?;
+                writer.row([
+                    japan_time(row.get(0)?),
+                    row.get(1)?,
+                    row.get::<Option<String>>(2)?.unwrap_or_default(),
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get::<Option<String>>(5)?.unwrap_or_default(),
+                    row.get::<Option<String>>(6)?.unwrap_or_default(),
+                    row.get(7)?,
+                    match helpful {
+                        Some(true) => "役に立った".into(),
+                        Some(false) => "役に立たなかった".into(),
+                        None => String::new(),
+                    },
+                    row.get(9)?,
+                    row.get::<Option<String>>(10)?.unwrap_or_default(),
+                ])?;
+                count += 1;
+            }
+            match rows.last() {
+                Some(last) if rows.len() as i64 == EXPORT_PAGE => {
+                    after = (last.get(0)?, last.get(11)?);
+                }
+                _ => break,
+            }
         }
         writer.finish()?;
         Ok(count)
@@ -168,119 +181,113 @@ impl Store {
 
     /// Deletes queries (and their votes) older than `cutoff` (Unix time).
     pub fn delete_older_than(&self, cutoff: i64) -> Result<usize, StoreError> {
-        let mut connection = self.lock();
-        let transaction = connection.transaction()?;
-        transaction.execute(
-            "DELETE FROM feedback WHERE reply_id IN (SELECT id FROM replies WHERE created_at < ?1)",
-            [cutoff],
-        )?;
-        let deleted = transaction.execute("DELETE FROM replies WHERE created_at < ?1", [cutoff])?;
-        transaction.commit()?;
-        Ok(deleted)
+        let mut connection = self.connect()?;
+        transaction(&mut *connection, |connection| {
+            connection.execute(
+                "DELETE FROM feedback WHERE reply_id IN (SELECT id FROM replies WHERE created_at < ?1)",
+                params![cutoff],
+            )?;
+            let deleted =
+                connection.execute("DELETE FROM replies WHERE created_at < ?1", params![cutoff])?;
+            Ok(deleted as usize)
+        })
     }
 
     /// The dashboard's figures since `since`.
     pub fn summary(&self, since: i64) -> Result<Summary, StoreError> {
-        let connection = self.lock();
+        let mut connection = self.connect()?;
         let mut summary = Summary::default();
-        let mut statement = connection.prepare(
+        for row in connection.query(
             "SELECT decision, COUNT(*) FROM replies WHERE created_at >= ?1 GROUP BY decision",
-        )?;
-        for row in statement.query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))? {
-            let (kind, count): (String, i64) = row?;
+            params![since],
+        )? {
+            let (kind, count): (String, i64) = (row.get(0)?, row.get(1)?);
             summary.queries += count;
             summary.decisions.insert(kind, count);
         }
-        let (helpful, not_helpful): (Option<i64>, Option<i64>) = connection.query_row(
-            "SELECT SUM(f.helpful), SUM(1 - f.helpful) FROM feedback f
-             JOIN replies r ON r.id = f.reply_id WHERE r.created_at >= ?1",
-            [since],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        summary.helpful = helpful.unwrap_or(0);
-        summary.not_helpful = not_helpful.unwrap_or(0);
-        let mut statement =
-            connection.prepare("SELECT created_at, channel FROM replies WHERE created_at >= ?1")?;
-        for row in statement.query_map([since], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?)))? {
-            let (at, channel): (i64, String) = row?;
-            let day = japan_time(at)[..10].to_string();
-            *summary.per_day.entry((day, channel)).or_default() += 1;
+        if let Some(row) = connection.query_row(
+            "SELECT CAST(SUM(f.helpful) AS BIGINT), CAST(SUM(1 - f.helpful) AS BIGINT)
+             FROM feedback f JOIN replies r ON r.id = f.reply_id WHERE r.created_at >= ?1",
+            params![since],
+        )? {
+            summary.helpful = row.get::<Option<i64>>(0)?.unwrap_or(0);
+            summary.not_helpful = row.get::<Option<i64>>(1)?.unwrap_or(0);
         }
-        let mut statement = connection.prepare(
-            "SELECT entry_id, COUNT(*) AS n FROM replies
-             WHERE created_at >= ?1 AND entry_id IS NOT NULL
-             GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10",
-        )?;
-        summary.top_entries = statement
-            .query_map([since], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<Result<_, _>>()?;
+        for row in connection.query(
+            "SELECT created_at, channel FROM replies WHERE created_at >= ?1",
+            params![since],
+        )? {
+            let day = japan_time(row.get(0)?)[..10].to_string();
+            *summary.per_day.entry((day, row.get(1)?)).or_default() += 1;
+        }
+        summary.top_entries = connection
+            .query(
+                "SELECT entry_id, COUNT(*) AS n FROM replies
+                 WHERE created_at >= ?1 AND entry_id IS NOT NULL
+                 GROUP BY entry_id ORDER BY n DESC, entry_id LIMIT 10",
+                params![since],
+            )?
+            .iter()
+            .map(|row| Ok((row.get(0)?, row.get(1)?)))
+            .collect::<Result<_, StoreError>>()?;
         Ok(summary)
     }
 
     /// How often each entry was answered since `since`.
     pub fn answer_counts(&self, since: i64) -> Result<HashMap<String, u64>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT entry_id, COUNT(*) FROM replies
-             WHERE created_at >= ?1 AND entry_id IS NOT NULL GROUP BY entry_id",
-        )?;
-        let counts = statement
-            .query_map([since], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-            })?
-            .map(|row| row.map(|(id, n)| (id, n.max(0) as u64)))
-            .collect::<Result<_, _>>()?;
-        Ok(counts)
+        self.connect()?
+            .query(
+                "SELECT entry_id, COUNT(*) FROM replies
+                 WHERE created_at >= ?1 AND entry_id IS NOT NULL GROUP BY entry_id",
+                params![since],
+            )?
+            .iter()
+            .map(|row| Ok((row.get(0)?, row.get::<i64>(1)?.max(0) as u64)))
+            .collect()
     }
 
     /// The questions residents typed since `since` (Unix time), as logged
     /// (masked), with how often each was asked, the most asked first.
     pub fn asked_questions(&self, since: i64) -> Result<Vec<Asked>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(
-            "SELECT text, COUNT(*) FROM replies
-             WHERE created_at >= ?1 AND typed = 1 AND text != ''
-             GROUP BY text ORDER BY COUNT(*) DESC, text",
-        )?;
-        let asked = statement
-            .query_map([since], |row| {
+        self.connect()?
+            .query(
+                "SELECT text, COUNT(*) FROM replies
+                 WHERE created_at >= ?1 AND typed = 1 AND text != ''
+                 GROUP BY text ORDER BY COUNT(*) DESC, text",
+                params![since],
+            )?
+            .iter()
+            .map(|row| {
                 Ok(Asked {
                     text: row.get(0)?,
-                    count: row.get::<_, i64>(1)?.max(0) as u64,
+                    count: row.get::<i64>(1)?.max(0) as u64,
                 })
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(asked)
+            })
+            .collect()
     }
 
     /// Queries since `since` that got no answer (fallback), only choices, or
     /// an answer voted unhelpful, grouped by their words (near groups
     /// merged), the largest first.
     pub fn review_groups(&self, since: i64) -> Result<Vec<ReviewGroup>, StoreError> {
-        let connection = self.lock();
-        let mut statement = connection.prepare(
+        let mut connection = self.connect()?;
+        let rows = connection.query(
             "SELECT r.words, r.text, r.created_at, r.decision FROM replies r
              LEFT JOIN feedback f ON f.reply_id = r.id
              WHERE r.created_at >= ?1
                AND (r.decision IN ('fallback', 'choices') OR f.helpful = 0)
                AND r.typed = 1
              ORDER BY r.created_at DESC",
+            params![since],
         )?;
         struct Raw {
             words: BTreeSet<String>,
             group: ReviewGroup,
         }
         let mut by_key: HashMap<String, Raw> = HashMap::new();
-        let rows = statement.query_map([since], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, i64>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
         for row in rows {
-            let (words, text, at, decision) = row?;
+            let (words, text, at, decision): (String, String, i64, String) =
+                (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
             let words: BTreeSet<String> = words.split_whitespace().map(String::from).collect();
             let key = if words.is_empty() {
                 text.trim().to_lowercase()
@@ -337,15 +344,15 @@ impl Store {
             }
         }
         let mut groups: Vec<ReviewGroup> = merged.into_iter().map(|m| m.group).collect();
-        let mut status =
-            connection.prepare("SELECT status, entry_id FROM review_groups WHERE key = ?1")?;
+        let marks: HashMap<String, (String, Option<String>)> = connection
+            .query("SELECT key, status, entry_id FROM review_groups", &[])?
+            .iter()
+            .map(|row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?))))
+            .collect::<Result<_, StoreError>>()?;
         for group in &mut groups {
-            if let Some((state, entry)) = status
-                .query_row([&group.key], |r| Ok((r.get::<_, String>(0)?, r.get(1)?)))
-                .optional()?
-            {
-                group.status = GroupStatus::parse(&state).unwrap_or(GroupStatus::Open);
-                group.entry_id = entry;
+            if let Some((state, entry)) = marks.get(&group.key) {
+                group.status = GroupStatus::parse(state).unwrap_or(GroupStatus::Open);
+                group.entry_id = entry.clone();
             }
         }
         groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_seen.cmp(&a.last_seen)));
@@ -359,9 +366,9 @@ impl Store {
         status: GroupStatus,
         entry_id: Option<&str>,
     ) -> Result<(), StoreError> {
-        let connection = self.lock();
+        let mut connection = self.connect()?;
         if status == GroupStatus::Open {
-            connection.execute("DELETE FROM review_groups WHERE key = ?1", [key])?;
+            connection.execute("DELETE FROM review_groups WHERE key = ?1", params![key])?;
         } else {
             connection.execute(
                 "INSERT INTO review_groups (key, status, entry_id, updated_at) VALUES (?1, ?2, ?3, ?4)

@@ -3,6 +3,7 @@
 
 pub mod line_api;
 pub mod nginx;
+pub mod postgres;
 
 use std::fs;
 use std::path::{Path, PathBuf};

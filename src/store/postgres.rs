@@ -1,0 +1,266 @@
+//! PostgreSQL, for any number of replicas sharing one database: a pool of
+//! connections (r2d2 over the synchronous `postgres` client: the store's
+//! callers already run on the blocking pool, and SQLite's side is
+//! synchronous too), each keeping its statements prepared.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::str::FromStr;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
+use postgres::{NoTls, Statement};
+
+use super::StoreError;
+use super::database::{Connection, Database, MIGRATIONS, Row, Value, postgres_dialect};
+
+/// How long a request waits for a connection, and a new connection for the
+/// server, before the store reports the database unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A key for `pg_advisory_xact_lock`: replicas starting together migrate one
+/// after another.
+const MIGRATION_LOCK: i64 = 0x6d61_646f_6775_6368;
+
+/// PostgreSQL behind a pool of connections.
+pub struct PostgresDatabase {
+    pool: r2d2::Pool<Manager>,
+}
+
+impl PostgresDatabase {
+    /// Connects to `url` (`postgresql://user:password@host:port/database`)
+    /// with at most `connections` connections, and brings the schema up to
+    /// date. An unreachable server is an error naming it, without the
+    /// password.
+    pub fn open(url: &str, connections: u32) -> Result<PostgresDatabase, StoreError> {
+        let mut config = postgres::Config::from_str(url).map_err(|err| {
+            StoreError::Database(format!(
+                "store.database_url is not a PostgreSQL URL ({err}); write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+            ))
+        })?;
+        config.connect_timeout(CONNECT_TIMEOUT);
+        if config.get_application_name().is_none() {
+            config.application_name("madoguchi");
+        }
+        let server = describe(&config);
+        let pool = r2d2::Pool::builder()
+            .max_size(connections.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(CONNECT_TIMEOUT)
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build(Manager { config })
+            .map_err(|err| {
+                StoreError::Database(format!(
+                    "cannot connect to PostgreSQL at {server} ({err}); check that the server runs, that it accepts connections from here, and store.database_url"
+                ))
+            })?;
+        let database = PostgresDatabase { pool };
+        database.migrate()?;
+        Ok(database)
+    }
+
+    /// Applies the migrations not yet applied, in one transaction, holding
+    /// a lock that other replicas starting at the same time wait for.
+    fn migrate(&self) -> Result<(), StoreError> {
+        let mut connection = self.connect()?;
+        super::database::transaction(&mut *connection, |connection| {
+            connection.execute(
+                "SELECT pg_advisory_xact_lock(?1)",
+                &[Value::Int(MIGRATION_LOCK)],
+            )?;
+            connection.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                     version    BIGINT PRIMARY KEY,
+                     name       TEXT NOT NULL,
+                     applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                 )",
+            )?;
+            let applied: i64 = connection
+                .query_row(
+                    "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations",
+                    &[],
+                )?
+                .map_or(Ok(0), |row| row.get(0))?;
+            for (number, migration) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
+                connection.execute_batch(&postgres_dialect(migration.sql))?;
+                connection.execute(
+                    "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
+                    &[Value::Int(number as i64 + 1), Value::from(migration.name)],
+                )?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// `host:port/database` of a configuration, for messages.
+fn describe(config: &postgres::Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(host)) => host.clone(),
+        Some(postgres::config::Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!("{host}:{port}/{}", config.get_dbname().unwrap_or(""))
+}
+
+impl Database for PostgresDatabase {
+    fn kind(&self) -> &'static str {
+        "postgresql"
+    }
+
+    fn connect(&self) -> Result<Box<dyn Connection + '_>, StoreError> {
+        let connection = self
+            .pool
+            .get()
+            .map_err(|err| StoreError::Database(format!("no connection to PostgreSQL: {err}")))?;
+        Ok(Box::new(connection))
+    }
+}
+
+/// Opens connections for the pool.
+struct Manager {
+    config: postgres::Config,
+}
+
+/// A connection and the statements prepared on it, by their SQL.
+struct Client {
+    client: postgres::Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Client;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<Client, postgres::Error> {
+        Ok(Client {
+            client: self.config.connect(NoTls)?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, connection: &mut Client) -> Result<(), postgres::Error> {
+        connection.client.simple_query("").map(drop)
+    }
+
+    fn has_broken(&self, connection: &mut Client) -> bool {
+        connection.client.is_closed()
+    }
+}
+
+impl Client {
+    /// The statement for `sql`, prepared on first use. The store writes
+    /// parameters as SQLite's `?1`; PostgreSQL's are `$1`.
+    fn statement(&mut self, sql: &str) -> Result<Statement, StoreError> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(&sql.replace('?', "$"))?;
+        self.statements.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+}
+
+impl Connection for r2d2::PooledConnection<Manager> {
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
+        let statement = self.statement(sql)?;
+        Ok(self.client.execute(&statement, &parameters(params))?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let statement = self.statement(sql)?;
+        self.client
+            .query(&statement, &parameters(params))?
+            .iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|index| row.try_get::<_, Value>(index))
+                    .collect::<Result<_, _>>()
+                    .map(Row)
+                    .map_err(StoreError::from)
+            })
+            .collect()
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+}
+
+fn parameters(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    params
+        .iter()
+        .map(|value| value as &(dyn ToSql + Sync))
+        .collect()
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(err: postgres::Error) -> StoreError {
+        // The server's own message (with its detail) says more than the
+        // client's summary of it.
+        match err.as_db_error() {
+            Some(db) => StoreError::Database(format!(
+                "PostgreSQL: {}{}",
+                db.message(),
+                db.detail().map(|d| format!(" ({d})")).unwrap_or_default()
+            )),
+            None => StoreError::Database(format!("PostgreSQL: {err}")),
+        }
+    }
+}
+
+impl ToSql for Value {
+    /// Written as the type the server expects for the parameter.
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(value) => match *ty {
+                Type::INT4 => i32::try_from(*value)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*value)?.to_sql(ty, out),
+                Type::BOOL => (*value != 0).to_sql(ty, out),
+                Type::FLOAT8 => (*value as f64).to_sql(ty, out),
+                _ => value.to_sql(ty, out),
+            },
+            Value::Real(value) => match *ty {
+                Type::FLOAT4 => (*value as f32).to_sql(ty, out),
+                _ => value.to_sql(ty, out),
+            },
+            Value::Text(text) => text.as_str().to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for Value {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> Result<Value, Box<dyn Error + Sync + Send>> {
+        Ok(match *ty {
+            Type::INT8 => Value::Int(i64::from_sql(ty, raw)?),
+            Type::INT4 => Value::Int(i32::from_sql(ty, raw)?.into()),
+            Type::INT2 => Value::Int(i16::from_sql(ty, raw)?.into()),
+            Type::BOOL => Value::Int(bool::from_sql(ty, raw)?.into()),
+            Type::FLOAT8 => Value::Real(f64::from_sql(ty, raw)?),
+            Type::FLOAT4 => Value::Real(f32::from_sql(ty, raw)?.into()),
+            _ if <&str as FromSql>::accepts(ty) => Value::Text(String::from_sql(ty, raw)?),
+            _ => return Err(format!("the store reads no columns of type {ty}").into()),
+        })
+    }
+
+    fn from_sql_null(_: &Type) -> Result<Value, Box<dyn Error + Sync + Send>> {
+        Ok(Value::Null)
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}

@@ -1,0 +1,167 @@
+//! A throwaway PostgreSQL cluster for the tests: `initdb` into a temporary
+//! directory, listening on 127.0.0.1 on a free port, started once per test
+//! binary and shared by its tests (each test gets a database of its own).
+//! Run as root (as CI is), the cluster runs as `nobody`. It stops, and its
+//! directory goes, when the test binary exits: a shell beside it waits for
+//! the binary's end of a pipe to close. Tests skip (loudly) where PostgreSQL
+//! is not installed, except under CI, where `.ci/run` installs it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// The user the cluster runs as when the tests run as root.
+const NOBODY: u32 = 65534;
+
+/// The running cluster: its port, and the pipe whose closing stops it.
+struct Cluster {
+    port: u16,
+    _stop: Mutex<ChildStdin>,
+}
+
+static CLUSTER: OnceLock<Option<Cluster>> = OnceLock::new();
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+/// The directory of PostgreSQL's programs: Debian's newest version, else
+/// wherever `initdb` is on the path.
+fn binaries() -> Option<PathBuf> {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("bin"))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    versions.sort_by_key(|bin| {
+        bin.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.parse::<u32>().ok())
+    });
+    versions.pop().or_else(|| {
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).find(|dir| dir.join("initdb").exists()))
+    })
+}
+
+fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// A command that runs as `nobody` when the tests run as root.
+fn unprivileged(program: &Path) -> Command {
+    let mut command = Command::new(program);
+    if running_as_root() {
+        command.uid(NOBODY).gid(NOBODY);
+    }
+    command
+}
+
+fn start() -> Option<Cluster> {
+    let Some(bin) = binaries() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "PostgreSQL is not installed; .ci/run installs Debian's postgresql"
+        );
+        eprintln!("SKIPPED: PostgreSQL is not installed (apt-get install postgresql)");
+        return None;
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("madoguchi-pg-")
+        .tempdir()
+        .expect("temp dir")
+        .keep();
+    if running_as_root() {
+        std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).expect("chown");
+    }
+    let data = dir.join("data");
+    let initdb = unprivileged(&bin.join("initdb"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-U",
+            "madoguchi",
+            "--auth=trust",
+            "--no-locale",
+            "-E",
+            "UTF8",
+        ])
+        .output()
+        .expect("initdb runs");
+    assert!(
+        initdb.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&initdb.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    // The shell starts the server, waits for its standard input (our pipe)
+    // to close, then stops the server fast and removes the cluster.
+    let script = format!(
+        "'{postgres}' -D '{data}' -p {port} -c listen_addresses=127.0.0.1 -k '{dir}' \
+         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 & \
+         pid=$!; cat >/dev/null; kill -INT $pid; wait $pid; rm -rf '{dir}'",
+        postgres = bin.join("postgres").display(),
+        data = data.display(),
+        dir = dir.display(),
+    );
+    let mut child = unprivileged(Path::new("/bin/sh"))
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("postgres starts");
+    let stop = child.stdin.take().expect("stdin");
+    // The server says when it is ready on its log (standard error); the
+    // rest of the log is drained so that the server never blocks on it.
+    let mut log = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        if log.read_line(&mut line).expect("the server's log") == 0 {
+            panic!("PostgreSQL stopped before it was ready:\n{seen}");
+        }
+        seen.push_str(&line);
+        if line.contains("ready to accept connections") {
+            break;
+        }
+    }
+    std::thread::spawn(move || std::io::copy(&mut log.take(u64::MAX), &mut std::io::sink()));
+    // Reaped should the server stop while the tests still run.
+    std::thread::spawn(move || child.wait());
+    Some(Cluster {
+        port,
+        _stop: Mutex::new(stop),
+    })
+}
+
+/// The URL of a new, empty database in the shared cluster; `None` (after
+/// saying so) where PostgreSQL is not installed outside CI.
+pub fn database() -> Option<String> {
+    let cluster = CLUSTER.get_or_init(start).as_ref()?;
+    let name = format!(
+        "test_{}_{}",
+        std::process::id(),
+        DATABASES.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut admin = postgres::Client::connect(
+        &format!("postgresql://madoguchi@127.0.0.1:{}/postgres", cluster.port),
+        postgres::NoTls,
+    )
+    .expect("the test cluster takes connections");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create database");
+    Some(format!(
+        "postgresql://madoguchi@127.0.0.1:{}/{name}",
+        cluster.port
+    ))
+}
