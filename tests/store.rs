@@ -67,16 +67,17 @@ macro_rules! on_both_stores {
                 #[test]
                 fn $test() {
                     let dir = tempfile::tempdir().unwrap();
-                    super::$test(&madoguchi::store::Store::open(dir.path()).unwrap());
+                    super::$test(&|| madoguchi::store::Store::open(dir.path()).unwrap());
                 }
             )*
         }
         mod postgresql {
+            use super::common;
             $(
                 #[test]
                 fn $test() {
-                    if let Some(store) = super::postgres_store() {
-                        super::$test(&store);
+                    if let Some(url) = common::postgres::database() {
+                        super::$test(&|| super::open_postgres(&url));
                     }
                 }
             )*
@@ -92,15 +93,20 @@ on_both_stores!(
     feedback_is_kept_per_reply_and_summed_per_entry,
     concurrent_replies_are_all_committed,
     drafts_revisions_and_the_audit_log_round_trip,
+    shared_state_is_the_same_for_every_replica,
 );
 
-/// A store on a new database of the test cluster.
-fn postgres_store() -> Option<Store> {
-    let url = common::postgres::database()?;
-    Some(Store::open_configured(std::path::Path::new("unused"), Some(&url), 8).unwrap())
+/// A store on the PostgreSQL database at `url`, as a replica opens it.
+fn open_postgres(url: &str) -> Store {
+    Store::open_configured(std::path::Path::new("unused"), Some(url), 8).unwrap()
 }
 
-fn personal_data_is_masked_before_it_is_written(store: &Store) {
+/// Opens a store on the test's database; a second call opens another on
+/// the same database, as a second replica would.
+type Open<'a> = &'a dyn Fn() -> Store;
+
+fn personal_data_is_masked_before_it_is_written(open: Open) {
+    let store = &open();
     record(
         store,
         "090-1234-5678の田中です。番号は123456789012",
@@ -118,7 +124,8 @@ fn personal_data_is_masked_before_it_is_written(store: &Store) {
     );
 }
 
-fn unanswered_questions_are_grouped_by_their_words(store: &Store) {
+fn unanswered_questions_are_grouped_by_their_words(open: Open) {
+    let store = &open();
     record(store, "犬の登録はどこで", &["犬", "登録"], "fallback");
     record(store, "犬の登録をしたい", &["犬", "登録"], "fallback");
     record(store, "飼い犬の登録", &["飼い", "犬", "登録"], "choices");
@@ -171,7 +178,8 @@ fn unanswered_questions_are_grouped_by_their_words(store: &Store) {
     assert!(csv.contains("犬 登録,3,2,"), "{csv}");
 }
 
-fn the_log_exports_as_csv_for_excel_and_old_rows_expire(store: &Store) {
+fn the_log_exports_as_csv_for_excel_and_old_rows_expire(open: Open) {
+    let store = &open();
     let id = record(store, "住民票, \"写し\"がほしい", &["住民票"], "answer");
     store.record_feedback(&id, true).unwrap();
     record(store, "宇宙旅行", &["宇宙", "旅行"], "fallback");
@@ -211,7 +219,8 @@ fn the_log_exports_as_csv_for_excel_and_old_rows_expire(store: &Store) {
     assert_eq!(export(store, 0).lines().count(), 1);
 }
 
-fn the_export_reads_page_after_page_in_order(store: &Store) {
+fn the_export_reads_page_after_page_in_order(open: Open) {
+    let store = &open();
     // More rows than one page of the export, several in the same second.
     let texts: Vec<String> = (0..4_500).map(|i| format!("質問{i:05}")).collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -233,7 +242,8 @@ fn the_export_reads_page_after_page_in_order(store: &Store) {
     assert_eq!(exported, texts, "every row once, in the order written");
 }
 
-fn feedback_is_kept_per_reply_and_summed_per_entry(store: &Store) {
+fn feedback_is_kept_per_reply_and_summed_per_entry(open: Open) {
+    let store = &open();
     let a = record(store, "住民票がほしい", &["住民票"], "answer");
     let b = record(store, "住民票の写し", &["住民票"], "answer");
     let mut other = reply("転居届", &["転居"], "answer");
@@ -265,7 +275,8 @@ fn feedback_is_kept_per_reply_and_summed_per_entry(store: &Store) {
     assert_eq!(summary.len(), 2);
 }
 
-fn concurrent_replies_are_all_committed(store: &Store) {
+fn concurrent_replies_are_all_committed(open: Open) {
+    let store = &open();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .build()
@@ -281,7 +292,8 @@ fn concurrent_replies_are_all_committed(store: &Store) {
     assert_eq!(store.summary(0).unwrap().queries, 500);
 }
 
-fn drafts_revisions_and_the_audit_log_round_trip(store: &Store) {
+fn drafts_revisions_and_the_audit_log_round_trip(open: Open) {
+    let store = &open();
     use madoguchi::store::content::{DraftStatus, Files, NewRevision};
     let draft = store
         .create_draft(
@@ -551,5 +563,68 @@ fn a_long_read_does_not_hold_up_replies() {
     assert!(
         slowest < std::time::Duration::from_secs(1),
         "a reply waited {slowest:?} for its commit"
+    );
+}
+
+fn shared_state_is_the_same_for_every_replica(open: Open) {
+    use madoguchi::store::shared::StoredSession;
+    use std::time::Duration;
+    let (a, b) = (open(), open());
+
+    let key = a.secret("pseudonym_key", || "made by a".into()).unwrap();
+    assert_eq!(key, "made by a");
+    assert_eq!(
+        b.secret("pseudonym_key", || "made by b".into()).unwrap(),
+        "made by a",
+        "the first replica's secret is everyone's"
+    );
+
+    let hour = Duration::from_secs(3600);
+    a.save_conversation("resident", "{\"offered\":[1]}", hour)
+        .unwrap();
+    assert_eq!(
+        b.conversation("resident").unwrap().as_deref(),
+        Some("{\"offered\":[1]}")
+    );
+    b.save_conversation("resident", "{\"offered\":[2]}", hour)
+        .unwrap();
+    assert_eq!(
+        a.conversation("resident").unwrap().as_deref(),
+        Some("{\"offered\":[2]}")
+    );
+    a.forget_conversation("resident").unwrap();
+    assert_eq!(b.conversation("resident").unwrap(), None);
+    a.save_conversation("idle", "{}", Duration::ZERO).unwrap();
+    assert_eq!(b.conversation("idle").unwrap(), None, "expired at once");
+
+    assert!(a.take_event("event-1", hour).unwrap());
+    assert!(!b.take_event("event-1", hour).unwrap(), "a redelivery");
+    assert!(!a.take_event("event-1", hour).unwrap());
+    b.release_event("event-1").unwrap();
+    assert!(
+        a.take_event("event-1", hour).unwrap(),
+        "released, taken again"
+    );
+    assert!(a.take_event("event-2", Duration::ZERO).unwrap());
+    assert!(
+        b.take_event("event-2", hour).unwrap(),
+        "remembered no longer than asked"
+    );
+
+    let session = StoredSession {
+        user: "staff".into(),
+        csrf: "token".into(),
+    };
+    a.start_session("s1", &session, hour).unwrap();
+    assert_eq!(b.session("s1").unwrap(), Some(session.clone()));
+    b.end_session("s1").unwrap();
+    assert_eq!(a.session("s1").unwrap(), None);
+    a.start_session("s2", &session, Duration::ZERO).unwrap();
+    assert_eq!(b.session("s2").unwrap(), None);
+
+    assert_eq!(
+        a.prune_expired().unwrap(),
+        2,
+        "the expired conversation and session (event-2 was taken again)"
     );
 }

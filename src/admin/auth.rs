@@ -1,15 +1,16 @@
 //! Staff sign-in: argon2 password hashes, server-side sessions with a CSRF
 //! token each, and the cookie that carries the session id.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 
 use crate::config::AdminUser;
+use crate::store::shared::StoredSession;
+use crate::store::{Store, StoreError};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "madoguchi_admin";
@@ -94,55 +95,61 @@ pub struct Session {
     pub user: String,
     /// Every form must carry it back.
     pub csrf: String,
-    expires: Instant,
 }
 
-/// Sessions by id, in memory: a restart signs everyone out.
+/// Sessions by id, kept in the store: they outlive a restart, and with a
+/// shared database every replica knows them.
 pub struct Sessions {
     lifetime: Duration,
-    sessions: Mutex<HashMap<String, Session>>,
+    store: Arc<Store>,
 }
 
 impl Sessions {
-    pub fn new(lifetime: Duration) -> Sessions {
-        Sessions {
-            lifetime,
-            sessions: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    pub fn new(store: Arc<Store>, lifetime: Duration) -> Sessions {
+        Sessions { lifetime, store }
     }
 
     /// Starts a session for `user`; returns its id.
-    pub fn start(&self, user: &str) -> String {
+    pub async fn start(&self, user: &str) -> Result<String, StoreError> {
         let id = random_token();
-        let mut sessions = self.lock();
-        sessions.retain(|_, s| s.expires > Instant::now());
-        sessions.insert(
-            id.clone(),
-            Session {
-                user: user.to_string(),
-                csrf: random_token(),
-                expires: Instant::now() + self.lifetime,
-            },
-        );
-        id
+        let session = StoredSession {
+            user: user.to_string(),
+            csrf: random_token(),
+        };
+        let (store, key, lifetime) = (self.store.clone(), id.clone(), self.lifetime);
+        blocking(move || store.start_session(&key, &session, lifetime)).await?;
+        Ok(id)
     }
 
-    /// The live session with this id.
-    pub fn get(&self, id: &str) -> Option<Session> {
-        self.lock()
-            .get(id)
-            .filter(|s| s.expires > Instant::now())
-            .cloned()
+    /// The live session with this id; none when the store cannot say.
+    pub async fn get(&self, id: &str) -> Option<Session> {
+        let (store, id) = (self.store.clone(), id.to_string());
+        match blocking(move || store.session(&id)).await {
+            Ok(found) => found.map(|s| Session {
+                user: s.user,
+                csrf: s.csrf,
+            }),
+            Err(err) => {
+                tracing::error!(error = %err, "cannot read staff sessions");
+                None
+            }
+        }
     }
 
     /// Ends a session.
-    pub fn end(&self, id: &str) {
-        self.lock().remove(id);
+    pub async fn end(&self, id: &str) -> Result<(), StoreError> {
+        let (store, id) = (self.store.clone(), id.to_string());
+        blocking(move || store.end_session(&id)).await
     }
+}
+
+/// Runs a store call on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    call: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    actix_web::web::block(call)
+        .await
+        .map_err(|err| StoreError::Writer(err.to_string()))?
 }
 
 #[cfg(test)]
@@ -171,17 +178,7 @@ mod tests {
     }
 
     #[test]
-    fn sessions_end_and_expire() {
-        let sessions = Sessions::new(Duration::from_millis(40));
-        let id = sessions.start("staff");
-        let session = sessions.get(&id).unwrap();
-        assert_eq!(session.user, "staff");
-        assert_eq!(session.csrf.len(), 40);
-        sessions.end(&id);
-        assert!(sessions.get(&id).is_none());
-        let id = sessions.start("staff");
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(sessions.get(&id).is_none());
+    fn tokens_compare_whole() {
         assert!(same("abc", "abc") && !same("abc", "abd") && !same("abc", "ab"));
     }
 }

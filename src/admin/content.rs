@@ -272,7 +272,7 @@ async fn content_list(
     request: HttpRequest,
     query: web::Query<BTreeMap<String, String>>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let engine = state.engine.get();
     let content = engine.content();
     let needle = query
@@ -319,7 +319,7 @@ async fn edit_entry(
     id: web::Path<String>,
     query: web::Query<EntryQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let draft = match query.draft.as_deref().and_then(|d| d.parse().ok()) {
         Some(id) => Some(or_respond!(load_draft(&state, id).await)),
         None => None,
@@ -347,7 +347,7 @@ async fn new_entry(
     request: HttpRequest,
     query: web::Query<EntryQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let files = or_respond!(state.files_with(None));
     let mut form = EntryForm::default();
     if let Some(key) = query.group.clone() {
@@ -396,7 +396,7 @@ async fn save_entry(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let fields = FormFields::parse(&body);
     or_respond!(check_csrf(&session, fields.get("csrf")));
     let member = state.member(&session.user);
@@ -540,7 +540,7 @@ async fn confirm_delete(
     request: HttpRequest,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let engine = state.engine.get();
     let content = engine.content();
     let Some(entry) = content.entry(&id) else {
@@ -577,7 +577,7 @@ async fn delete_entry(
     id: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let files = or_respond!(state.files_with(None));
     let Some((path, entry)) = find_entry(&files, &id) else {
@@ -619,7 +619,7 @@ async fn delete_entry(
 }
 
 async fn flows(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     html(
         StatusCode::OK,
         pages::flows(&session.csrf, state.engine.get().content()),
@@ -637,7 +637,7 @@ async fn file_form(
     request: HttpRequest,
     query: web::Query<FileQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let draft = match query.draft.as_deref().and_then(|d| d.parse().ok()) {
         Some(id) => Some(or_respond!(load_draft(&state, id).await)),
         None => None,
@@ -666,7 +666,7 @@ async fn save_file(
     request: HttpRequest,
     form: web::Form<FileForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     if !may_edit(&state.member(&session.user), None) {
         return refused(StatusCode::FORBIDDEN, NOT_YOURS);
@@ -701,7 +701,7 @@ async fn save_file(
 }
 
 async fn drafts(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let open = or_respond!(on_store(&state, |store| store.drafts(DraftStatus::Open)).await);
     html(StatusCode::OK, pages::drafts(&session.csrf, &open))
 }
@@ -717,7 +717,7 @@ async fn draft_page(
     id: web::Path<i64>,
     query: web::Query<DraftQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let draft = or_respond!(load_draft(&state, *id).await);
     let current = or_respond!(state.files_with(None));
     let after = Workspace::apply(&current, &draft.files);
@@ -792,7 +792,7 @@ async fn publish(
     id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let _one_at_a_time = state.publishing.lock().await;
     let draft = or_respond!(load_draft(&state, *id).await);
@@ -854,7 +854,7 @@ async fn discard(
     id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let draft = or_respond!(load_draft(&state, *id).await);
     let member = state.member(&session.user);
@@ -886,7 +886,7 @@ async fn revisions(
     request: HttpRequest,
     query: web::Query<RevisionsQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let all = or_respond!(on_store(&state, |store| store.revisions()).await);
     html(
         StatusCode::OK,
@@ -908,7 +908,7 @@ async fn restore(
     id: web::Path<i64>,
     form: web::Form<RestoreForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     if !state.member(&session.user).role.approves() {
         return refused(StatusCode::FORBIDDEN, "版を戻せるのは承認者です。");
@@ -949,7 +949,7 @@ fn require_admin(state: &AdminState, user: &str) -> Result<(), Box<HttpResponse>
 }
 
 async fn audit(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(require_admin(&state, &session.user));
     let since = unix_now() - 365 * 86_400;
     let entries = or_respond!(on_store(&state, move |store| store.audit_log(since)).await);
@@ -957,7 +957,7 @@ async fn audit(state: web::Data<AdminState>, request: HttpRequest) -> HttpRespon
 }
 
 async fn export_audit(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(require_admin(&state, &session.user));
     let body = or_respond!(
         on_store(&state, |store| {
@@ -984,7 +984,7 @@ async fn add_phrasing(
     request: HttpRequest,
     form: web::Form<PhrasingForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let wordings = or_respond!(group_wordings(&state, &form.key).await);
     let files = or_respond!(state.files_with(None));

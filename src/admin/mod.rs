@@ -61,7 +61,10 @@ impl AdminState {
     ) -> Result<AdminState, String> {
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
-            sessions: Sessions::new(Duration::from_secs(settings.session_hours * 3600)),
+            sessions: Sessions::new(
+                store.clone(),
+                Duration::from_secs(settings.session_hours * 3600),
+            ),
             sign_ins: RateLimiter::new(settings.sign_ins_per_minute),
             account_sign_ins: RateLimiter::per_hour(settings.sign_ins_per_account_per_hour),
             secure_cookie: settings.secure_cookie,
@@ -135,11 +138,14 @@ impl AdminState {
 
     /// The request's session; anonymous pages get a redirect to the sign-in
     /// form, anonymous actions 401.
-    fn require(&self, request: &HttpRequest) -> Result<(String, Session), Box<HttpResponse>> {
-        let found = request
+    async fn require(&self, request: &HttpRequest) -> Result<(String, Session), Box<HttpResponse>> {
+        let id = request
             .cookie(SESSION_COOKIE)
-            .map(|c| c.value().to_string())
-            .and_then(|id| Some((id.clone(), self.sessions.get(&id)?)));
+            .map(|c| c.value().to_string());
+        let found = match id {
+            Some(id) => self.sessions.get(&id).await.map(|session| (id, session)),
+            None => None,
+        };
         found.ok_or_else(|| {
             Box::new(if request.method() == Method::GET {
                 see_other("/admin/login")
@@ -190,7 +196,7 @@ async fn on_store<T: Send + 'static>(
 }
 
 async fn login_form(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    if state.require(&request).is_ok() {
+    if state.require(&request).await.is_ok() {
         return see_other("/admin");
     }
     login_page(&state, StatusCode::OK, None)
@@ -259,7 +265,10 @@ async fn login(
             Some("ユーザー名かパスワードが違います。"),
         );
     }
-    let id = state.sessions.start(&form.user);
+    let id = match state.sessions.start(&form.user).await {
+        Ok(id) => id,
+        Err(err) => return internal(err),
+    };
     tracing::info!(user = %form.user, "admin signed in");
     let mut response = see_other("/admin");
     let _ = response.add_cookie(&state.cookie(SESSION_COOKIE, id, "/admin"));
@@ -278,9 +287,11 @@ async fn logout(
     request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (id, session) = or_respond!(state.require(&request));
+    let (id, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
-    state.sessions.end(&id);
+    if let Err(err) = state.sessions.end(&id).await {
+        return internal(err);
+    }
     let mut response = see_other("/admin/login");
     let _ = response.add_removal_cookie(&state.cookie(SESSION_COOKIE, String::new(), "/admin"));
     response
@@ -299,7 +310,7 @@ async fn dashboard(
     request: HttpRequest,
     query: web::Query<FlashQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let since = unix_now() - DASHBOARD_DAYS * 86_400;
     let summary = or_respond!(on_store(&state, move |store| store.summary(since)).await);
     let engine = state.engine.get();
@@ -360,7 +371,7 @@ async fn unanswered(
     request: HttpRequest,
     query: web::Query<FlashQuery>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let filter = query.status.clone().unwrap_or_else(|| "open".into());
     let wanted = GroupStatus::parse(&filter);
     let since = unix_now() - REVIEW_DAYS * 86_400;
@@ -431,7 +442,7 @@ async fn mark_group(
     request: HttpRequest,
     form: web::Form<MarkForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let Some(status) = GroupStatus::parse(&form.status) else {
         return HttpResponse::BadRequest().body("status must be open, done or ignored");
@@ -459,7 +470,7 @@ async fn mark_group(
 }
 
 async fn feedback(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     let rows = or_respond!(on_store(&state, |store| store.feedback_by_entry()).await);
     let engine = state.engine.get();
     let rows: Vec<_> = rows
@@ -497,7 +508,7 @@ async fn export_log(
     request: HttpRequest,
     query: web::Query<SinceQuery>,
 ) -> HttpResponse {
-    or_respond!(state.require(&request));
+    or_respond!(state.require(&request).await);
     let since = match query.since.as_deref().map(str::parse::<Date>) {
         None => 0,
         Some(Ok(date)) => date.start_in_japan(),
@@ -514,7 +525,7 @@ async fn export_log(
 }
 
 async fn export_groups(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    or_respond!(state.require(&request));
+    or_respond!(state.require(&request).await);
     let since = unix_now() - REVIEW_DAYS * 86_400;
     let body = or_respond!(
         on_store(&state, move |store| {
@@ -532,7 +543,7 @@ async fn reload(
     request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request));
+    let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let reloader = state.reloader.clone();
     match web::block(move || reloader.reload()).await {
@@ -543,7 +554,7 @@ async fn reload(
 }
 
 async fn not_found(state: web::Data<AdminState>, request: HttpRequest) -> HttpResponse {
-    or_respond!(state.require(&request));
+    or_respond!(state.require(&request).await);
     HttpResponse::NotFound()
         .content_type(ContentType::plaintext())
         .body("ページが見つかりません。")

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::engine::{ChoiceValue, Conversations, Decision, Engine, Explanation, SharedEngine};
+use super::conversations::ConversationKeeper;
+use crate::engine::{ChoiceValue, Decision, Engine, Explanation, SharedEngine};
 use crate::metrics::Metrics;
 use crate::store::retry::ReplyLog;
 use crate::store::{ReplyRecord, StoreError};
@@ -32,7 +33,7 @@ pub struct Reply {
 pub struct Dialogue {
     pub engine: Arc<SharedEngine>,
     pub log: Arc<ReplyLog>,
-    pub conversations: Arc<Conversations>,
+    pub conversations: Arc<ConversationKeeper>,
     pub metrics: Arc<Metrics>,
 }
 
@@ -48,7 +49,7 @@ impl Dialogue {
         turn: Turn<'_>,
     ) -> Option<Reply> {
         let engine = self.engine.get();
-        let mut conversation = self.conversations.get(user).unwrap_or_default();
+        let mut conversation = self.conversations.get(user).await;
         let (decision, explanation, text) = match turn {
             Turn::Typed(message) => match engine.respond(&conversation, message) {
                 Ok((decision, explanation)) => (decision, Some(explanation), message.to_string()),
@@ -92,7 +93,7 @@ impl Dialogue {
         let id = record.id.clone();
         self.log.record(record).await;
         conversation.record(&decision, explanation.as_ref());
-        self.conversations.put(user, conversation);
+        self.conversations.put(user, conversation).await;
         Some(Reply { id, decision })
     }
 

@@ -2,6 +2,7 @@
 //! questions for the engine and renders the engine's decisions for its users;
 //! none knows how the engine searches.
 
+pub mod conversations;
 pub mod dialogue;
 pub mod line;
 pub mod web;

@@ -11,7 +11,7 @@ use super::{Choice, ChoiceValue, Decision, Explanation};
 use crate::text::normalize;
 
 /// The state of one conversation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Conversation {
     /// The choices offered by the last reply, in order.
     pub offered: Vec<Choice>,

@@ -151,7 +151,7 @@ impl Confidence {
 }
 
 /// Something the resident can pick.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Choice {
     /// What picking it means: an entry id, or a category name.
     pub value: ChoiceValue,

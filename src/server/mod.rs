@@ -13,13 +13,14 @@ use tracing::Instrument;
 
 use crate::admin::{self, AdminState};
 use crate::authoring::workspace::Workspace;
+use crate::channels::conversations::ConversationKeeper;
 use crate::channels::dialogue::Dialogue;
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
 use crate::client::{ClientAddress, RateLimiter, TrustedProxies, network_of};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
-use crate::engine::{Conversations, Engine, EngineError, SharedEngine};
+use crate::engine::{Engine, EngineError, SharedEngine};
 use crate::metrics::Metrics;
 use crate::reload::Reloader;
 use crate::store::pseudonym::Pseudonyms;
@@ -80,13 +81,16 @@ impl Application {
             version = %engine.content().version,
             "content loaded"
         );
-        let store = Arc::new(Store::open_configured(
-            &settings.data_dir,
-            settings.store.database_url.as_deref(),
-            settings.store.connections,
-        )?);
+        let (store, pseudonyms) = outside_the_runtime(|| {
+            let store = Store::open_configured(
+                &settings.data_dir,
+                settings.store.database_url.as_deref(),
+                settings.store.connections,
+            )?;
+            let pseudonyms = Pseudonyms::of_store(&store, &settings.data_dir)?;
+            Ok::<_, StoreError>((Arc::new(store), Arc::new(pseudonyms)))
+        })?;
         tracing::info!(store = store.kind(), "store opened");
-        let pseudonyms = Arc::new(Pseudonyms::load_or_create(&settings.data_dir)?);
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
         let log = ReplyLog::new(store.clone(), metrics.clone(), LOG_RETRY_CAPACITY);
@@ -95,7 +99,8 @@ impl Application {
         let dialogue = Arc::new(Dialogue {
             engine: engine.clone(),
             log,
-            conversations: Arc::new(Conversations::new(
+            conversations: Arc::new(ConversationKeeper::for_store(
+                &store,
                 std::time::Duration::from_secs(settings.conversation_idle_minutes * 60),
                 settings.max_conversations,
             )),
@@ -268,6 +273,15 @@ impl Application {
     }
 }
 
+/// Runs start-up work that blocks (the PostgreSQL client does) on a thread
+/// of its own: `build` runs inside the async runtime, which must not block.
+fn outside_the_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(work).join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
 /// Browsers may call the API from the allowed origins, and from the page the
 /// server itself serves; requests from other origins get 400. Clients that
 /// send no `Origin` (curl, the LINE platform) are not affected.
@@ -293,8 +307,9 @@ fn cors(allowed_origins: Vec<String>) -> Cors {
 }
 
 /// Every hour, on a thread of its own (and once at the start): deletes
-/// queries older than the retention period (0 keeps them), and tells the
-/// engine which entries were asked most in the last 90 days.
+/// queries older than the retention period (0 keeps them) and expired
+/// shared state, and tells the engine which entries were asked most in the
+/// last 90 days.
 fn housekeeping(store: Arc<Store>, engine: Arc<SharedEngine>, retention_days: u32) {
     let spawned = std::thread::Builder::new()
         .name("housekeeping".into())
@@ -311,6 +326,9 @@ fn housekeeping(store: Arc<Store>, engine: Arc<SharedEngine>, retention_days: u3
                         }
                         Err(err) => tracing::error!(error = %err, "deleting old queries failed"),
                     }
+                }
+                if let Err(err) = store.prune_expired() {
+                    tracing::error!(error = %err, "pruning expired sessions and conversations failed");
                 }
                 match store.answer_counts(now - 90 * 86_400) {
                     Ok(counts) => engine.get().set_asked_counts(counts),

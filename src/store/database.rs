@@ -150,6 +150,9 @@ pub trait Connection {
 pub trait Database: Send + Sync {
     /// `sqlite` or `postgresql`, for messages and metrics.
     fn kind(&self) -> &'static str;
+    /// Whether other servers may use the database at the same time, so that
+    /// state they share must be kept in it.
+    fn shared(&self) -> bool;
     /// A connection for reads and short writes.
     fn connect(&self) -> Result<Box<dyn Connection + '_>, StoreError>;
     /// The connection the reply writer commits its batches on.
@@ -202,7 +205,7 @@ pub struct Migration {
 
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
-pub const MIGRATIONS: [Migration; 5] = [
+pub const MIGRATIONS: [Migration; 6] = [
     Migration {
         name: "0001_replies_and_feedback",
         sql: include_str!("migrations/0001_replies_and_feedback.sql"),
@@ -222,6 +225,10 @@ pub const MIGRATIONS: [Migration; 5] = [
     Migration {
         name: "0005_drafts_revisions_audit",
         sql: include_str!("migrations/0005_drafts_revisions_audit.sql"),
+    },
+    Migration {
+        name: "0006_shared_state",
+        sql: include_str!("migrations/0006_shared_state.sql"),
     },
 ];
 

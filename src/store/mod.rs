@@ -8,6 +8,7 @@ pub mod log;
 pub mod postgres;
 pub mod pseudonym;
 pub mod retry;
+pub mod shared;
 pub mod spreadsheet;
 pub mod sqlite;
 
@@ -159,6 +160,12 @@ impl Store {
     /// `sqlite` or `postgresql`.
     pub fn kind(&self) -> &'static str {
         self.database.kind()
+    }
+
+    /// Whether several servers share the database (PostgreSQL): state they
+    /// share is then kept in it rather than in each process.
+    pub fn shared(&self) -> bool {
+        self.database.shared()
     }
 
     /// A connection to run queries on.

@@ -110,6 +110,10 @@ impl Database for PostgresDatabase {
         "postgresql"
     }
 
+    fn shared(&self) -> bool {
+        true
+    }
+
     fn connect(&self) -> Result<Box<dyn Connection + '_>, StoreError> {
         let connection = self
             .pool

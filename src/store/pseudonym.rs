@@ -19,7 +19,24 @@ pub struct Pseudonyms {
     key: Vec<u8>,
 }
 
+/// The secret's name in a shared database.
+const KEY_NAME: &str = "pseudonym_key";
+
 impl Pseudonyms {
+    /// The pseudonyms of the store's servers: with a shared database, the
+    /// secret kept in it (made by the first replica to start), so that every
+    /// replica gives a resident the same pseudonym; else the key file in
+    /// `data_dir`.
+    pub fn of_store(store: &super::Store, data_dir: &Path) -> Result<Pseudonyms, StoreError> {
+        if store.shared() {
+            let key = store.secret(KEY_NAME, new_secret)?;
+            return Ok(Pseudonyms {
+                key: key.into_bytes(),
+            });
+        }
+        Pseudonyms::load_or_create(data_dir)
+    }
+
     /// Reads the secret from `data_dir`, creating it (readable by the owner
     /// only) on first use. A key file that exists but cannot be read, or is
     /// too short, is an error: replacing it would cut every resident's
@@ -48,13 +65,7 @@ impl Pseudonyms {
             Err(err) => return Err(unusable(format!("cannot be read ({err})"))),
         }
         fs::create_dir_all(data_dir).map_err(io_error)?;
-        // Two version-4 UUIDs: 244 bits from the operating system's
-        // random source.
-        let secret = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let secret = new_secret();
         let mut options = fs::OpenOptions::new();
         options.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -78,6 +89,16 @@ impl Pseudonyms {
             .map(|b| format!("{b:02x}"))
             .collect()
     }
+}
+
+/// Two version-4 UUIDs: 244 bits from the operating system's random
+/// source.
+fn new_secret() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
 }
 
 #[cfg(test)]

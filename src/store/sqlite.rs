@@ -107,6 +107,10 @@ impl Database for SqliteDatabase {
         "sqlite"
     }
 
+    fn shared(&self) -> bool {
+        false
+    }
+
     fn connect(&self) -> Result<Box<dyn Connection + '_>, StoreError> {
         Ok(Box::new(Locked {
             _writing: None,

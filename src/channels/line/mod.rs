@@ -8,9 +8,9 @@ mod responder;
 pub mod signature;
 pub mod webhook;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
@@ -25,13 +25,15 @@ use super::ApiError;
 use super::dialogue::Dialogue;
 use crate::config::LineSettings;
 use crate::metrics::Metrics;
+use crate::store::Store;
 use crate::store::pseudonym::Pseudonyms;
 
 /// The webhook's path.
 pub const WEBHOOK_PATH: &str = "/webhooks/line";
 
-/// Webhook event ids remembered to spot redeliveries.
-const REMEMBERED_EVENTS: usize = 100_000;
+/// How long a webhook event id is remembered to spot redeliveries: LINE
+/// redelivers a failed event within hours.
+const REMEMBER_EVENTS_FOR: Duration = Duration::from_secs(24 * 3600);
 
 /// What the channel is given.
 pub struct LineDeps {
@@ -52,7 +54,8 @@ pub struct LineChannel {
     channel_secret: String,
     max_body_bytes: usize,
     shards: Vec<mpsc::Sender<Job>>,
-    seen: SeenEvents,
+    /// Remembers the events taken, for every replica sharing it.
+    store: Arc<Store>,
     metrics: Arc<Metrics>,
 }
 
@@ -96,6 +99,7 @@ impl LineChannel {
             return Err("line.channel_access_token (MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN) must be set with the channel secret".into());
         }
         let metrics = deps.dialogue.metrics.clone();
+        let store = deps.dialogue.log.store().clone();
         let responder = Arc::new(Responder {
             client: LineClient::new(settings, metrics.clone())?,
             push_fallback: settings.push_fallback,
@@ -139,7 +143,7 @@ impl LineChannel {
                 channel_secret,
                 max_body_bytes: settings.max_body_bytes,
                 shards,
-                seen: SeenEvents::new(REMEMBERED_EVENTS),
+                store,
                 metrics,
             },
             Workers { thread },
@@ -189,6 +193,39 @@ impl LineChannel {
             .is_ok()
     }
 
+    /// Takes the events with these ids in the store; returns those taken
+    /// for the first time (by any replica). A store that cannot be reached
+    /// lets them all through: a rare duplicate answer beats silence.
+    async fn take_events(&self, ids: Vec<String>) -> HashSet<String> {
+        let store = self.store.clone();
+        let taken = http::block(move || {
+            let mut first_times = HashSet::new();
+            for id in ids {
+                match store.take_event(&id, REMEMBER_EVENTS_FOR) {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        first_times.insert(id);
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "cannot check LINE events for redeliveries");
+                        first_times.insert(id);
+                    }
+                }
+            }
+            first_times
+        })
+        .await;
+        taken.unwrap_or_default()
+    }
+
+    /// Forgets that an event was taken, so that its redelivery is answered.
+    async fn release_event(&self, id: String) {
+        let store = self.store.clone();
+        if let Ok(Err(err)) = http::block(move || store.release_event(&id)).await {
+            tracing::error!(error = %err, "cannot release a refused LINE event");
+        }
+    }
+
     fn count(&self, result: &str) {
         self.metrics
             .count("madoguchi_line_webhooks_total", &[("result", result)]);
@@ -216,12 +253,18 @@ async fn receive(
         channel.count("invalid_json");
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string())
     })?;
+    let ids: Vec<String> = parsed
+        .events
+        .iter()
+        .filter_map(|event| event.webhook_event_id.clone())
+        .collect();
+    let first_times = channel.take_events(ids).await;
     let mut refused = 0;
     for event in parsed.events {
         let kind = event.kind.clone();
         let id = event.webhook_event_id.clone();
         if let Some(id) = &id
-            && !channel.seen.first_time(id)
+            && !first_times.contains(id)
         {
             channel.metrics.count(
                 "madoguchi_line_events_total",
@@ -233,8 +276,8 @@ async fn receive(
             "queued"
         } else {
             // Not answered: let a redelivery of it through.
-            if let Some(id) = &id {
-                channel.seen.forget(id);
+            if let Some(id) = id {
+                channel.release_event(id).await;
             }
             refused += 1;
             "queue_full"
@@ -255,59 +298,4 @@ async fn receive(
     }
     channel.count("accepted");
     Ok(HttpResponse::Ok().json(serde_json::json!({})))
-}
-
-/// The webhook event ids seen lately, oldest forgotten first.
-struct SeenEvents {
-    capacity: usize,
-    inner: Mutex<(HashSet<String>, VecDeque<String>)>,
-}
-
-impl SeenEvents {
-    fn new(capacity: usize) -> SeenEvents {
-        SeenEvents {
-            capacity,
-            inner: Mutex::new((HashSet::new(), VecDeque::new())),
-        }
-    }
-
-    /// Remembers `id`; false if it was already remembered.
-    fn first_time(&self, id: &str) -> bool {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (set, order) = &mut *guard;
-        if !set.insert(id.to_string()) {
-            return false;
-        }
-        order.push_back(id.to_string());
-        if order.len() > self.capacity
-            && let Some(oldest) = order.pop_front()
-        {
-            set.remove(&oldest);
-        }
-        true
-    }
-
-    fn forget(&self, id: &str) {
-        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let (set, order) = &mut *guard;
-        set.remove(id);
-        order.retain(|seen| seen != id);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seen_events_spot_repeats_and_forget_the_oldest() {
-        let seen = SeenEvents::new(2);
-        assert!(seen.first_time("a"));
-        assert!(!seen.first_time("a"));
-        assert!(seen.first_time("b"));
-        assert!(seen.first_time("c"));
-        assert!(seen.first_time("a"), "a was forgotten when c came");
-        seen.forget("c");
-        assert!(seen.first_time("c"));
-    }
 }

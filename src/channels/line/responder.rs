@@ -163,7 +163,7 @@ impl Responder {
                 engine.menu().choices(),
             )),
             "unfollow" => {
-                self.deps.dialogue.conversations.forget(user);
+                self.deps.dialogue.conversations.forget(user).await;
                 self.ignore(event, "unfollow");
                 None
             }

@@ -1,0 +1,147 @@
+//! State that replicas share through the database: named secrets, residents'
+//! conversations, the LINE webhook events already taken, and staff
+//! sessions. Rows carry their expiry (Unix milliseconds) and are ignored past
+//! it, and pruned by [`Store::prune_expired`].
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::database::params;
+use super::{Store, StoreError};
+
+/// A staff session as kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSession {
+    pub user: String,
+    pub csrf: String,
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+fn expiry(after: Duration) -> i64 {
+    now_ms().saturating_add(after.as_millis().min(i64::MAX as u128) as i64)
+}
+
+impl Store {
+    /// The secret named `name`; the first replica to ask creates it with
+    /// `make`, and every other gets that one.
+    pub fn secret(&self, name: &str, make: impl FnOnce() -> String) -> Result<String, StoreError> {
+        let mut connection = self.connect()?;
+        connection.execute(
+            "INSERT INTO secrets (name, value) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+            params![name, make()],
+        )?;
+        connection
+            .query_row("SELECT value FROM secrets WHERE name = ?1", params![name])?
+            .ok_or_else(|| StoreError::Database(format!("the secret {name} was not kept")))?
+            .get(0)
+    }
+
+    /// The conversation state kept under `key`, unless it has expired.
+    pub fn conversation(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.connect()?
+            .query_row(
+                "SELECT state FROM conversations WHERE key = ?1 AND expires_at > ?2",
+                params![key, now_ms()],
+            )?
+            .map(|row| row.get(0))
+            .transpose()
+    }
+
+    /// Keeps `state` under `key` for `idle` from now.
+    pub fn save_conversation(
+        &self,
+        key: &str,
+        state: &str,
+        idle: Duration,
+    ) -> Result<(), StoreError> {
+        self.connect()?.execute(
+            "INSERT INTO conversations (key, state, expires_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (key) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
+            params![key, state, expiry(idle)],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the conversation under `key`.
+    pub fn forget_conversation(&self, key: &str) -> Result<(), StoreError> {
+        self.connect()?
+            .execute("DELETE FROM conversations WHERE key = ?1", params![key])?;
+        Ok(())
+    }
+
+    /// Takes a LINE webhook event by its id: true the first time any replica
+    /// takes it within `remember`, false for a redelivery.
+    pub fn take_event(&self, event_id: &str, remember: Duration) -> Result<bool, StoreError> {
+        let taken = self.connect()?.execute(
+            "INSERT INTO line_events (event_id, expires_at) VALUES (?1, ?2)
+             ON CONFLICT (event_id) DO UPDATE SET expires_at = excluded.expires_at
+             WHERE line_events.expires_at <= ?3",
+            params![event_id, expiry(remember), now_ms()],
+        )?;
+        Ok(taken > 0)
+    }
+
+    /// Lets a redelivery of an event that was taken but not answered through.
+    pub fn release_event(&self, event_id: &str) -> Result<(), StoreError> {
+        self.connect()?.execute(
+            "DELETE FROM line_events WHERE event_id = ?1",
+            params![event_id],
+        )?;
+        Ok(())
+    }
+
+    /// Keeps a staff session for `lifetime`.
+    pub fn start_session(
+        &self,
+        id: &str,
+        session: &StoredSession,
+        lifetime: Duration,
+    ) -> Result<(), StoreError> {
+        self.connect()?.execute(
+            "INSERT INTO admin_sessions (id, user_name, csrf, expires_at) VALUES (?1, ?2, ?3, ?4)",
+            params![id, &session.user, &session.csrf, expiry(lifetime)],
+        )?;
+        Ok(())
+    }
+
+    /// The live session with this id.
+    pub fn session(&self, id: &str) -> Result<Option<StoredSession>, StoreError> {
+        self.connect()?
+            .query_row(
+                "SELECT user_name, csrf FROM admin_sessions WHERE id = ?1 AND expires_at > ?2",
+                params![id, now_ms()],
+            )?
+            .map(|row| {
+                Ok(StoredSession {
+                    user: row.get(0)?,
+                    csrf: row.get(1)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Ends a session.
+    pub fn end_session(&self, id: &str) -> Result<(), StoreError> {
+        self.connect()?
+            .execute("DELETE FROM admin_sessions WHERE id = ?1", params![id])?;
+        Ok(())
+    }
+
+    /// Deletes expired conversations, events and sessions; returns how many.
+    pub fn prune_expired(&self) -> Result<u64, StoreError> {
+        let mut connection = self.connect()?;
+        let now = now_ms();
+        let mut pruned = 0;
+        for table in ["conversations", "line_events", "admin_sessions"] {
+            pruned += connection.execute(
+                &format!("DELETE FROM {table} WHERE expires_at <= ?1"),
+                params![now],
+            )?;
+        }
+        Ok(pruned)
+    }
+}

@@ -1,0 +1,304 @@
+//! Two `madoguchi serve` replicas on one PostgreSQL database, behind a real
+//! nginx balancing round robin, as a city runs them when one process is not
+//! enough: a resident's conversation, a LINE event's redelivery and a staff
+//! session each behave as if there were one server.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::line_api::LineApi;
+use madoguchi::channels::line::signature;
+use serde_json::{Value, json};
+
+const SECRET: &str = "replica-channel-secret";
+const TOKEN: &str = "replica-access-token";
+const PASSWORD: &str = "窓口-replicas-2026";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// A replica: its process and URL (`http://127.0.0.1:PORT`).
+struct Replica {
+    child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Replica {
+    /// Starts `madoguchi serve` configured by the environment, as an
+    /// operator's unit file would, on the shared database.
+    fn start(database_url: &str, line_api: &str, password_hash: &str) -> Replica {
+        let data = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .current_dir(common::root())
+            .arg("serve")
+            .env_remove("MADOGUCHI_CONFIG")
+            .env("MADOGUCHI_BIND", "127.0.0.1:0")
+            .env("MADOGUCHI_DATA_DIR", data.path())
+            .env("MADOGUCHI_DATABASE_URL", database_url)
+            .env("MADOGUCHI_TRUSTED_PROXIES", "127.0.0.1")
+            .env("MADOGUCHI_LINE_CHANNEL_SECRET", SECRET)
+            .env("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN", TOKEN)
+            .env("MADOGUCHI_LINE_API_BASE", line_api)
+            .env("MADOGUCHI_LINE_LOADING_AFTER_MS", "60000")
+            .env("MADOGUCHI_ADMIN_USER", "staff")
+            .env("MADOGUCHI_ADMIN_PASSWORD_HASH", password_hash)
+            .env("MADOGUCHI_ADMIN_SECURE_COOKIE", "false")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("serving on ")
+            .unwrap_or_else(|| panic!("the address is printed, not {line:?}"))
+            .trim_end_matches('/')
+            .to_string();
+        Replica {
+            child,
+            url,
+            _data: data,
+        }
+    }
+
+    fn address(&self) -> std::net::SocketAddr {
+        self.url.trim_start_matches("http://").parse().unwrap()
+    }
+}
+
+impl Drop for Replica {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn chat(client: &reqwest::Client, url: &str, session: &str, text: &str) -> Value {
+    let response = client
+        .post(format!("{url}/api/v1/chat"))
+        .json(&json!({ "session_id": session, "text": text }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+/// A signed webhook delivery of one text event.
+async fn deliver(client: &reqwest::Client, url: &str, event_id: &str, text: &str) -> u16 {
+    let body = serde_json::to_vec(&json!({
+        "destination": "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "events": [{
+            "type": "message",
+            "mode": "active",
+            "timestamp": 1_767_225_600_000_u64,
+            "source": { "type": "user", "userId": "U4af4980629a0c2f8d6e1f7b1c5a3e7d9" },
+            "webhookEventId": event_id,
+            "deliveryContext": { "isRedelivery": false },
+            "replyToken": format!("token-{event_id}"),
+            "message": { "id": "1", "type": "text", "quoteToken": "q", "text": text }
+        }]
+    }))
+    .unwrap();
+    client
+        .post(format!("{url}/webhooks/line"))
+        .header("content-type", "application/json")
+        .header("x-line-signature", signature::sign(SECRET, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// The sum of a metric's series whose line contains `filter`.
+async fn metric(client: &reqwest::Client, url: &str, name: &str, filter: &str) -> u64 {
+    let text = client
+        .get(format!("{url}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with(name) && l.contains(filter))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// Signs in through `url`; returns the session cookie (`name=value`).
+async fn sign_in(client: &reqwest::Client, url: &str) -> String {
+    let form = client
+        .get(format!("{url}/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = form.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a CSRF token") + marker.len();
+    let csrf = &page[start..start + 40];
+    let signed_in = client
+        .post(format!("{url}/admin/login"))
+        .header("cookie", login_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([("user", "staff"), ("password", PASSWORD), ("csrf", csrf)])
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("madoguchi_admin="))
+        .expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_postgresql_behave_as_one_server() {
+    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let api = LineApi::start(TOKEN);
+    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    let a = Replica::start(&database_url, &api.base(), &hash);
+    let b = Replica::start(&database_url, &api.base(), &hash);
+    let client = client();
+
+    // A conversation started on A continues on B: 「2」 picks the second
+    // choice A offered.
+    let offered = chat(&client, &a.url, "resident-1", "引っ越し").await;
+    assert!(
+        offered["choices"].as_array().unwrap().len() >= 2,
+        "{offered}"
+    );
+    let picked = chat(&client, &b.url, "resident-1", "2").await;
+    let tapped: Value = client
+        .post(format!("{}/api/v1/chat", a.url))
+        .json(&json!({ "session_id": "resident-3", "choice": offered["choices"][1]["value"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&picked["kind"], &picked["text"]),
+        (&tapped["kind"], &tapped["text"]),
+        "「2」 on B is the second choice A offered"
+    );
+    // Without the shared conversation, 「2」 means nothing to B.
+    let stranger = chat(&client, &b.url, "resident-2", "2").await;
+    assert_ne!(stranger["text"], picked["text"], "{stranger}");
+
+    // One LINE event delivered to A and redelivered to B is answered once.
+    assert_eq!(deliver(&client, &a.url, "EVREPLICA1", "住民票").await, 200);
+    assert_eq!(deliver(&client, &b.url, "EVREPLICA1", "住民票").await, 200);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let handled = metric(&client, &a.url, "madoguchi_line_events_handled_total", "").await
+            + metric(&client, &b.url, "madoguchi_line_events_handled_total", "").await;
+        let duplicates = metric(&client, &a.url, "madoguchi_line_events_total", "duplicate").await
+            + metric(&client, &b.url, "madoguchi_line_events_total", "duplicate").await;
+        if handled == 1 && duplicates == 1 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "handled {handled}, duplicates {duplicates}"
+        );
+        tokio::task::yield_now().await;
+    }
+    let replies: Vec<_> = api
+        .received()
+        .into_iter()
+        .filter(|r| r.endpoint == "reply")
+        .collect();
+    assert_eq!(replies.len(), 1, "{:?}", api.attempts());
+
+    // Staff signed in through A are signed in on B, and signed out on both.
+    let session = sign_in(&client, &a.url).await;
+    let dashboard = |url: String, session: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("{url}/admin"))
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(dashboard(b.url.clone(), session.clone()).await, 200);
+    assert_eq!(
+        dashboard(b.url.clone(), "madoguchi_admin=made-up".into()).await,
+        303,
+        "an unknown session goes to the sign-in form"
+    );
+
+    // Through nginx, round robin over both: every answer is logged once,
+    // in the one database, whichever replica gave it.
+    let Some(nginx) = common::nginx::Nginx::start(&[a.address(), b.address()]) else {
+        return;
+    };
+    let front = format!("http://{}", nginx.address);
+    let before_a = metric(&client, &a.url, "madoguchi_decisions_total", "web").await;
+    let before_b = metric(&client, &b.url, "madoguchi_decisions_total", "web").await;
+    for i in 0..10 {
+        let reply = chat(&client, &front, &format!("front-{i}"), "住民票").await;
+        assert_eq!(reply["kind"], "answer", "{reply}");
+    }
+    let served_a = metric(&client, &a.url, "madoguchi_decisions_total", "web").await - before_a;
+    let served_b = metric(&client, &b.url, "madoguchi_decisions_total", "web").await - before_b;
+    assert_eq!(served_a + served_b, 10);
+    assert!(
+        served_a > 0 && served_b > 0,
+        "round robin: {served_a} and {served_b}"
+    );
+    let export = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .args(["logs", "export"])
+        .env("MADOGUCHI_DATABASE_URL", &database_url)
+        .env_remove("MADOGUCHI_CONFIG")
+        .current_dir(common::root())
+        .output()
+        .unwrap();
+    assert!(export.status.success(), "{export:?}");
+    let csv = String::from_utf8(export.stdout).unwrap();
+    let logged = csv.lines().filter(|l| l.contains(",住民票,")).count();
+    assert_eq!(logged, 11, "ten through nginx and one from LINE:\n{csv}");
+}
