@@ -17,6 +17,7 @@ const SECRET: &str = "replica-channel-secret";
 const TOKEN: &str = "replica-access-token";
 const PASSWORD: &str = "窓口-replicas-2026";
 const WAIT: Duration = Duration::from_secs(20);
+const SIGN_INS_PER_MINUTE: usize = 5;
 
 /// A replica: its process and URL (`http://127.0.0.1:PORT`).
 struct Replica {
@@ -45,6 +46,10 @@ impl Replica {
             .env("MADOGUCHI_ADMIN_USER", "staff")
             .env("MADOGUCHI_ADMIN_PASSWORD_HASH", password_hash)
             .env("MADOGUCHI_ADMIN_SECURE_COOKIE", "false")
+            .env(
+                "MADOGUCHI_ADMIN_SIGN_INS_PER_MINUTE",
+                SIGN_INS_PER_MINUTE.to_string(),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -270,6 +275,29 @@ async fn two_replicas_on_postgresql_behave_as_one_server() {
         303,
         "an unknown session goes to the sign-in form"
     );
+
+    // Sign-in attempts from one address count on both replicas: after the
+    // sign-in above, the next four (alternating) are taken, the fifth not.
+    let attempt = |url: String| {
+        let client = client.clone();
+        async move {
+            client
+                .post(format!("{url}/admin/login"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("user=staff&password=wrong&csrf=none")
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for i in 1..SIGN_INS_PER_MINUTE {
+        let url = if i % 2 == 0 { &a.url } else { &b.url };
+        assert_ne!(attempt(url.clone()).await, 429, "attempt {i}");
+    }
+    assert_eq!(attempt(a.url.clone()).await, 429);
+    assert_eq!(attempt(b.url.clone()).await, 429);
 
     // Through nginx, round robin over both: every answer is logged once,
     // in the one database, whichever replica gave it.

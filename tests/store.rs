@@ -622,9 +622,25 @@ fn shared_state_is_the_same_for_every_replica(open: Open) {
     a.start_session("s2", &session, Duration::ZERO).unwrap();
     assert_eq!(b.session("s2").unwrap(), None);
 
+    assert!(a.count_attempt("address:127.0.0.1", hour, 2).unwrap());
+    assert!(b.count_attempt("address:127.0.0.1", hour, 2).unwrap());
+    assert!(
+        !a.count_attempt("address:127.0.0.1", hour, 2).unwrap(),
+        "two counted, on either replica"
+    );
+    assert!(b.count_attempt("account:staff", hour, 2).unwrap());
+    assert!(
+        a.count_attempt("address:127.0.0.2", Duration::ZERO, 1)
+            .unwrap()
+    );
+    assert!(
+        a.count_attempt("address:127.0.0.2", hour, 1).unwrap(),
+        "the first attempt's window is over"
+    );
+
     assert_eq!(
         a.prune_expired().unwrap(),
-        2,
-        "the expired conversation and session (event-2 was taken again)"
+        3,
+        "the expired conversation, session and attempt (event-2 was taken again)"
     );
 }

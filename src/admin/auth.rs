@@ -143,6 +143,61 @@ impl Sessions {
     }
 }
 
+/// Which sign-in limit an attempt is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverLimit {
+    /// Too many attempts from one client address this minute.
+    Address,
+    /// Too many attempts for one account this hour, from anywhere.
+    Account,
+}
+
+/// Staff sign-in attempts allowed per client address a minute and per
+/// account an hour, counted in the store, so that every replica counts the
+/// same attempts (and a restart forgets none).
+pub struct SignInLimits {
+    store: Arc<Store>,
+    per_address_per_minute: u32,
+    per_account_per_hour: u32,
+}
+
+impl SignInLimits {
+    pub fn new(
+        store: Arc<Store>,
+        per_address_per_minute: u32,
+        per_account_per_hour: u32,
+    ) -> SignInLimits {
+        SignInLimits {
+            store,
+            per_address_per_minute: per_address_per_minute.max(1),
+            per_account_per_hour: per_account_per_hour.max(1),
+        }
+    }
+
+    /// Counts an attempt from `address` for `user`; the limit it is over,
+    /// if any (an attempt over the address's limit is not counted against
+    /// the account).
+    pub async fn attempt(
+        &self,
+        address: std::net::IpAddr,
+        user: &str,
+    ) -> Result<Option<OverLimit>, StoreError> {
+        let store = self.store.clone();
+        let (address_key, account_key) = (format!("address:{address}"), format!("account:{user}"));
+        let (per_minute, per_hour) = (self.per_address_per_minute, self.per_account_per_hour);
+        blocking(move || {
+            if !store.count_attempt(&address_key, Duration::from_secs(60), per_minute)? {
+                return Ok(Some(OverLimit::Address));
+            }
+            if !store.count_attempt(&account_key, Duration::from_secs(3600), per_hour)? {
+                return Ok(Some(OverLimit::Account));
+            }
+            Ok(None)
+        })
+        .await
+    }
+}
+
 /// Runs a store call on the blocking pool.
 async fn blocking<T: Send + 'static>(
     call: impl FnOnce() -> Result<T, StoreError> + Send + 'static,

@@ -17,14 +17,14 @@ use maud::Markup;
 use serde::Deserialize;
 
 use crate::authoring::workspace::Workspace;
-use crate::client::{ClientAddress, RateLimiter};
+use crate::client::ClientAddress;
 use crate::config::AdminSettings;
 use crate::engine::SharedEngine;
 use crate::faq::Date;
 use crate::reload::Reloader;
 use crate::store::log::{GroupStatus, groups_csv};
 use crate::store::{Store, StoreError};
-use auth::{LOGIN_COOKIE, SESSION_COOKIE, Session, Sessions, Users, same};
+use auth::{LOGIN_COOKIE, OverLimit, SESSION_COOKIE, Session, Sessions, SignInLimits, Users, same};
 
 /// The dashboard covers this many days.
 const DASHBOARD_DAYS: i64 = 30;
@@ -35,10 +35,7 @@ const REVIEW_DAYS: i64 = 90;
 pub struct AdminState {
     users: Users,
     sessions: Sessions,
-    /// Sign-in attempts per client address…
-    sign_ins: RateLimiter<std::net::IpAddr>,
-    /// …and per account, from anywhere.
-    account_sign_ins: RateLimiter<String>,
+    sign_ins: SignInLimits,
     secure_cookie: bool,
     store: Arc<Store>,
     engine: Arc<SharedEngine>,
@@ -65,8 +62,11 @@ impl AdminState {
                 store.clone(),
                 Duration::from_secs(settings.session_hours * 3600),
             ),
-            sign_ins: RateLimiter::new(settings.sign_ins_per_minute),
-            account_sign_ins: RateLimiter::per_hour(settings.sign_ins_per_account_per_hour),
+            sign_ins: SignInLimits::new(
+                store.clone(),
+                settings.sign_ins_per_minute,
+                settings.sign_ins_per_account_per_hour,
+            ),
             secure_cookie: settings.secure_cookie,
             store,
             engine,
@@ -226,23 +226,27 @@ async fn login(
     form: web::Form<LoginForm>,
 ) -> HttpResponse {
     let address = ClientAddress::of(&request);
-    if !state.sign_ins.allow(&address) {
-        tracing::warn!(%address, "admin sign-in attempts over the limit");
-        return login_page(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some("ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。"),
-        );
-    }
-    if !state.account_sign_ins.allow(&form.user) {
-        tracing::warn!(user = %form.user, "admin sign-in attempts for one account over the limit");
-        return login_page(
-            &state,
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(
-                "このユーザーのログイン試行が多すぎます。しばらく待ってから、もう一度お試しください。",
-            ),
-        );
+    match state.sign_ins.attempt(address, &form.user).await {
+        Ok(None) => {}
+        Ok(Some(OverLimit::Address)) => {
+            tracing::warn!(%address, "admin sign-in attempts over the limit");
+            return login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。"),
+            );
+        }
+        Ok(Some(OverLimit::Account)) => {
+            tracing::warn!(user = %form.user, "admin sign-in attempts for one account over the limit");
+            return login_page(
+                &state,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(
+                    "このユーザーのログイン試行が多すぎます。しばらく待ってから、もう一度お試しください。",
+                ),
+            );
+        }
+        Err(err) => return internal(err),
     }
     let expected = request.cookie(LOGIN_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|token| same(&token, &form.csrf)) {

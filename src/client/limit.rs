@@ -24,18 +24,6 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         }
     }
 
-    /// Allows each key `per_hour` requests an hour.
-    pub fn per_hour(per_hour: u32) -> RateLimiter<K> {
-        let per_hour = NonZeroU32::new(per_hour).unwrap_or(NonZeroU32::MIN);
-        let period = std::time::Duration::from_secs(3600) / per_hour.get();
-        let quota = Quota::with_period(period)
-            .expect("a non-zero period")
-            .allow_burst(per_hour);
-        RateLimiter {
-            limiter: DefaultKeyedRateLimiter::keyed(quota),
-        }
-    }
-
     /// Counts one request for `key`; false when it is over its allowance.
     pub fn allow(&self, key: &K) -> bool {
         if self.limiter.len() >= MAX_TRACKED_KEYS {

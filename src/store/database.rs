@@ -205,7 +205,7 @@ pub struct Migration {
 
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
-pub const MIGRATIONS: [Migration; 6] = [
+pub const MIGRATIONS: [Migration; 7] = [
     Migration {
         name: "0001_replies_and_feedback",
         sql: include_str!("migrations/0001_replies_and_feedback.sql"),
@@ -229,6 +229,10 @@ pub const MIGRATIONS: [Migration; 6] = [
     Migration {
         name: "0006_shared_state",
         sql: include_str!("migrations/0006_shared_state.sql"),
+    },
+    Migration {
+        name: "0007_sign_in_attempts",
+        sql: include_str!("migrations/0007_sign_in_attempts.sql"),
     },
 ];
 

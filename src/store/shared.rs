@@ -1,11 +1,11 @@
 //! State that replicas share through the database: named secrets, residents'
-//! conversations, the LINE webhook events already taken, and staff
-//! sessions. Rows carry their expiry (Unix milliseconds) and are ignored past
+//! conversations, the LINE webhook events already taken, staff sessions and
+//! sign-in attempts. Rows carry their expiry (Unix milliseconds) and are ignored past
 //! it, and pruned by [`Store::prune_expired`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::database::params;
+use super::database::{params, transaction};
 use super::{Store, StoreError};
 
 /// A staff session as kept.
@@ -131,12 +131,45 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes expired conversations, events and sessions; returns how many.
+    /// Counts an attempt under `key` if fewer than `limit` were counted
+    /// within the last `window`; false (and not counted) otherwise.
+    pub fn count_attempt(
+        &self,
+        key: &str,
+        window: Duration,
+        limit: u32,
+    ) -> Result<bool, StoreError> {
+        let mut connection = self.connect()?;
+        transaction(&mut *connection, |connection| {
+            let counted: i64 = connection
+                .query_row(
+                    "SELECT COUNT(*) FROM sign_in_attempts WHERE key = ?1 AND expires_at > ?2",
+                    params![key, now_ms()],
+                )?
+                .map_or(Ok(0), |row| row.get(0))?;
+            if counted >= i64::from(limit) {
+                return Ok(false);
+            }
+            connection.execute(
+                "INSERT INTO sign_in_attempts (key, expires_at) VALUES (?1, ?2)",
+                params![key, expiry(window)],
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Deletes expired conversations, events, sessions and sign-in
+    /// attempts; returns how many.
     pub fn prune_expired(&self) -> Result<u64, StoreError> {
         let mut connection = self.connect()?;
         let now = now_ms();
         let mut pruned = 0;
-        for table in ["conversations", "line_events", "admin_sessions"] {
+        for table in [
+            "conversations",
+            "line_events",
+            "admin_sessions",
+            "sign_in_attempts",
+        ] {
             pruned += connection.execute(
                 &format!("DELETE FROM {table} WHERE expires_at <= ?1"),
                 params![now],
