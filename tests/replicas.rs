@@ -30,8 +30,19 @@ impl Replica {
     /// Starts `madoguchi serve` configured by the environment, as an
     /// operator's unit file would, on the shared database.
     fn start(database_url: &str, line_api: &str, password_hash: &str) -> Replica {
+        Replica::start_with(database_url, line_api, password_hash, &[])
+    }
+
+    /// Like [`Replica::start`], with more settings in the environment.
+    fn start_with(
+        database_url: &str,
+        line_api: &str,
+        password_hash: &str,
+        env: &[(&str, &str)],
+    ) -> Replica {
         let data = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .envs(env.iter().copied())
             .current_dir(common::root())
             .arg("serve")
             .env_remove("MADOGUCHI_CONFIG")
@@ -329,4 +340,50 @@ async fn two_replicas_on_postgresql_behave_as_one_server() {
     let csv = String::from_utf8(export.stdout).unwrap();
     let logged = csv.lines().filter(|l| l.contains(",住民票,")).count();
     assert_eq!(logged, 11, "ten through nginx and one from LINE:\n{csv}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_acknowledged_by_a_replica_that_dies_is_answered_by_another() {
+    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let api = LineApi::start(TOKEN);
+    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    // A waits a minute before it tries a failed reply again: it holds the
+    // event, acknowledged and unanswered, when it is killed.
+    let mut a = Replica::start_with(
+        &database_url,
+        &api.base(),
+        &hash,
+        &[("MADOGUCHI_LINE_INITIAL_BACKOFF_MS", "60000")],
+    );
+    let b = Replica::start(&database_url, &api.base(), &hash);
+    let client = client();
+    api.fail_next(&[common::line_api::Failure::ServerError]);
+    assert_eq!(deliver(&client, &a.url, "EVDYING1", "住民票").await, 200);
+    let deadline = Instant::now() + WAIT;
+    while api.attempts().is_empty() {
+        assert!(Instant::now() < deadline, "A never tried to reply");
+        tokio::task::yield_now().await;
+    }
+    a.child.kill().unwrap();
+    a.child.wait().unwrap();
+
+    let replies = api.wait_for("reply", 1, WAIT).await;
+    assert_eq!(replies.len(), 1);
+    assert_eq!(replies[0].body["replyToken"], "token-EVDYING1");
+    assert_eq!(
+        api.attempts(),
+        [("reply", 500), ("reply", 200)],
+        "answered once, by B"
+    );
+    // B counts the event handled once its reply call returns.
+    let deadline = Instant::now() + WAIT;
+    while metric(&client, &b.url, "madoguchi_line_events_handled_total", "").await != 1 {
+        assert!(Instant::now() < deadline, "B did not count the event");
+        tokio::task::yield_now().await;
+    }
 }

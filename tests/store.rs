@@ -94,6 +94,7 @@ on_both_stores!(
     concurrent_replies_are_all_committed,
     drafts_revisions_and_the_audit_log_round_trip,
     shared_state_is_the_same_for_every_replica,
+    the_line_queue_answers_each_event_once_in_chat_order_on_any_replica,
 );
 
 /// A store on the PostgreSQL database at `url`, as a replica opens it.
@@ -597,20 +598,6 @@ fn shared_state_is_the_same_for_every_replica(open: Open) {
     a.save_conversation("idle", "{}", Duration::ZERO).unwrap();
     assert_eq!(b.conversation("idle").unwrap(), None, "expired at once");
 
-    assert!(a.take_event("event-1", hour).unwrap());
-    assert!(!b.take_event("event-1", hour).unwrap(), "a redelivery");
-    assert!(!a.take_event("event-1", hour).unwrap());
-    b.release_event("event-1").unwrap();
-    assert!(
-        a.take_event("event-1", hour).unwrap(),
-        "released, taken again"
-    );
-    assert!(a.take_event("event-2", Duration::ZERO).unwrap());
-    assert!(
-        b.take_event("event-2", hour).unwrap(),
-        "remembered no longer than asked"
-    );
-
     let session = StoredSession {
         user: "staff".into(),
         csrf: "token".into(),
@@ -641,6 +628,94 @@ fn shared_state_is_the_same_for_every_replica(open: Open) {
     assert_eq!(
         a.prune_expired().unwrap(),
         3,
-        "the expired conversation, session and attempt (event-2 was taken again)"
+        "the expired conversation, session and attempt"
+    );
+}
+
+fn the_line_queue_answers_each_event_once_in_chat_order_on_any_replica(open: Open) {
+    use madoguchi::store::queue::{Incoming, Queued};
+    use std::time::Duration;
+    let (a, b) = (open(), open());
+    let hour = Duration::from_secs(3600);
+    let alive = Duration::from_secs(5);
+    let event = |id: &str, chat: &str| Incoming {
+        event_id: Some(id.into()),
+        chat: chat.into(),
+        event: format!("{{\"id\":\"{id}\"}}"),
+    };
+    let ids = |claimed: &[madoguchi::store::queue::Claimed]| -> Vec<String> {
+        claimed.iter().map(|c| c.event.clone()).collect()
+    };
+
+    let first = a
+        .queue_events(
+            &[
+                event("e1", "alice"),
+                event("e2", "alice"),
+                event("e3", "bob"),
+            ],
+            hour,
+            10,
+        )
+        .unwrap();
+    assert_eq!(first, [Queued::Queued; 3]);
+    // Redelivered to the other replica, with one new event.
+    let again = b
+        .queue_events(&[event("e1", "alice"), event("e4", "carol")], hour, 10)
+        .unwrap();
+    assert_eq!(again, [Queued::Duplicate, Queued::Queued]);
+    assert_eq!(a.queued_events().unwrap(), 4);
+
+    a.heartbeat("replica-a").unwrap();
+    b.heartbeat("replica-b").unwrap();
+    // Only the oldest event of each chat can be claimed.
+    let by_a = a.claim_events("replica-a", 2, alive).unwrap();
+    assert_eq!(ids(&by_a), ["{\"id\":\"e1\"}", "{\"id\":\"e3\"}"]);
+    let by_b = b.claim_events("replica-b", 10, alive).unwrap();
+    assert_eq!(
+        ids(&by_b),
+        ["{\"id\":\"e4\"}"],
+        "alice's second waits for her first"
+    );
+    assert!(b.claim_events("replica-b", 10, alive).unwrap().is_empty());
+    a.finish_event(by_a[0].id).unwrap();
+    let next = b.claim_events("replica-b", 10, alive).unwrap();
+    assert_eq!(ids(&next), ["{\"id\":\"e2\"}"], "now alice's second");
+
+    // A dies holding bob's event: once it is not heard from, B takes it.
+    assert!(
+        b.claim_events("replica-b", 10, Duration::from_secs(3600))
+            .unwrap()
+            .is_empty()
+    );
+    let lapsed = b.claim_events("replica-b", 10, Duration::ZERO).unwrap();
+    assert!(
+        ids(&lapsed).contains(&"{\"id\":\"e3\"}".to_string()),
+        "{lapsed:?}"
+    );
+
+    // A clean stop hands claims back at once.
+    assert_eq!(b.hand_back("replica-b").unwrap(), 3);
+    let after = a.claim_events("replica-a", 10, alive).unwrap();
+    assert_eq!(
+        ids(&after),
+        ["{\"id\":\"e2\"}", "{\"id\":\"e3\"}", "{\"id\":\"e4\"}"],
+        "every event B held"
+    );
+
+    // Past the capacity events are refused, and a redelivery is taken.
+    let full = a
+        .queue_events(&[event("e5", "dave"), event("e6", "erin")], hour, 4)
+        .unwrap();
+    assert_eq!(full, [Queued::Queued, Queued::Full]);
+    for claimed in a.claim_events("replica-a", 10, alive).unwrap() {
+        a.finish_event(claimed.id).unwrap();
+    }
+    for claimed in after {
+        a.finish_event(claimed.id).unwrap();
+    }
+    assert_eq!(
+        b.queue_events(&[event("e6", "erin")], hour, 4).unwrap(),
+        [Queued::Queued]
     );
 }

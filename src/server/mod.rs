@@ -374,9 +374,12 @@ async fn readyz(state: web::Data<Readiness>) -> HttpResponse {
         Err(err) => reasons.push(format!("the database could not be checked: {err}")),
     }
     if let Some(line) = &state.line {
-        let (queued, capacity) = line.queue_load();
-        if queued >= capacity {
-            reasons.push(format!("the LINE queue is full ({queued} events)"));
+        match line.queue_load().await {
+            Ok((queued, capacity)) if queued >= capacity => {
+                reasons.push(format!("the LINE queue is full ({queued} events)"));
+            }
+            Ok(_) => {}
+            Err(err) => reasons.push(format!("the LINE queue cannot be read: {err}")),
         }
     }
     if reasons.is_empty() {

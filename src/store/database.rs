@@ -140,6 +140,14 @@ pub trait Connection {
         "BEGIN"
     }
 
+    /// What ends a `SELECT` whose rows are claimed by the statement around
+    /// it, so that concurrent claims pass over rows another has locked
+    /// instead of waiting for them (PostgreSQL's `FOR UPDATE SKIP LOCKED`;
+    /// SQLite has one writer at a time and needs nothing).
+    fn skip_locked(&self) -> &'static str {
+        ""
+    }
+
     /// The first row of a query, if any.
     fn query_row(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())
@@ -205,7 +213,7 @@ pub struct Migration {
 
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
-pub const MIGRATIONS: [Migration; 7] = [
+pub const MIGRATIONS: [Migration; 8] = [
     Migration {
         name: "0001_replies_and_feedback",
         sql: include_str!("migrations/0001_replies_and_feedback.sql"),
@@ -233,6 +241,10 @@ pub const MIGRATIONS: [Migration; 7] = [
     Migration {
         name: "0007_sign_in_attempts",
         sql: include_str!("migrations/0007_sign_in_attempts.sql"),
+    },
+    Migration {
+        name: "0008_line_queue",
+        sql: include_str!("migrations/0008_line_queue.sql"),
     },
 ];
 

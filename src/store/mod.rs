@@ -7,6 +7,7 @@ pub mod database;
 pub mod log;
 pub mod postgres;
 pub mod pseudonym;
+pub mod queue;
 pub mod retry;
 pub mod shared;
 pub mod spreadsheet;

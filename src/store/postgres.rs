@@ -191,6 +191,10 @@ impl Connection for r2d2::PooledConnection<Manager> {
     fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
         Ok(self.client.batch_execute(sql)?)
     }
+
+    fn skip_locked(&self) -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
 }
 
 fn parameters(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {

@@ -1,23 +1,35 @@
 //! Pseudonymous user keys: the HMAC-SHA256 of a channel's user id with a
-//! secret kept in the data directory, so that the log can tell a user's
-//! messages apart without holding the user id itself.
+//! secret kept in the data directory (or the shared database), so that the
+//! log can tell a user's messages apart without holding the user id itself.
+//! A key derived from the same secret seals what must rest in the database
+//! with a user id in it (queued LINE events) for the servers' eyes only.
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chacha20poly1305::aead::{Aead, Generate, Key};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+
+/// Bytes of an XChaCha20 nonce.
+const NONCE_LEN: usize = 24;
 
 use super::StoreError;
 
 /// The secret's file inside the data directory.
 pub const KEY_FILE: &str = "pseudonym.key";
 
-/// Turns user ids into stable pseudonyms.
+/// Turns user ids into stable pseudonyms, and seals text.
 pub struct Pseudonyms {
     key: Vec<u8>,
 }
+
+/// What the sealing key is derived for.
+const SEALING: &[u8] = b"madoguchi: sealed at rest";
 
 /// The secret's name in a shared database.
 const KEY_NAME: &str = "pseudonym_key";
@@ -78,6 +90,39 @@ impl Pseudonyms {
         })
     }
 
+    /// `text` encrypted and authenticated (XChaCha20-Poly1305 with a random
+    /// nonce), as base64.
+    pub fn seal(&self, text: &str) -> String {
+        let nonce = XNonce::generate();
+        let sealed = self
+            .cipher()
+            .encrypt(&nonce, text.as_bytes())
+            .expect("sealing into memory cannot fail");
+        let mut bytes = nonce.to_vec();
+        bytes.extend(sealed);
+        BASE64.encode(bytes)
+    }
+
+    /// The text `seal` sealed with this secret; `None` if it was sealed
+    /// with another or changed since.
+    pub fn unseal(&self, sealed: &str) -> Option<String> {
+        let bytes = BASE64.decode(sealed).ok()?;
+        if bytes.len() < NONCE_LEN {
+            return None;
+        }
+        let (nonce, sealed) = bytes.split_at(NONCE_LEN);
+        let nonce = XNonce::try_from(nonce).ok()?;
+        let text = self.cipher().decrypt(&nonce, sealed).ok()?;
+        String::from_utf8(text).ok()
+    }
+
+    fn cipher(&self) -> XChaCha20Poly1305 {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key size");
+        mac.update(SEALING);
+        let derived: [u8; 32] = mac.finalize().into_bytes().into();
+        XChaCha20Poly1305::new(&Key::<XChaCha20Poly1305>::from(derived))
+    }
+
     /// The pseudonym of `user_id` on `channel`: 32 hex digits.
     pub fn of(&self, channel: &str, user_id: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("any key size");
@@ -125,6 +170,24 @@ mod tests {
             pseudonym,
             "each server has its own secret"
         );
+    }
+
+    #[test]
+    fn sealed_text_opens_with_the_same_secret_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Pseudonyms::load_or_create(dir.path()).unwrap();
+        let text = r#"{"source":{"userId":"U4af4980629a0c2f8d6e1f7b1c5a3e7d9"}}"#;
+        let sealed = keys.seal(text);
+        assert!(!sealed.contains("U4af49806"));
+        assert_ne!(keys.seal(text), sealed, "a new nonce each time");
+        assert_eq!(keys.unseal(&sealed).as_deref(), Some(text));
+        let other = Pseudonyms::load_or_create(tempfile::tempdir().unwrap().path()).unwrap();
+        assert_eq!(other.unseal(&sealed), None);
+        let mut tampered = sealed.into_bytes();
+        let last = tampered.len() - 3;
+        tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+        assert_eq!(keys.unseal(&String::from_utf8(tampered).unwrap()), None);
+        assert_eq!(keys.unseal("not base64!"), None);
     }
 
     #[test]

@@ -1,6 +1,5 @@
 //! State that replicas share through the database: named secrets, residents'
-//! conversations, the LINE webhook events already taken, staff sessions and
-//! sign-in attempts. Rows carry their expiry (Unix milliseconds) and are ignored past
+//! conversations, staff sessions and sign-in attempts. Rows carry their expiry (Unix milliseconds) and are ignored past
 //! it, and pruned by [`Store::prune_expired`].
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -15,13 +14,13 @@ pub struct StoredSession {
     pub csrf: String,
 }
 
-fn now_ms() -> i64 {
+pub(super) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn expiry(after: Duration) -> i64 {
+pub(super) fn expiry(after: Duration) -> i64 {
     now_ms().saturating_add(after.as_millis().min(i64::MAX as u128) as i64)
 }
 
@@ -70,27 +69,6 @@ impl Store {
     pub fn forget_conversation(&self, key: &str) -> Result<(), StoreError> {
         self.connect()?
             .execute("DELETE FROM conversations WHERE key = ?1", params![key])?;
-        Ok(())
-    }
-
-    /// Takes a LINE webhook event by its id: true the first time any replica
-    /// takes it within `remember`, false for a redelivery.
-    pub fn take_event(&self, event_id: &str, remember: Duration) -> Result<bool, StoreError> {
-        let taken = self.connect()?.execute(
-            "INSERT INTO line_events (event_id, expires_at) VALUES (?1, ?2)
-             ON CONFLICT (event_id) DO UPDATE SET expires_at = excluded.expires_at
-             WHERE line_events.expires_at <= ?3",
-            params![event_id, expiry(remember), now_ms()],
-        )?;
-        Ok(taken > 0)
-    }
-
-    /// Lets a redelivery of an event that was taken but not answered through.
-    pub fn release_event(&self, event_id: &str) -> Result<(), StoreError> {
-        self.connect()?.execute(
-            "DELETE FROM line_events WHERE event_id = ?1",
-            params![event_id],
-        )?;
         Ok(())
     }
 

@@ -1,25 +1,26 @@
 //! The LINE channel: the Messaging API webhook. Requests are checked
-//! (signature, size, JSON) and their events queued at once; workers answer
-//! them through the Messaging API off the request path.
+//! (signature, size, JSON) and their events written to the store's queue
+//! before the webhook answers; workers on any replica answer them through
+//! the Messaging API off the request path.
 
 mod client;
 pub mod messages;
+mod queue;
 mod responder;
 pub mod signature;
 pub mod webhook;
 
-use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web as http};
-use tokio::sync::mpsc;
 
 pub use client::{LineClient, RetryKey, SendError};
+use queue::{Dispatcher, Signals};
 use responder::Responder;
-use webhook::{Event, WebhookBody};
+use webhook::{Event, RawBody, WebhookBody};
 
 use super::ApiError;
 use super::dialogue::Dialogue;
@@ -27,6 +28,7 @@ use crate::config::LineSettings;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::pseudonym::Pseudonyms;
+use crate::store::queue::{Incoming, Queued};
 
 /// The webhook's path.
 pub const WEBHOOK_PATH: &str = "/webhooks/line";
@@ -43,31 +45,33 @@ pub struct LineDeps {
     pub max_text_chars: usize,
 }
 
-/// An event waiting to be answered.
-struct Job {
-    event: Event,
-    received: Instant,
-}
-
 /// The webhook's shared state.
 pub struct LineChannel {
     channel_secret: String,
     max_body_bytes: usize,
-    shards: Vec<mpsc::Sender<Job>>,
-    /// Remembers the events taken, for every replica sharing it.
+    /// Events waiting to be answered, at most.
+    queue_capacity: usize,
+    /// Holds the queue, for every replica sharing it.
     store: Arc<Store>,
+    signals: Arc<Signals>,
+    /// Answers events directly when the store cannot queue them.
+    responder: Arc<Responder>,
+    runtime: tokio::runtime::Handle,
     metrics: Arc<Metrics>,
 }
 
-/// The workers answering queued events; they finish when the channel is
-/// dropped and the queue is empty.
+/// This replica's workers, on a runtime of their own.
 pub struct Workers {
     thread: std::thread::JoinHandle<()>,
+    signals: Arc<Signals>,
 }
 
 impl Workers {
-    /// Waits up to `timeout` for the queued events to be answered.
+    /// Stops claiming events, waits up to `timeout` for those being
+    /// answered, and hands the rest back to the other replicas.
     pub fn finish(self, timeout: Duration) {
+        self.signals.stopping.store(true, Ordering::Release);
+        self.signals.wake.notify_one();
         let deadline = Instant::now() + timeout;
         while !self.thread.is_finished() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
@@ -75,7 +79,9 @@ impl Workers {
         if self.thread.is_finished() {
             let _ = self.thread.join();
         } else {
-            tracing::warn!("LINE events still queued at shutdown were not answered");
+            tracing::warn!(
+                "LINE events still being answered at shutdown were left to another replica"
+            );
         }
     }
 }
@@ -106,60 +112,50 @@ impl LineChannel {
             loading_after: Duration::from_millis(settings.loading_after_ms),
             deps,
         });
-        let workers = settings.workers.max(1);
-        let per_shard = (settings.queue_capacity / workers).max(1);
-        let (shards, queues): (Vec<_>, Vec<_>) = (0..workers)
-            .map(|_| mpsc::channel::<Job>(per_shard))
-            .unzip();
+        let signals = Arc::new(Signals::new());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("line-worker")
+            .enable_all()
+            .build()
+            .map_err(|err| format!("cannot start the LINE workers: {err}"))?;
+        let handle = runtime.handle().clone();
+        let replica = uuid::Uuid::new_v4().simple().to_string();
+        let dispatcher = Dispatcher {
+            store: store.clone(),
+            responder: responder.clone(),
+            replica,
+            workers: settings.workers,
+            signals: signals.clone(),
+        };
         let thread = std::thread::Builder::new()
             .name("line-workers".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .thread_name("line-worker")
-                    .enable_all()
-                    .build()
-                    .expect("a runtime for the LINE workers");
-                runtime.block_on(async move {
-                    let tasks: Vec<_> = queues
-                        .into_iter()
-                        .map(|mut queue| {
-                            let responder = responder.clone();
-                            tokio::spawn(async move {
-                                while let Some(job) = queue.recv().await {
-                                    responder.handle(job.event, job.received).await;
-                                }
-                            })
-                        })
-                        .collect();
-                    for task in tasks {
-                        let _ = task.await;
-                    }
-                });
-            })
+            .spawn(move || runtime.block_on(dispatcher.run()))
             .map_err(|err| format!("cannot start the LINE workers: {err}"))?;
         Ok((
             LineChannel {
                 channel_secret,
                 max_body_bytes: settings.max_body_bytes,
-                shards,
+                queue_capacity: settings.queue_capacity,
                 store,
+                signals: signals.clone(),
+                responder,
+                runtime: handle,
                 metrics,
             },
-            Workers { thread },
+            Workers { thread, signals },
         ))
     }
 
-    /// Events waiting to be answered, and how many the queue holds.
-    pub fn queue_load(&self) -> (usize, usize) {
-        self.shards
-            .iter()
-            .fold((0, 0), |(queued, capacity), shard| {
-                (
-                    queued + shard.max_capacity() - shard.capacity(),
-                    capacity + shard.max_capacity(),
-                )
-            })
+    /// Events waiting to be answered (on every replica), and how many the
+    /// queue holds.
+    pub async fn queue_load(&self) -> Result<(usize, usize), String> {
+        let store = self.store.clone();
+        match http::block(move || store.queued_events()).await {
+            Ok(Ok(queued)) => Ok((queued, self.queue_capacity)),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(err) => Err(err.to_string()),
+        }
     }
 
     /// Registers the webhook route.
@@ -175,55 +171,52 @@ impl LineChannel {
         }
     }
 
-    /// Queues an event on its chat's shard, so one chat's events are
-    /// answered in order. False if the shard is full.
-    fn enqueue(&self, event: Event) -> bool {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        event
-            .source
-            .as_ref()
-            .and_then(|s| s.chat_id())
-            .hash(&mut hasher);
-        let shard = &self.shards[hasher.finish() as usize % self.shards.len()];
-        shard
-            .try_send(Job {
-                event,
-                received: Instant::now(),
-            })
-            .is_ok()
-    }
-
-    /// Takes the events with these ids in the store; returns those taken
-    /// for the first time (by any replica). A store that cannot be reached
-    /// lets them all through: a rare duplicate answer beats silence.
-    async fn take_events(&self, ids: Vec<String>) -> HashSet<String> {
-        let store = self.store.clone();
-        let taken = http::block(move || {
-            let mut first_times = HashSet::new();
-            for id in ids {
-                match store.take_event(&id, REMEMBER_EVENTS_FOR) {
-                    Ok(false) => {}
-                    Ok(true) => {
-                        first_times.insert(id);
-                    }
-                    Err(err) => {
-                        tracing::error!(error = %err, "cannot check LINE events for redeliveries");
-                        first_times.insert(id);
-                    }
+    /// Writes the events to the store's queue and wakes the workers;
+    /// returns what became of each. When the store cannot take them they
+    /// are answered here and now: answering beats durability.
+    async fn queue(&self, events: Vec<(Event, String)>) -> Vec<Queued> {
+        let count = events.len();
+        let incoming: Vec<Incoming> = events
+            .iter()
+            .map(|(event, json)| {
+                let chat = event.source.as_ref().and_then(|s| s.chat_id());
+                // User ids never rest in the database in the clear.
+                Incoming {
+                    event_id: event.webhook_event_id.clone(),
+                    chat: self.pseudonyms().of("line", chat.unwrap_or_default()),
+                    event: self.pseudonyms().seal(json),
                 }
+            })
+            .collect();
+        let (store, capacity) = (self.store.clone(), self.queue_capacity);
+        let queued =
+            http::block(move || store.queue_events(&incoming, REMEMBER_EVENTS_FOR, capacity))
+                .await
+                .map_err(|err| err.to_string())
+                .and_then(|queued| queued.map_err(|err| err.to_string()));
+        match queued {
+            Ok(outcomes) => {
+                self.signals.wake.notify_one();
+                outcomes
             }
-            first_times
-        })
-        .await;
-        taken.unwrap_or_default()
+            Err(error) => {
+                tracing::error!(
+                    error,
+                    "cannot queue LINE events; answering them without the queue"
+                );
+                for (event, _) in events {
+                    let responder = self.responder.clone();
+                    let received = Instant::now();
+                    self.runtime
+                        .spawn(async move { responder.handle(event, received).await });
+                }
+                vec![Queued::Queued; count]
+            }
+        }
     }
 
-    /// Forgets that an event was taken, so that its redelivery is answered.
-    async fn release_event(&self, id: String) {
-        let store = self.store.clone();
-        if let Ok(Err(err)) = http::block(move || store.release_event(&id)).await {
-            tracing::error!(error = %err, "cannot release a refused LINE event");
-        }
+    fn pseudonyms(&self) -> &Pseudonyms {
+        &self.responder.deps.pseudonyms
     }
 
     fn count(&self, result: &str) {
@@ -253,38 +246,31 @@ async fn receive(
         channel.count("invalid_json");
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string())
     })?;
-    let ids: Vec<String> = parsed
+    // Each event also as it came, to be queued.
+    let raw: RawBody = serde_json::from_slice(&body).map_err(|err| {
+        channel.count("invalid_json");
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string())
+    })?;
+    let kinds: Vec<String> = parsed.events.iter().map(|e| e.kind.clone()).collect();
+    let events = parsed
         .events
-        .iter()
-        .filter_map(|event| event.webhook_event_id.clone())
+        .into_iter()
+        .zip(raw.events.iter().map(|e| e.to_string()))
         .collect();
-    let first_times = channel.take_events(ids).await;
+    let outcomes = channel.queue(events).await;
     let mut refused = 0;
-    for event in parsed.events {
-        let kind = event.kind.clone();
-        let id = event.webhook_event_id.clone();
-        if let Some(id) = &id
-            && !first_times.contains(id)
-        {
-            channel.metrics.count(
-                "madoguchi_line_events_total",
-                &[("type", &kind), ("outcome", "duplicate")],
-            );
-            continue;
-        }
-        let outcome = if channel.enqueue(event) {
-            "queued"
-        } else {
-            // Not answered: let a redelivery of it through.
-            if let Some(id) = id {
-                channel.release_event(id).await;
+    for (kind, outcome) in kinds.iter().zip(outcomes) {
+        let outcome = match outcome {
+            Queued::Queued => "queued",
+            Queued::Duplicate => "duplicate",
+            Queued::Full => {
+                refused += 1;
+                "queue_full"
             }
-            refused += 1;
-            "queue_full"
         };
         channel.metrics.count(
             "madoguchi_line_events_total",
-            &[("type", &kind), ("outcome", outcome)],
+            &[("type", kind), ("outcome", outcome)],
         );
     }
     if refused > 0 {

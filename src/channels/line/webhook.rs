@@ -11,6 +11,12 @@ pub struct WebhookBody {
     pub events: Vec<Event>,
 }
 
+/// A webhook request's events as they came, to be queued whole.
+#[derive(Debug, Deserialize)]
+pub struct RawBody {
+    pub events: Vec<serde_json::Value>,
+}
+
 /// One webhook event.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
