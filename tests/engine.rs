@@ -399,3 +399,17 @@ fn a_single_candidate_is_answered_with_low_confidence_not_listed_alone() {
         explanation.reason
     );
 }
+
+#[test]
+fn the_content_version_is_the_same_wherever_the_directory_is() {
+    let (a, b) = (common::FaqCopy::new(), common::FaqCopy::new());
+    let version = |dir: &std::path::Path| madoguchi::faq::Content::load(dir).unwrap().0.version;
+    assert_ne!(a.path(), b.path());
+    assert_eq!(version(a.path()), version(b.path()));
+    b.edit("certificates.yaml", "住民票", "住民票 ");
+    assert_ne!(
+        version(a.path()),
+        version(b.path()),
+        "a change is a new version"
+    );
+}

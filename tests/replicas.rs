@@ -19,10 +19,12 @@ const PASSWORD: &str = "窓口-replicas-2026";
 const WAIT: Duration = Duration::from_secs(20);
 const SIGN_INS_PER_MINUTE: usize = 5;
 
-/// A replica: its process and URL (`http://127.0.0.1:PORT`).
+/// A replica: its process and URL (`http://127.0.0.1:PORT`), with a
+/// content directory of its own, as on a server of its own.
 struct Replica {
     child: Child,
     url: String,
+    faq: common::FaqCopy,
     _data: tempfile::TempDir,
 }
 
@@ -41,6 +43,7 @@ impl Replica {
         env: &[(&str, &str)],
     ) -> Replica {
         let data = tempfile::tempdir().unwrap();
+        let faq = common::FaqCopy::new();
         let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
             .envs(env.iter().copied())
             .current_dir(common::root())
@@ -48,6 +51,7 @@ impl Replica {
             .env_remove("MADOGUCHI_CONFIG")
             .env("MADOGUCHI_BIND", "127.0.0.1:0")
             .env("MADOGUCHI_DATA_DIR", data.path())
+            .env("MADOGUCHI_FAQ_DIR", faq.path())
             .env("MADOGUCHI_DATABASE_URL", database_url)
             .env("MADOGUCHI_TRUSTED_PROXIES", "127.0.0.1")
             .env("MADOGUCHI_LINE_CHANNEL_SECRET", SECRET)
@@ -78,6 +82,7 @@ impl Replica {
         Replica {
             child,
             url,
+            faq,
             _data: data,
         }
     }
@@ -386,4 +391,146 @@ async fn an_event_acknowledged_by_a_replica_that_dies_is_answered_by_another() {
         assert!(Instant::now() < deadline, "B did not count the event");
         tokio::task::yield_now().await;
     }
+}
+
+/// A form post with the session cookie; returns the status and where it
+/// redirects.
+async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    session: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let response = client
+        .post(url)
+        .header("cookie", session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+/// A page's first form token.
+async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String {
+    let page = client
+        .get(url)
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a CSRF token") + marker.len();
+    page[start..start + 40].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_published_on_one_replica_is_served_by_the_other() {
+    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let api = LineApi::start(TOKEN);
+    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    let a = Replica::start(&database_url, &api.base(), &hash);
+    let b = Replica::start(&database_url, &api.base(), &hash);
+    let client = client();
+    let question = "宇宙旅行の申し込み";
+    for replica in [&a, &b] {
+        let reply = chat(&client, &replica.url, "visitor", question).await;
+        assert_eq!(reply["kind"], "fallback", "{reply}");
+    }
+
+    // On A, staff add the question as a phrasing of an answer and publish.
+    let session = sign_in(&client, &a.url).await;
+    let unanswered = client
+        .get(format!("{}/admin/unanswered", a.url))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = "data-key=\"";
+    let start = unanswered.find(marker).expect("an unanswered group") + marker.len();
+    let key = unanswered[start..].split('"').next().unwrap().to_string();
+    let csrf = page_csrf(&client, &format!("{}/admin", a.url), &session).await;
+    let (status, location) = post_form(
+        &client,
+        &format!("{}/admin/unanswered/phrasing", a.url),
+        &session,
+        &[("csrf", &csrf), ("key", &key), ("entry_id", "conveni-what")],
+    )
+    .await;
+    assert_eq!(status, 303, "{location}");
+    let draft = location.strip_prefix("/admin/drafts/").expect("a draft");
+    let (status, location) = post_form(
+        &client,
+        &format!("{}/admin/drafts/{draft}/publish", a.url),
+        &session,
+        &[("csrf", &csrf)],
+    )
+    .await;
+    assert_eq!(
+        (status, location.contains("published")),
+        (303, true),
+        "{location}"
+    );
+    let answered = chat(&client, &a.url, "visitor", question).await;
+    assert_eq!(answered["entry_id"], "conveni-what", "{answered}");
+
+    // B follows within seconds: the same content version (on /metrics),
+    // its own files changed, and the answer.
+    let version = |url: String| {
+        let client = client.clone();
+        async move {
+            let text = client
+                .get(format!("{url}/metrics"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            text.lines()
+                .find(|l| l.starts_with("madoguchi_content_info"))
+                .unwrap()
+                .to_string()
+        }
+    };
+    let published = version(a.url.clone()).await;
+    let deadline = Instant::now() + WAIT;
+    while version(b.url.clone()).await != published {
+        assert!(Instant::now() < deadline, "B still serves the old content");
+        tokio::task::yield_now().await;
+    }
+    let reply = chat(&client, &b.url, "visitor", question).await;
+    assert_eq!(reply["entry_id"], "conveni-what", "{reply}");
+    let file = "certificates.yaml";
+    assert_eq!(
+        std::fs::read_to_string(b.faq.path().join(file)).unwrap(),
+        std::fs::read_to_string(a.faq.path().join(file)).unwrap()
+    );
+
+    // A replica started later catches up before it serves.
+    let c = Replica::start(&database_url, &api.base(), &hash);
+    let reply = chat(&client, &c.url, "visitor", question).await;
+    assert_eq!(reply["entry_id"], "conveni-what", "{reply}");
 }

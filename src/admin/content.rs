@@ -795,6 +795,14 @@ async fn publish(
     let (_, session) = or_respond!(state.require(&request).await);
     or_respond!(check_csrf(&session, &form.csrf));
     let _one_at_a_time = state.publishing.lock().await;
+    if let Some(follower) = state.follower.clone() {
+        // What another replica published is the base of this publish.
+        match web::block(move || follower.catch_up()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => return internal(err),
+            Err(err) => return internal(err),
+        }
+    }
     let draft = or_respond!(load_draft(&state, *id).await);
     let before = or_respond!(state.files_with(None));
     let after = Workspace::apply(&before, &draft.files);

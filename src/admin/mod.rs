@@ -16,6 +16,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::Markup;
 use serde::Deserialize;
 
+use crate::authoring::follow::Follower;
 use crate::authoring::workspace::Workspace;
 use crate::client::ClientAddress;
 use crate::config::AdminSettings;
@@ -42,6 +43,9 @@ pub struct AdminState {
     reloader: Arc<Reloader>,
     /// The content directory staff change through drafts.
     workspace: Workspace,
+    /// With replicas: brings the content directory to the newest revision
+    /// before a publish builds on it.
+    follower: Option<Arc<Follower>>,
     require_second_approver: bool,
     /// One publish at a time, so that none writes over another's files.
     publishing: tokio::sync::Mutex<()>,
@@ -55,6 +59,7 @@ impl AdminState {
         engine: Arc<SharedEngine>,
         reloader: Arc<Reloader>,
         workspace: Workspace,
+        follower: Option<Arc<Follower>>,
     ) -> Result<AdminState, String> {
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
@@ -72,6 +77,7 @@ impl AdminState {
             engine,
             reloader,
             workspace,
+            follower,
             require_second_approver: settings.require_second_approver,
             publishing: tokio::sync::Mutex::new(()),
         })

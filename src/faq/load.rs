@@ -34,7 +34,9 @@ pub struct Content {
     pub flows: Vec<Flow>,
     /// Categories in the order their files are read.
     pub categories: Vec<String>,
-    /// A short hash of every file read: tells content versions apart.
+    /// A short hash of every file read (its path within the directory and
+    /// its text): tells content versions apart, the same wherever the
+    /// directory is.
     pub version: String,
 }
 
@@ -47,7 +49,10 @@ impl Content {
         let mut read = |path: &Path, diagnostics: &mut Diagnostics| -> Option<String> {
             match fs::read_to_string(path) {
                 Ok(text) => {
-                    hasher.update(path.to_string_lossy().as_bytes());
+                    // Relative: the same content has the same version in
+                    // every directory (on every replica).
+                    let name = path.strip_prefix(dir).unwrap_or(path);
+                    hasher.update(name.to_string_lossy().as_bytes());
                     hasher.update(text.as_bytes());
                     Some(text)
                 }

@@ -12,6 +12,7 @@ use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
 use crate::admin::{self, AdminState};
+use crate::authoring::follow::{FollowError, Follower};
 use crate::authoring::workspace::Workspace;
 use crate::channels::conversations::ConversationKeeper;
 use crate::channels::dialogue::Dialogue;
@@ -40,6 +41,8 @@ pub enum StartError {
     Engine(EngineError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("published content: {0}")]
+    Follow(FollowError),
     #[error("LINE channel: {0}")]
     Line(String),
     #[error("admin: {0}")]
@@ -62,6 +65,33 @@ impl Application {
     /// Loads the content, opens the database and binds the address (port 0
     /// picks a free one).
     pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let (store, pseudonyms) = outside_the_runtime(|| {
+            let store = Store::open_configured(
+                &settings.data_dir,
+                settings.store.database_url.as_deref(),
+                settings.store.connections,
+            )?;
+            let pseudonyms = Pseudonyms::of_store(&store, &settings.data_dir)?;
+            Ok::<_, StoreError>((Arc::new(store), Arc::new(pseudonyms)))
+        })?;
+        tracing::info!(store = store.kind(), "store opened");
+        let workspace = Workspace {
+            faq_dir: settings.faq_dir.clone(),
+            dictionaries_dir: settings.dictionaries_dir.clone(),
+            policy: settings.policy,
+            weights: settings.weights,
+        };
+        // Replicas sharing the store serve the newest published revision.
+        let follower = store.shared().then(|| {
+            Arc::new(Follower::new(
+                store.clone(),
+                workspace.clone(),
+                &settings.data_dir,
+            ))
+        });
+        if let Some(follower) = &follower {
+            outside_the_runtime(|| follower.catch_up()).map_err(StartError::Follow)?;
+        }
         let (engine, warnings) = Engine::load(
             &settings.faq_dir,
             &settings.dictionaries_dir,
@@ -81,16 +111,6 @@ impl Application {
             version = %engine.content().version,
             "content loaded"
         );
-        let (store, pseudonyms) = outside_the_runtime(|| {
-            let store = Store::open_configured(
-                &settings.data_dir,
-                settings.store.database_url.as_deref(),
-                settings.store.connections,
-            )?;
-            let pseudonyms = Pseudonyms::of_store(&store, &settings.data_dir)?;
-            Ok::<_, StoreError>((Arc::new(store), Arc::new(pseudonyms)))
-        })?;
-        tracing::info!(store = store.kind(), "store opened");
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
         let log = ReplyLog::new(store.clone(), metrics.clone(), LOG_RETRY_CAPACITY);
@@ -115,6 +135,9 @@ impl Application {
             settings.weights,
             &warnings,
         ));
+        if let Some(follower) = &follower {
+            follower.clone().follow(reloader.clone());
+        }
         if settings.admin.watch_interval_ms > 0 {
             reloader.clone().watch(std::time::Duration::from_millis(
                 settings.admin.watch_interval_ms,
@@ -125,13 +148,9 @@ impl Application {
                 &settings.admin,
                 store.clone(),
                 engine.clone(),
-                reloader,
-                Workspace {
-                    faq_dir: settings.faq_dir.clone(),
-                    dictionaries_dir: settings.dictionaries_dir.clone(),
-                    policy: settings.policy,
-                    weights: settings.weights,
-                },
+                reloader.clone(),
+                workspace,
+                follower.clone(),
             )
             .map_err(StartError::Admin)?,
         );

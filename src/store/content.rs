@@ -295,6 +295,13 @@ impl Store {
         )?)
     }
 
+    /// The newest revision's id, if any was published.
+    pub fn latest_revision(&self) -> Result<Option<i64>, StoreError> {
+        self.connect()?
+            .query_row("SELECT MAX(id) FROM revisions", &[])?
+            .map_or(Ok(None), |row| row.get(0))
+    }
+
     /// Every revision, the newest first, without the content snapshots.
     pub fn revisions(&self) -> Result<Vec<Revision>, StoreError> {
         self.connect()?
