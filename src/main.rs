@@ -59,6 +59,10 @@ enum Command {
     /// Sign a webhook body (see webhooks/) with the channel secret and post
     /// it to a running server, as LINE would.
     LineSend(cli::line_send::Args),
+    /// Move a server's records (log, drafts, revisions, audit log, sessions,
+    /// pending LINE events, pseudonym key) from SQLite into a new PostgreSQL
+    /// database, verified by counts.
+    MigrateStore(cli::migrate_store::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +84,7 @@ fn main() -> ExitCode {
         Command::Replay(args) => cli::replay::run(&global, args),
         Command::Logs { command } => cli::logs::run(&global, command),
         Command::LineSend(args) => cli::line_send::run(args),
+        Command::MigrateStore(args) => cli::migrate_store::run(args),
     };
     match result {
         Ok(code) => code,

@@ -470,3 +470,21 @@ fn replay_lists_the_logged_questions_a_draft_changes() {
     let none = replay(&["--since", "2999-01-01", "--json"]);
     assert!(none.contains("\"changes\": []"), "{none}");
 }
+
+#[test]
+fn the_replica_example_config_names_the_primary_and_the_standby() {
+    let path = common::root().join("deploy/madoguchi-replica.toml");
+    let settings =
+        madoguchi::config::Settings::from_toml(&path, &std::fs::read_to_string(&path).unwrap())
+            .unwrap();
+    let url = settings.store.database_url.expect("a database URL");
+    let config: postgres::Config = url.parse().unwrap();
+    assert_eq!(config.get_hosts().len(), 2, "{url}");
+    assert_eq!(
+        config.get_target_session_attrs(),
+        postgres::config::TargetSessionAttrs::ReadWrite,
+        "after a failover, the new primary"
+    );
+    assert!(!settings.web.trusted_proxies.is_empty());
+    madoguchi::client::TrustedProxies::new(&settings.web.trusted_proxies).unwrap();
+}

@@ -719,3 +719,88 @@ fn the_line_queue_answers_each_event_once_in_chat_order_on_any_replica(open: Ope
         [Queued::Queued]
     );
 }
+
+#[test]
+fn migrate_store_moves_a_sqlite_server_into_postgresql_verified_by_counts() {
+    use madoguchi::store::content::{DraftStatus, Files, NewRevision};
+    let Some(url) = common::postgres::database() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let key = {
+        let store = Store::open(dir.path()).unwrap();
+        let keys = madoguchi::store::pseudonym::Pseudonyms::of_store(&store, dir.path()).unwrap();
+        for i in 0..2_500 {
+            let id = record(&store, &format!("質問{i}"), &["質問"], "answer");
+            if i % 10 == 0 {
+                store.record_feedback(&id, i % 20 == 0).unwrap();
+            }
+        }
+        store
+            .mark_group("犬 登録", GroupStatus::Done, Some("pet"))
+            .unwrap();
+        let draft = store.create_draft("editor", "直す", None, None).unwrap();
+        store
+            .set_draft_file(draft, "a.yaml", Some("new\n"), Some("old\n"))
+            .unwrap();
+        let files: Files = [("a.yaml".to_string(), "new\n".to_string())].into();
+        store
+            .record_revision(&NewRevision {
+                draft_id: Some(draft),
+                author: "editor",
+                approver: "approver",
+                message: "直す",
+                diff: "-old\n+new\n",
+                before: &Files::new(),
+                after: &files,
+            })
+            .unwrap();
+        store.close_draft(draft, DraftStatus::Published).unwrap();
+        store.audit("approver", "publish", "revision 1").unwrap();
+        keys.of("line", "U123")
+    };
+    let migrate = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .args(["migrate-store", "--from"])
+            .arg(format!("sqlite:{}", dir.path().display()))
+            .args(["--to", &url])
+            .output()
+            .unwrap()
+    };
+    let moved = migrate();
+    assert!(moved.status.success(), "{moved:?}");
+    let report = String::from_utf8(moved.stdout).unwrap();
+    assert!(
+        report.contains("replies") && report.contains("2500 rows"),
+        "{report}"
+    );
+    assert!(report.contains("verified by counts"), "{report}");
+
+    let sqlite = Store::open(dir.path()).unwrap();
+    let postgres = open_postgres(&url);
+    assert_eq!(export(&postgres, 0), export(&sqlite, 0), "the same log");
+    assert_eq!(postgres.summary(0).unwrap(), sqlite.summary(0).unwrap());
+    assert_eq!(
+        postgres.feedback_by_entry().unwrap(),
+        sqlite.feedback_by_entry().unwrap()
+    );
+    assert_eq!(postgres.revisions().unwrap(), sqlite.revisions().unwrap());
+    assert_eq!(postgres.audit_log(0).unwrap(), sqlite.audit_log(0).unwrap());
+    assert_eq!(
+        postgres.review_groups(0).unwrap()[..],
+        sqlite.review_groups(0).unwrap()[..]
+    );
+    let keys = madoguchi::store::pseudonym::Pseudonyms::of_store(&postgres, dir.path()).unwrap();
+    assert_eq!(
+        keys.of("line", "U123"),
+        key,
+        "residents keep their pseudonyms"
+    );
+    let next = postgres.create_draft("editor", "次", None, None).unwrap();
+    assert_eq!(next, 2, "new drafts are numbered on from the moved ones");
+
+    let again = migrate();
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("new, empty database"), "{err}");
+}

@@ -9,6 +9,7 @@ pub mod hash_password;
 pub mod import_csv;
 pub mod line_send;
 pub mod logs;
+pub mod migrate_store;
 pub mod replay;
 pub mod serve;
 

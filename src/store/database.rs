@@ -148,6 +148,12 @@ pub trait Connection {
         ""
     }
 
+    /// Makes `table`'s `id` number new rows on from the largest id in it,
+    /// after rows were inserted with their ids (SQLite does by itself).
+    fn count_on_from_largest_id(&mut self, _table: &str) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The first row of a query, if any.
     fn query_row(&mut self, sql: &str, params: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, params)?.into_iter().next())

@@ -277,7 +277,7 @@ impl Store {
              WHERE r.created_at >= ?1
                AND (r.decision IN ('fallback', 'choices') OR f.helpful = 0)
                AND r.typed = 1
-             ORDER BY r.created_at DESC",
+             ORDER BY r.created_at DESC, r.id DESC",
             params![since],
         )?;
         struct Raw {

@@ -5,6 +5,7 @@
 pub mod content;
 pub mod database;
 pub mod log;
+pub mod migrate;
 pub mod postgres;
 pub mod pseudonym;
 pub mod queue;

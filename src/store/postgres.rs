@@ -195,6 +195,13 @@ impl Connection for r2d2::PooledConnection<Manager> {
     fn skip_locked(&self) -> &'static str {
         " FOR UPDATE SKIP LOCKED"
     }
+
+    fn count_on_from_largest_id(&mut self, table: &str) -> Result<(), StoreError> {
+        self.execute_batch(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                           COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
+        ))
+    }
 }
 
 fn parameters(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {

@@ -32,7 +32,7 @@ pub struct Pseudonyms {
 const SEALING: &[u8] = b"madoguchi: sealed at rest";
 
 /// The secret's name in a shared database.
-const KEY_NAME: &str = "pseudonym_key";
+pub const KEY_NAME: &str = "pseudonym_key";
 
 impl Pseudonyms {
     /// The pseudonyms of the store's servers: with a shared database, the
