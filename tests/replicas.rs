@@ -7,6 +7,8 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::line_api::LineApi;
@@ -25,7 +27,9 @@ struct Replica {
     child: Child,
     url: String,
     faq: common::FaqCopy,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
+    /// How it was started, to start it again.
+    env: Vec<(String, String)>,
 }
 
 impl Replica {
@@ -42,49 +46,51 @@ impl Replica {
         password_hash: &str,
         env: &[(&str, &str)],
     ) -> Replica {
+        let mut env: Vec<(String, String)> = [
+            ("MADOGUCHI_BIND", "127.0.0.1:0"),
+            ("MADOGUCHI_DATABASE_URL", database_url),
+            ("MADOGUCHI_TRUSTED_PROXIES", "127.0.0.1"),
+            ("MADOGUCHI_LINE_CHANNEL_SECRET", SECRET),
+            ("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN", TOKEN),
+            ("MADOGUCHI_LINE_API_BASE", line_api),
+            ("MADOGUCHI_LINE_LOADING_AFTER_MS", "60000"),
+            ("MADOGUCHI_ADMIN_USER", "staff"),
+            ("MADOGUCHI_ADMIN_PASSWORD_HASH", password_hash),
+            ("MADOGUCHI_ADMIN_SECURE_COOKIE", "false"),
+        ]
+        .iter()
+        .chain(env)
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        env.push((
+            "MADOGUCHI_ADMIN_SIGN_INS_PER_MINUTE".into(),
+            SIGN_INS_PER_MINUTE.to_string(),
+        ));
         let data = tempfile::tempdir().unwrap();
         let faq = common::FaqCopy::new();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
-            .envs(env.iter().copied())
-            .current_dir(common::root())
-            .arg("serve")
-            .env_remove("MADOGUCHI_CONFIG")
-            .env("MADOGUCHI_BIND", "127.0.0.1:0")
-            .env("MADOGUCHI_DATA_DIR", data.path())
-            .env("MADOGUCHI_FAQ_DIR", faq.path())
-            .env("MADOGUCHI_DATABASE_URL", database_url)
-            .env("MADOGUCHI_TRUSTED_PROXIES", "127.0.0.1")
-            .env("MADOGUCHI_LINE_CHANNEL_SECRET", SECRET)
-            .env("MADOGUCHI_LINE_CHANNEL_ACCESS_TOKEN", TOKEN)
-            .env("MADOGUCHI_LINE_API_BASE", line_api)
-            .env("MADOGUCHI_LINE_LOADING_AFTER_MS", "60000")
-            .env("MADOGUCHI_ADMIN_USER", "staff")
-            .env("MADOGUCHI_ADMIN_PASSWORD_HASH", password_hash)
-            .env("MADOGUCHI_ADMIN_SECURE_COOKIE", "false")
-            .env(
-                "MADOGUCHI_ADMIN_SIGN_INS_PER_MINUTE",
-                SIGN_INS_PER_MINUTE.to_string(),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("serve starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("serving on ")
-            .unwrap_or_else(|| panic!("the address is printed, not {line:?}"))
-            .trim_end_matches('/')
-            .to_string();
+        let (child, url) = spawn(&env, data.path(), faq.path());
         Replica {
             child,
             url,
             faq,
-            _data: data,
+            data,
+            env,
         }
+    }
+
+    /// Kills the process (SIGKILL), as a crash would.
+    fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Starts it again on the same address, data and content.
+    fn restart(&mut self) {
+        let mut env = self.env.clone();
+        env.push(("MADOGUCHI_BIND".into(), self.address().to_string()));
+        let (child, url) = spawn(&env, self.data.path(), self.faq.path());
+        assert_eq!(url, self.url);
+        self.child = child;
     }
 
     fn address(&self) -> std::net::SocketAddr {
@@ -92,11 +98,47 @@ impl Replica {
     }
 }
 
+/// Starts `madoguchi serve` configured by the environment only, as an
+/// operator's unit file would; returns it and its URL.
+fn spawn(
+    env: &[(String, String)],
+    data: &std::path::Path,
+    faq: &std::path::Path,
+) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(common::root())
+        .arg("serve")
+        .env_remove("MADOGUCHI_CONFIG")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("MADOGUCHI_DATA_DIR", data)
+        .env("MADOGUCHI_FAQ_DIR", faq)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("serving on ")
+        .unwrap_or_else(|| panic!("the address is printed, not {line:?}"))
+        .trim_end_matches('/')
+        .to_string();
+    (child, url)
+}
+
 impl Drop for Replica {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A store on the replicas' database, as a tool would open it.
+fn open_store(url: &str) -> madoguchi::store::Store {
+    madoguchi::store::Store::open_configured(std::path::Path::new("unused"), Some(url), 2).unwrap()
 }
 
 fn client() -> reqwest::Client {
@@ -374,8 +416,7 @@ async fn an_event_acknowledged_by_a_replica_that_dies_is_answered_by_another() {
         assert!(Instant::now() < deadline, "A never tried to reply");
         tokio::task::yield_now().await;
     }
-    a.child.kill().unwrap();
-    a.child.wait().unwrap();
+    a.kill();
 
     let replies = api.wait_for("reply", 1, WAIT).await;
     assert_eq!(replies.len(), 1);
@@ -533,4 +574,158 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
     let c = Replica::start(&database_url, &api.base(), &hash);
     let reply = chat(&client, &c.url, "visitor", question).await;
     assert_eq!(reply["entry_id"], "conveni-what", "{reply}");
+}
+
+/// One chat request of the load: when it was sent (relative to the
+/// start), its status through nginx, and the reply's id when answered.
+struct Sent {
+    at: Duration,
+    status: u16,
+    reply_id: Option<String>,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_load_a_replica_killed_and_restarted_loses_no_answer_and_no_event() {
+    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let api = LineApi::start(TOKEN);
+    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    let lifted = [("MADOGUCHI_WEB_REQUESTS_PER_MINUTE", "100000000")];
+    let mut a = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
+    let b = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
+    let Some(nginx) = common::nginx::Nginx::start(&[a.address(), b.address()]) else {
+        return;
+    };
+    let front = format!("http://{}", nginx.address);
+    let started = Instant::now();
+    let answered = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+
+    // Eight residents ask without a pause; LINE delivers an event whenever
+    // one of them has been answered ten times.
+    let residents: Vec<_> = (0..8)
+        .map(|r| {
+            let (client, front, answered, stop) =
+                (client(), front.clone(), answered.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut sent = Vec::new();
+                let mut events = Vec::new();
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let at = started.elapsed();
+                    let response = client
+                        .post(format!("{front}/api/v1/chat"))
+                        .json(&json!({ "session_id": format!("load-{r}"), "text": "住民票" }))
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status().as_u16();
+                    let reply_id = if status == 200 {
+                        let reply: Value = response.json().await.unwrap();
+                        answered.fetch_add(1, Ordering::Relaxed);
+                        reply["reply_id"].as_str().map(String::from)
+                    } else {
+                        None
+                    };
+                    sent.push(Sent {
+                        at,
+                        status,
+                        reply_id,
+                    });
+                    n += 1;
+                    if n % 10 == 0 {
+                        let id = format!("EVLOAD{r}x{n}");
+                        let status = deliver(&client, &front, &id, "印鑑登録").await;
+                        events.push((id, status));
+                    }
+                }
+                (sent, events)
+            })
+        })
+        .collect();
+    let wait_for_answers = |count: usize| {
+        let answered = answered.clone();
+        async move {
+            let deadline = Instant::now() + WAIT;
+            while answered.load(Ordering::Relaxed) < count {
+                assert!(Instant::now() < deadline, "the load stalled");
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    wait_for_answers(300).await;
+    a.kill();
+    // Requests sent before this may have been in flight to A.
+    let killed_at = started.elapsed();
+    let so_far = answered.load(Ordering::Relaxed);
+    wait_for_answers(so_far + 300).await;
+    a.restart();
+    let so_far = answered.load(Ordering::Relaxed);
+    wait_for_answers(so_far + 300).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut sent = Vec::new();
+    let mut events = Vec::new();
+    for resident in residents {
+        let (s, e) = resident.await.unwrap();
+        sent.extend(s);
+        events.extend(e);
+    }
+
+    // Only requests in flight at the kill failed, and no more of them than
+    // there were residents.
+    let failed: Vec<&Sent> = sent.iter().filter(|s| s.status != 200).collect();
+    assert!(failed.len() <= 8, "{} failed", failed.len());
+    for failure in &failed {
+        assert!(
+            failure.status >= 500 && failure.at <= killed_at,
+            "{} sent {:?} after the kill at {killed_at:?}",
+            failure.status,
+            failure.at
+        );
+    }
+    // Every answer given is in the log.
+    let store = tokio::task::spawn_blocking({
+        let url = database_url.clone();
+        move || open_store(&url)
+    })
+    .await
+    .unwrap();
+    let ids: Vec<String> = sent.iter().filter_map(|s| s.reply_id.clone()).collect();
+    assert!(ids.len() >= 900, "{} answered", ids.len());
+    let logged = tokio::task::spawn_blocking(move || {
+        ids.iter()
+            .filter(|id| store.record_feedback(id, true).unwrap())
+            .count()
+            == ids.len()
+    })
+    .await
+    .unwrap();
+    assert!(logged, "an answer given is missing from the log");
+
+    // LINE delivers again what was not acknowledged; then every event is
+    // answered exactly once.
+    let client = client();
+    for (id, status) in &mut events {
+        while *status != 200 {
+            *status = deliver(&client, &front, id, "印鑑登録").await;
+        }
+    }
+    let replies = api.wait_for("reply", events.len(), WAIT).await;
+    let mut tokens: Vec<String> = replies
+        .iter()
+        .map(|r| r.body["replyToken"].as_str().unwrap().to_string())
+        .collect();
+    tokens.sort();
+    let mut expected: Vec<String> = events.iter().map(|(id, _)| format!("token-{id}")).collect();
+    expected.sort();
+    assert_eq!(tokens, expected, "each event answered once");
+    assert!(
+        api.attempts().iter().all(|(_, status)| *status == 200),
+        "no reply refused (a second answer would be): {:?}",
+        api.attempts()
+    );
 }
