@@ -71,6 +71,8 @@ async fn main() {
     settings.line.channel_access_token = Some("bench-token".into());
     settings.line.api_base = api.base();
     settings.line.queue_capacity = 1_000_000;
+    // On PostgreSQL when it names one (benches/replicas.sh does).
+    settings.store.database_url = std::env::var("MADOGUCHI_DATABASE_URL").ok();
     let app = Application::build(settings).unwrap();
     let url = format!("http://{}/webhooks/line", app.address());
     tokio::spawn(app.run_until_stopped());

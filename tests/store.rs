@@ -581,22 +581,67 @@ fn shared_state_is_the_same_for_every_replica(open: Open) {
     );
 
     let hour = Duration::from_secs(3600);
-    a.save_conversation("resident", "{\"offered\":[1]}", hour)
-        .unwrap();
+    // Conversations are kept with the reply that changed them.
+    let save = |store: &Store, key: &str, state: &str, idle: Duration| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(store.record_reply_with(
+                reply("住民票", &["住民票"], "answer"),
+                madoguchi::store::ConversationWrite {
+                    key: key.into(),
+                    state: state.into(),
+                    idle,
+                },
+            ))
+            .unwrap();
+    };
+    save(&a, "resident", "{\"offered\":[1]}", hour);
     assert_eq!(
         b.conversation("resident").unwrap().as_deref(),
         Some("{\"offered\":[1]}")
     );
-    b.save_conversation("resident", "{\"offered\":[2]}", hour)
-        .unwrap();
+    save(&b, "resident", "{\"offered\":[2]}", hour);
     assert_eq!(
         a.conversation("resident").unwrap().as_deref(),
         Some("{\"offered\":[2]}")
     );
     a.forget_conversation("resident").unwrap();
     assert_eq!(b.conversation("resident").unwrap(), None);
-    a.save_conversation("idle", "{}", Duration::ZERO).unwrap();
+    save(&a, "idle", "{}", Duration::ZERO);
     assert_eq!(b.conversation("idle").unwrap(), None, "expired at once");
+    // Several turns of one resident committed together: the last is kept.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let turns: Vec<_> = (0..50)
+            .map(|turn| {
+                a.record_reply_with(
+                    reply("住民票", &["住民票"], "answer"),
+                    madoguchi::store::ConversationWrite {
+                        key: format!("busy-{}", turn % 5),
+                        state: turn.to_string(),
+                        idle: hour,
+                    },
+                )
+            })
+            .collect();
+        for turn in turns {
+            turn.await.unwrap();
+        }
+    });
+    for resident in 0..5 {
+        let kept: i64 = b
+            .conversation(&format!("busy-{resident}"))
+            .unwrap()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(kept % 5, resident, "its own state");
+        assert!(kept >= 45, "the last of its turns, not {kept}");
+    }
 
     let session = StoredSession {
         user: "staff".into(),
@@ -678,7 +723,7 @@ fn the_line_queue_answers_each_event_once_in_chat_order_on_any_replica(open: Ope
         "alice's second waits for her first"
     );
     assert!(b.claim_events("replica-b", 10, alive).unwrap().is_empty());
-    a.finish_event(by_a[0].id).unwrap();
+    a.finish_events(&[by_a[0].id]).unwrap();
     let next = b.claim_events("replica-b", 10, alive).unwrap();
     assert_eq!(ids(&next), ["{\"id\":\"e2\"}"], "now alice's second");
 
@@ -708,12 +753,15 @@ fn the_line_queue_answers_each_event_once_in_chat_order_on_any_replica(open: Ope
         .queue_events(&[event("e5", "dave"), event("e6", "erin")], hour, 4)
         .unwrap();
     assert_eq!(full, [Queued::Queued, Queued::Full]);
-    for claimed in a.claim_events("replica-a", 10, alive).unwrap() {
-        a.finish_event(claimed.id).unwrap();
-    }
-    for claimed in after {
-        a.finish_event(claimed.id).unwrap();
-    }
+    let ids: Vec<i64> = a
+        .claim_events("replica-a", 10, alive)
+        .unwrap()
+        .iter()
+        .chain(&after)
+        .map(|claimed| claimed.id)
+        .collect();
+    a.finish_events(&ids).unwrap();
+    assert_eq!(a.queued_events().unwrap(), 0);
     assert_eq!(
         b.queue_events(&[event("e6", "erin")], hour, 4).unwrap(),
         [Queued::Queued]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::engine::{Conversation, Conversations};
-use crate::store::{Store, StoreError};
+use crate::store::{ConversationWrite, Store, StoreError};
 
 /// The conversations of every channel.
 pub enum ConversationKeeper {
@@ -47,20 +47,20 @@ impl ConversationKeeper {
         }
     }
 
-    /// Keeps `conversation` as `user`'s.
-    pub async fn put(&self, user: &str, conversation: Conversation) {
+    /// Keeps `conversation` as `user`'s: in memory at once, or as a write
+    /// for the store to commit with the reply (see
+    /// [`ReplyLog::record`](crate::store::retry::ReplyLog::record)).
+    pub fn keep(&self, user: &str, conversation: Conversation) -> Option<ConversationWrite> {
         match self {
-            ConversationKeeper::Local(conversations) => conversations.put(user, conversation),
-            ConversationKeeper::Shared { store, idle } => {
-                let (key, idle) = (user.to_string(), *idle);
-                let Ok(json) = serde_json::to_string(&conversation) else {
-                    return;
-                };
-                in_store(store, move |store| {
-                    store.save_conversation(&key, &json, idle)
-                })
-                .await;
+            ConversationKeeper::Local(conversations) => {
+                conversations.put(user, conversation);
+                None
             }
+            ConversationKeeper::Shared { idle, .. } => Some(ConversationWrite {
+                key: user.to_string(),
+                state: serde_json::to_string(&conversation).ok()?,
+                idle: *idle,
+            }),
         }
     }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::conversations::ConversationKeeper;
-use crate::engine::{ChoiceValue, Decision, Engine, Explanation, SharedEngine};
+use crate::engine::{ChoiceValue, Conversation, Decision, Engine, Explanation, SharedEngine};
 use crate::metrics::Metrics;
 use crate::store::retry::ReplyLog;
 use crate::store::{ReplyRecord, StoreError};
@@ -48,8 +48,26 @@ impl Dialogue {
         client: Option<String>,
         turn: Turn<'_>,
     ) -> Option<Reply> {
+        self.take_in(channel, user, client, turn, false).await
+    }
+
+    /// Like [`Dialogue::take`]; `new` when the channel knows that the
+    /// conversation has just begun (a web session it just named), which
+    /// saves looking it up.
+    pub async fn take_in(
+        &self,
+        channel: &'static str,
+        user: &str,
+        client: Option<String>,
+        turn: Turn<'_>,
+        new: bool,
+    ) -> Option<Reply> {
         let engine = self.engine.get();
-        let mut conversation = self.conversations.get(user).await;
+        let mut conversation = if new {
+            Conversation::default()
+        } else {
+            self.conversations.get(user).await
+        };
         let (decision, explanation, text) = match turn {
             Turn::Typed(message) => match engine.respond(&conversation, message) {
                 Ok((decision, explanation)) => (decision, Some(explanation), message.to_string()),
@@ -91,9 +109,9 @@ impl Dialogue {
         );
         record.client = client;
         let id = record.id.clone();
-        self.log.record(record).await;
         conversation.record(&decision, explanation.as_ref());
-        self.conversations.put(user, conversation).await;
+        let kept = self.conversations.keep(user, conversation);
+        self.log.record(record, kept).await;
         Some(Reply { id, decision })
     }
 

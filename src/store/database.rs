@@ -211,46 +211,61 @@ pub fn transaction<T>(
 }
 
 /// A migration of the schema: SQL in SQLite's words, which PostgreSQL takes
-/// once [`postgres_dialect`] has rewritten its column types.
+/// once [`postgres_dialect`] has rewritten its column types, and what only
+/// PostgreSQL has (its own file, `NNNN_name.postgresql.sql`).
 pub struct Migration {
     pub name: &'static str,
     pub sql: &'static str,
+    pub postgres_only: &'static str,
 }
 
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
-pub const MIGRATIONS: [Migration; 8] = [
+pub const MIGRATIONS: [Migration; 9] = [
     Migration {
         name: "0001_replies_and_feedback",
         sql: include_str!("migrations/0001_replies_and_feedback.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0002_query_log",
         sql: include_str!("migrations/0002_query_log.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0003_lighter_reply_writes",
         sql: include_str!("migrations/0003_lighter_reply_writes.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0004_client_network",
         sql: include_str!("migrations/0004_client_network.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0005_drafts_revisions_audit",
         sql: include_str!("migrations/0005_drafts_revisions_audit.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0006_shared_state",
         sql: include_str!("migrations/0006_shared_state.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0007_sign_in_attempts",
         sql: include_str!("migrations/0007_sign_in_attempts.sql"),
+        postgres_only: "",
     },
     Migration {
         name: "0008_line_queue",
         sql: include_str!("migrations/0008_line_queue.sql"),
+        postgres_only: "",
+    },
+    Migration {
+        name: "0009_ephemeral_conversations",
+        sql: include_str!("migrations/0009_ephemeral_conversations.sql"),
+        postgres_only: include_str!("migrations/0009_ephemeral_conversations.postgresql.sql"),
     },
 ];
 

@@ -99,9 +99,22 @@ const MAX_BATCH: usize = 256;
 /// to the write-ahead log.
 const GATHER_FOR: Duration = Duration::from_millis(1);
 
-/// A reply waiting for the writer, and who to tell once it is committed.
+/// A conversation's state to keep with a reply: written in the reply's
+/// transaction, so that it is in the database before the resident sees the
+/// reply (and may answer it on another replica), at no extra round trip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConversationWrite {
+    pub key: String,
+    /// The state as JSON.
+    pub state: String,
+    pub idle: Duration,
+}
+
+/// A reply waiting for the writer (with the conversation state to keep),
+/// and who to tell once it is committed.
 type PendingReply = (
     ReplyRecord,
+    Option<ConversationWrite>,
     tokio::sync::oneshot::Sender<Result<(), String>>,
 );
 
@@ -122,13 +135,13 @@ impl Store {
     }
 
     /// The store of the settings: PostgreSQL at `database_url` when it is
-    /// set, else SQLite in `data_dir`.
+    /// set (and not empty), else SQLite in `data_dir`.
     pub fn open_configured(
         data_dir: &Path,
         database_url: Option<&str>,
         connections: u32,
     ) -> Result<Store, StoreError> {
-        match database_url {
+        match database_url.filter(|url| !url.trim().is_empty()) {
             Some(url) => Store::over(Arc::new(PostgresDatabase::open(url, connections)?)),
             None => Store::open(data_dir),
         }
@@ -142,7 +155,8 @@ impl Store {
         database_url: Option<&str>,
         connections: u32,
     ) -> Result<Store, StoreError> {
-        if database_url.is_none() && !data_dir.join(DATABASE_FILE).exists() {
+        let sqlite = database_url.is_none_or(|url| url.trim().is_empty());
+        if sqlite && !data_dir.join(DATABASE_FILE).exists() {
             return Err(StoreError::NoLog(data_dir.display().to_string()));
         }
         Store::open_configured(data_dir, database_url, connections)
@@ -175,24 +189,41 @@ impl Store {
         self.database.connect()
     }
 
-    /// Records a reply; resolves once it is committed.
-    pub async fn record_reply(&self, reply: ReplyRecord) -> Result<(), StoreError> {
-        committed(self.enqueue(reply)?.await)
+    /// Records a reply (queued for the writer at once, in the order of the
+    /// calls); resolves once it is committed.
+    pub fn record_reply(
+        &self,
+        reply: ReplyRecord,
+    ) -> impl Future<Output = Result<(), StoreError>> + use<> {
+        let queued = self.enqueue(reply, None);
+        async move { committed(queued?.await) }
+    }
+
+    /// Records a reply and keeps a conversation's state in the same
+    /// transaction; resolves once both are committed.
+    pub fn record_reply_with(
+        &self,
+        reply: ReplyRecord,
+        conversation: ConversationWrite,
+    ) -> impl Future<Output = Result<(), StoreError>> + use<> {
+        let queued = self.enqueue(reply, Some(conversation));
+        async move { committed(queued?.await) }
     }
 
     /// Records a reply from a thread outside the async runtime.
     pub fn record_reply_blocking(&self, reply: ReplyRecord) -> Result<(), StoreError> {
-        committed(self.enqueue(reply)?.blocking_recv())
+        committed(self.enqueue(reply, None)?.blocking_recv())
     }
 
     /// Hands a reply to the writer thread, masked.
     fn enqueue(
         &self,
         reply: ReplyRecord,
+        conversation: Option<ConversationWrite>,
     ) -> Result<tokio::sync::oneshot::Receiver<Result<(), String>>, StoreError> {
         let (done, committed) = tokio::sync::oneshot::channel();
         self.writer
-            .send((reply.masked(), done))
+            .send((reply.masked(), conversation, done))
             .map_err(|_| StoreError::Writer("the writer has stopped".into()))?;
         Ok(committed)
     }
@@ -277,13 +308,19 @@ fn write_replies(database: &dyn Database, queue: std::sync::mpsc::Receiver<Pendi
         let result = database
             .writer()
             .and_then(|mut connection| {
-                insert_replies(&mut *connection, batch.iter().map(|(reply, _)| reply))
+                write_batch(
+                    &mut *connection,
+                    batch.iter().map(|(reply, _, _)| reply),
+                    batch
+                        .iter()
+                        .filter_map(|(_, conversation, _)| conversation.as_ref()),
+                )
             })
             .map_err(|err| err.to_string());
         if let Err(err) = &result {
             tracing::error!(error = %err, replies = batch.len(), "storing replies failed");
         }
-        for (_, done) in batch {
+        for (_, _, done) in batch {
             let _ = done.send(result.clone());
         }
     }
@@ -296,20 +333,39 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn insert_replies<'a>(
+/// Replies written by one statement at most: fewer round trips to
+/// PostgreSQL (a batch of 256 replies is 8 statements, not 256), and within
+/// SQLite's limit of parameters.
+const ROWS_PER_INSERT: usize = 32;
+
+/// The columns of a reply as inserted.
+const REPLY_COLUMNS: usize = 13;
+
+/// Writes a batch in one transaction: the replies, then the conversations
+/// (the last state of each, should a resident have two in the batch).
+fn write_batch<'a>(
     connection: &mut dyn Connection,
     replies: impl Iterator<Item = &'a ReplyRecord>,
+    conversations: impl Iterator<Item = &'a ConversationWrite>,
 ) -> Result<(), StoreError> {
+    let replies: Vec<&ReplyRecord> = replies.collect();
+    let mut latest: Vec<&ConversationWrite> = Vec::new();
+    for conversation in conversations {
+        latest.retain(|kept| kept.key != conversation.key);
+        latest.push(conversation);
+    }
+    // In key order: two replicas' writers lock the rows they share in the
+    // same order, so neither waits for the other in a deadlock.
+    latest.sort_by(|a, b| a.key.cmp(&b.key));
+    let created_at = now();
     transaction(connection, |connection| {
-        for reply in replies {
-            let candidates = serde_json::to_string(&reply.candidates).unwrap_or_default();
-            connection.execute(
-                "INSERT INTO replies (id, created_at, channel, session, text, typed, words, decision,
-                                      entry_id, confidence, candidates, content_version, client)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
+        for chunk in replies.chunks(ROWS_PER_INSERT) {
+            let mut values = Vec::with_capacity(chunk.len() * REPLY_COLUMNS);
+            for reply in chunk {
+                let candidates = serde_json::to_string(&reply.candidates).unwrap_or_default();
+                values.extend_from_slice(params![
                     &reply.id,
-                    now(),
+                    created_at,
                     &reply.channel,
                     reply.session.as_deref(),
                     &reply.text,
@@ -321,11 +377,55 @@ fn insert_replies<'a>(
                     candidates,
                     &reply.content_version,
                     reply.client.as_deref()
-                ],
-            )?;
+                ]);
+            }
+            connection.execute(&insert_replies_sql(chunk.len()), &values)?;
+        }
+        for chunk in latest.chunks(ROWS_PER_INSERT) {
+            let mut values = Vec::with_capacity(chunk.len() * 3);
+            for conversation in chunk {
+                values.extend_from_slice(params![
+                    &conversation.key,
+                    &conversation.state,
+                    shared::expiry(conversation.idle)
+                ]);
+            }
+            connection.execute(&save_conversations_sql(chunk.len()), &values)?;
         }
         Ok(())
     })
+}
+
+/// The statement inserting `rows` replies.
+fn insert_replies_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO replies (id, created_at, channel, session, text, typed, words, decision,
+                              entry_id, confidence, candidates, content_version, client)
+         VALUES {}",
+        placeholders(rows, REPLY_COLUMNS)
+    )
+}
+
+/// The statement keeping `rows` conversations.
+fn save_conversations_sql(rows: usize) -> String {
+    format!(
+        "INSERT INTO conversations (key, state, expires_at) VALUES {}
+         ON CONFLICT (key) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
+        placeholders(rows, 3)
+    )
+}
+
+/// `(?1, ?2), (?3, ?4)` for 2 rows of 2 columns.
+fn placeholders(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let numbers: Vec<String> = (1..=columns)
+                .map(|column| format!("?{}", row * columns + column))
+                .collect();
+            format!("({})", numbers.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn now() -> i64 {

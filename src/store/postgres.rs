@@ -47,6 +47,10 @@ impl PostgresDatabase {
         let pool = r2d2::Pool::builder()
             .max_size(connections.max(1))
             .min_idle(Some(1))
+            // A check on every checkout is a round trip to the server for
+            // every call; a connection found broken is dropped anyway
+            // (`has_broken`) and the call fails once, as it would have.
+            .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build(Manager { config })
@@ -84,6 +88,7 @@ impl PostgresDatabase {
                 .map_or(Ok(0), |row| row.get(0))?;
             for (number, migration) in MIGRATIONS.iter().enumerate().skip(applied.max(0) as usize) {
                 connection.execute_batch(&postgres_dialect(migration.sql))?;
+                connection.execute_batch(migration.postgres_only)?;
                 connection.execute(
                     "INSERT INTO schema_migrations (version, name) VALUES (?1, ?2)",
                     &[Value::Int(number as i64 + 1), Value::from(migration.name)],

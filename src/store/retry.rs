@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{ReplyRecord, Store, StoreError};
+use super::{ConversationWrite, ReplyRecord, Store, StoreError};
 use crate::metrics::Metrics;
 
 /// How often the kept records are written again.
@@ -41,10 +41,21 @@ impl ReplyLog {
         &self.store
     }
 
-    /// Writes a record; if the store fails, keeps it for a later attempt.
-    /// Never fails: the failure is counted and logged.
-    pub async fn record(&self, record: ReplyRecord) {
-        if let Err(err) = self.store.record_reply(record.clone()).await {
+    /// Writes a record, with the conversation's state when the store keeps
+    /// conversations; if the store fails, keeps the record for a later
+    /// attempt (the conversation's state is not kept: a later write could
+    /// only bring back an older one). Never fails: the failure is counted
+    /// and logged.
+    pub async fn record(&self, record: ReplyRecord, conversation: Option<ConversationWrite>) {
+        let written = match conversation {
+            Some(conversation) => {
+                self.store
+                    .record_reply_with(record.clone(), conversation)
+                    .await
+            }
+            None => self.store.record_reply(record.clone()).await,
+        };
+        if let Err(err) = written {
             self.failed(&err);
             self.keep(record);
         }

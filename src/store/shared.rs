@@ -50,21 +50,6 @@ impl Store {
             .transpose()
     }
 
-    /// Keeps `state` under `key` for `idle` from now.
-    pub fn save_conversation(
-        &self,
-        key: &str,
-        state: &str,
-        idle: Duration,
-    ) -> Result<(), StoreError> {
-        self.connect()?.execute(
-            "INSERT INTO conversations (key, state, expires_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (key) DO UPDATE SET state = excluded.state, expires_at = excluded.expires_at",
-            params![key, state, expiry(idle)],
-        )?;
-        Ok(())
-    }
-
     /// Forgets the conversation under `key`.
     pub fn forget_conversation(&self, key: &str) -> Result<(), StoreError> {
         self.connect()?

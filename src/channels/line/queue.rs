@@ -65,6 +65,8 @@ impl Dispatcher {
         // what this one claims.
         beat(&self.store, &self.replica).await;
         let heartbeat = tokio::spawn(heartbeat(self.store.clone(), self.replica.clone()));
+        let (answered, answers) = tokio::sync::mpsc::unbounded_channel();
+        let finisher = tokio::spawn(finish(self.store.clone(), answers, self.signals.clone()));
         while !self.signals.stopping.load(Ordering::Acquire) {
             let free = slots.available_permits();
             let claimed = if free == 0 {
@@ -83,30 +85,19 @@ impl Dispatcher {
                 let Ok(slot) = slots.clone().acquire_owned().await else {
                     break;
                 };
-                let (store, responder, signals) = (
-                    self.store.clone(),
-                    self.responder.clone(),
-                    self.signals.clone(),
-                );
+                let (responder, answered) = (self.responder.clone(), answered.clone());
                 tokio::spawn(async move {
                     answer(&responder, &event).await;
-                    let id = event.id;
-                    let finished =
-                        tokio::task::spawn_blocking(move || store.finish_event(id)).await;
-                    if !matches!(finished, Ok(Ok(()))) {
-                        tracing::error!(
-                            id,
-                            "an answered LINE event could not be taken off the queue"
-                        );
-                    }
+                    let _ = answered.send(event.id);
                     drop(slot);
-                    // The chat's next event may be claimed now.
-                    signals.wake.notify_one();
                 });
             }
         }
-        // Those being answered finish; then nothing of ours is left claimed.
+        // Those being answered finish and are taken off the queue; then
+        // nothing of ours is left claimed.
         let _ = slots.acquire_many(self.workers.max(1) as u32).await;
+        drop(answered);
+        let _ = finisher.await;
         heartbeat.abort();
         let (store, replica) = (self.store.clone(), self.replica.clone());
         match tokio::task::spawn_blocking(move || store.hand_back(&replica)).await {
@@ -129,6 +120,40 @@ impl Dispatcher {
             }
             Err(_) => Vec::new(),
         }
+    }
+}
+
+/// Most answered events taken off the queue by one statement.
+const FINISHED_PER_DELETE: usize = 256;
+
+/// Takes answered events off the queue, as many at a time as have been
+/// answered meanwhile (one commit for many), and wakes the workers: each
+/// chat's next event can be claimed now. Ends when every sender is gone.
+async fn finish(
+    store: Arc<Store>,
+    mut answered: tokio::sync::mpsc::UnboundedReceiver<i64>,
+    signals: Arc<Signals>,
+) {
+    while let Some(first) = answered.recv().await {
+        let mut ids = vec![first];
+        while ids.len() < FINISHED_PER_DELETE {
+            match answered.try_recv() {
+                Ok(id) => ids.push(id),
+                Err(_) => break,
+            }
+        }
+        let store = store.clone();
+        let count = ids.len();
+        if !matches!(
+            tokio::task::spawn_blocking(move || store.finish_events(&ids)).await,
+            Ok(Ok(()))
+        ) {
+            tracing::error!(
+                count,
+                "answered LINE events could not be taken off the queue"
+            );
+        }
+        signals.wake.notify_one();
     }
 }
 

@@ -96,6 +96,7 @@ async fn chat(
 ) -> Result<HttpResponse, ApiError> {
     check_rate(&state, &request)?;
     let body = body.into_inner();
+    let new_session = body.session_id.is_none();
     let session_id = match body.session_id {
         Some(id) if valid_session_id(&id) => id,
         Some(_) => {
@@ -131,20 +132,26 @@ async fn chat(
             ));
         }
     };
-    let reply = take_turn(&state, &request, session_id, turn).await?;
+    let reply = take_turn(&state, &request, session_id, new_session, turn).await?;
     Ok(HttpResponse::Ok().json(reply))
 }
 
-/// Takes a turn of the session's conversation.
+/// Takes a turn of the session's conversation (`new` when the session was
+/// named for this request).
 async fn take_turn(
     state: &WebState,
     request: &HttpRequest,
     session_id: String,
+    new: bool,
     turn: Turn<'_>,
 ) -> Result<WebReply, ApiError> {
     let user = state.pseudonyms.of("web", &session_id);
     let client = Some(network_of(ClientAddress::of(request)));
-    let reply = match (state.dialogue.take("web", &user, client, turn).await, turn) {
+    let taken = state
+        .dialogue
+        .take_in("web", &user, client, turn, new)
+        .await;
+    let reply = match (taken, turn) {
         (Some(reply), _) => reply,
         (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
         (None, _) => return Err(ApiError::internal("no reply")),
@@ -188,7 +195,7 @@ async fn feedback(
     }
     match session_id.filter(|id| valid_session_id(id) && !helpful) {
         Some(session_id) => {
-            let follow_up = take_turn(&state, &request, session_id, Turn::Unhelpful).await?;
+            let follow_up = take_turn(&state, &request, session_id, false, Turn::Unhelpful).await?;
             Ok(HttpResponse::Ok().json(follow_up))
         }
         None => Ok(HttpResponse::NoContent().finish()),

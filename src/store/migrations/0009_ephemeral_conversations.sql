@@ -1,0 +1,6 @@
+-- Conversations are working memory (the choices last offered, for 30 idle
+-- minutes), not records: on PostgreSQL they are kept out of the write-ahead
+-- log (0009_ephemeral_conversations.postgresql.sql), so that remembering
+-- one costs no disk flush on every chat request. A crash or a failover to
+-- the standby forgets them, as a restart does on SQLite, where they are
+-- kept in memory and this table stays empty.
