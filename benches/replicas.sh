@@ -94,7 +94,7 @@ run() {
     local name=$1 port=$2 script=${3:-benches/chat-sessions.lua}
     echo "== $name ($script)"
     wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port/api/v1/chat" \
-        | grep -E "Requests/sec|^ +(50|99)%|Non-2xx|Socket errors"
+        | grep -E "requests in|Requests/sec|^ +(50|99)%|Non-2xx|Socket errors"
 }
 
 database() {

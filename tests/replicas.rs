@@ -729,3 +729,70 @@ async fn under_load_a_replica_killed_and_restarted_loses_no_answer_and_no_event(
         api.attempts()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_database_is_unreachable_residents_are_answered_and_readyz_says_503() {
+    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let api = LineApi::start(TOKEN);
+    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    let a = Replica::start(&database_url, &api.base(), &hash);
+    let client = client();
+    let ready = |client: reqwest::Client, url: String| async move {
+        let response = client.get(format!("{url}/readyz")).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    assert_eq!(ready(client.clone(), a.url.clone()).await.0, 200);
+
+    // The database refuses connections and drops the replica's.
+    let (name, admin_url) = {
+        let (rest, name) = database_url.rsplit_once('/').unwrap();
+        (name.to_string(), format!("{rest}/postgres"))
+    };
+    let admin = |sql: String| {
+        let url = admin_url.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+            admin.batch_execute(&sql).unwrap();
+        })
+    };
+    admin(format!(
+        "ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false;
+         SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}';"
+    ))
+    .await
+    .unwrap();
+    let (status, body) = ready(client.clone(), a.url.clone()).await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("database"), "{body}");
+    // A resident is still answered; the record waits in memory.
+    let reply = chat(&client, &a.url, "during-outage", "住民票").await;
+    assert_eq!(reply["kind"], "answer", "{reply}");
+    let reply_id = reply["reply_id"].as_str().unwrap().to_string();
+
+    admin(format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true"))
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let (status, body) = ready(client.clone(), a.url.clone()).await;
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still not ready: {body}");
+        tokio::task::yield_now().await;
+    }
+    // Ready means nothing is left to write: the answer is in the log.
+    let store = tokio::task::spawn_blocking(move || open_store(&database_url))
+        .await
+        .unwrap();
+    let logged = tokio::task::spawn_blocking(move || store.record_feedback(&reply_id, true))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(logged, "the answer given during the outage is in the log");
+}

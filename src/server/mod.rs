@@ -273,9 +273,11 @@ impl Application {
         self.address
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight,
-    /// answers the LINE events already queued and copies the database's
-    /// write-ahead log into it, so that the next start has nothing to replay.
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight
+    /// and the LINE events being answered (handing the other queued events
+    /// back to the replicas, or to the next start), and copies the
+    /// database's write-ahead log into it, so that the next start has
+    /// nothing to replay.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await?;
         let (line_workers, store) = (self.line_workers, self.store);

@@ -15,9 +15,11 @@ use postgres::{NoTls, Statement};
 use super::StoreError;
 use super::database::{Connection, Database, MIGRATIONS, Row, Value, postgres_dialect};
 
-/// How long a request waits for a connection, and a new connection for the
-/// server, before the store reports the database unreachable.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a call waits for a connection, and a new connection for the
+/// server, before the store reports the database unreachable: short enough
+/// that `/readyz` says so within a load balancer's health check, and a LINE
+/// webhook still answers within LINE's 2 s.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// A key for `pg_advisory_xact_lock`: replicas starting together migrate one
 /// after another.
