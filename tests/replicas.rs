@@ -84,6 +84,17 @@ impl Replica {
         self.child.wait().unwrap();
     }
 
+    /// Stops it with SIGTERM, as systemd does, and waits for it to exit;
+    /// true if it exited cleanly.
+    fn stop(&mut self) -> bool {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        self.child.wait().unwrap().success()
+    }
+
     /// Starts it again on the same address, data and content.
     fn restart(&mut self) {
         let mut env = self.env.clone();
@@ -795,4 +806,127 @@ async fn while_the_database_is_unreachable_residents_are_answered_and_readyz_say
         .unwrap()
         .unwrap();
     assert!(logged, "the answer given during the outage is in the log");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_upgrade_under_load_fails_no_request_and_loses_no_event() {
+    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+        .await
+        .unwrap()
+    else {
+        return;
+    };
+    let api = LineApi::start(TOKEN);
+    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    let lifted = [("MADOGUCHI_WEB_REQUESTS_PER_MINUTE", "100000000")];
+    let mut a = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
+    let mut b = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
+    let Some(nginx) = common::nginx::Nginx::start(&[a.address(), b.address()]) else {
+        return;
+    };
+    let nginx = Arc::new(nginx);
+    let front = format!("http://{}", nginx.address);
+    let answered = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Each request on a connection of its own: reloading nginx closes its
+    // idle connections to clients, which can race a client reusing one (a
+    // browser then sends again; these clients would not).
+    let resident_client = || {
+        reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap()
+    };
+    let residents: Vec<_> = (0..8)
+        .map(|r| {
+            let (client, front, answered, stop) = (
+                resident_client(),
+                front.clone(),
+                answered.clone(),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let (mut statuses, mut replies, mut events) = (Vec::new(), Vec::new(), Vec::new());
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let response = client
+                        .post(format!("{front}/api/v1/chat"))
+                        .json(&json!({ "session_id": format!("upgrade-{r}"), "text": "住民票" }))
+                        .send()
+                        .await
+                        .unwrap();
+                    statuses.push(response.status().as_u16());
+                    if response.status() == 200 {
+                        let reply: Value = response.json().await.unwrap();
+                        replies.push(reply["reply_id"].as_str().unwrap().to_string());
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    n += 1;
+                    if n % 10 == 0 {
+                        let id = format!("EVUP{r}x{n}");
+                        events.push((id.clone(), deliver(&client, &front, &id, "印鑑登録").await));
+                    }
+                }
+                (statuses, replies, events)
+            })
+        })
+        .collect();
+    let wait_for_answers = |count: usize| {
+        let answered = answered.clone();
+        async move {
+            let deadline = Instant::now() + WAIT;
+            while answered.load(Ordering::Relaxed) < count {
+                assert!(Instant::now() < deadline, "the load stalled");
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    // Each replica in turn: drained at nginx, stopped, started again (the
+    // upgrade), back in nginx; while residents keep asking.
+    for replica in [&mut a, &mut b] {
+        let so_far = answered.load(Ordering::Relaxed);
+        wait_for_answers(so_far + 200).await;
+        let (balancer, address) = (nginx.clone(), replica.address());
+        tokio::task::spawn_blocking(move || balancer.reload_with_down(&[address]))
+            .await
+            .unwrap();
+        assert!(replica.stop(), "a clean exit on SIGTERM");
+        replica.restart();
+        let balancer = nginx.clone();
+        tokio::task::spawn_blocking(move || balancer.reload_with_down(&[]))
+            .await
+            .unwrap();
+    }
+    let so_far = answered.load(Ordering::Relaxed);
+    wait_for_answers(so_far + 200).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut statuses, mut replies, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    for resident in residents {
+        let (s, r, e) = resident.await.unwrap();
+        statuses.extend(s);
+        replies.extend(r);
+        events.extend(e);
+    }
+    let failed = statuses.iter().filter(|s| **s != 200).count();
+    assert_eq!(failed, 0, "of {} requests", statuses.len());
+    assert!(
+        events.iter().all(|(_, status)| *status == 200),
+        "{events:?}"
+    );
+    let store = tokio::task::spawn_blocking(move || open_store(&database_url))
+        .await
+        .unwrap();
+    let count = replies.len();
+    let logged = tokio::task::spawn_blocking(move || {
+        replies
+            .iter()
+            .filter(|id| store.record_feedback(id, true).unwrap())
+            .count()
+    })
+    .await
+    .unwrap();
+    assert_eq!(logged, count, "every answer is in the log");
+    let answered_events = api.wait_for("reply", events.len(), WAIT).await;
+    assert_eq!(answered_events.len(), events.len(), "each event once");
+    assert!(api.attempts().iter().all(|(_, status)| *status == 200));
 }
