@@ -1,4 +1,9 @@
--- wrk script: POST everyday questions to the chat API, in turn.
+-- wrk script: POST everyday questions to the chat API, in turn. As new
+-- visitors (no session id), or with the argument `sessions` as 10,000
+-- residents in conversation: each request carries one of their session ids,
+-- so the server looks each conversation up before it answers and keeps it
+-- after.
+--   wrk ... -s benches/chat.lua URL [-- sessions]
 local questions = {
   "コンビニで住民票って取れる？",
   "マイナンバーカードをなくしてしまいました",
@@ -9,9 +14,24 @@ local questions = {
   "ありがとう",
 }
 local i = 0
+local sessions = false
+local thread_id = 0
+setup = function(thread)
+  thread:set("thread_id", thread_id)
+  thread_id = thread_id + 1
+end
+init = function(args)
+  sessions = args[1] == "sessions"
+end
 request = function()
   i = i + 1
-  local body = '{"text":"' .. questions[(i % #questions) + 1] .. '"}'
+  local question = questions[(i % #questions) + 1]
+  local body
+  if sessions then
+    body = '{"session_id":"bench-' .. thread_id .. '-' .. (i % 5000) .. '","text":"' .. question .. '"}'
+  else
+    body = '{"text":"' .. question .. '"}'
+  end
   return wrk.format("POST", "/api/v1/chat", { ["Content-Type"] = "application/json" }, body)
 end
 response = function(status, headers, body)

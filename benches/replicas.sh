@@ -2,9 +2,9 @@
 # The chat API through nginx, same machine, same run: one replica on SQLite,
 # then one and two replicas on PostgreSQL (a throwaway cluster with Debian's
 # defaults: fsync and synchronous commit on). wrk posts seven everyday
-# questions in turn, as 10,000 residents in conversation
-# (benches/chat-sessions.lua: each conversation is looked up, then kept),
-# and for the two replicas also as new visitors (benches/chat.lua).
+# questions in turn (benches/chat.lua), as 10,000 residents in conversation
+# (each conversation is looked up, then kept), and for the two replicas also
+# as new visitors.
 # Needs Debian's wrk, nginx and postgresql.
 #
 #   bash benches/replicas.sh [seconds] [connections]
@@ -91,9 +91,9 @@ NGINX
 }
 
 run() {
-    local name=$1 port=$2 script=${3:-benches/chat-sessions.lua}
-    echo "== $name ($script)"
-    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s "$script" "http://127.0.0.1:$port/api/v1/chat" \
+    local name=$1 port=$2 visitors=${3:-sessions}
+    echo "== $name ($visitors)"
+    wrk -t2 -c"$connections" -d"${seconds}s" --latency -s benches/chat.lua "http://127.0.0.1:$port/api/v1/chat" -- "$visitors" \
         | grep -E "requests in|Requests/sec|^ +(50|99)%|Non-2xx|Socket errors"
 }
 
@@ -118,7 +118,7 @@ d=$(free_port)
 replica "$d" "$two"
 balancer "$lb3" "$c" "$d"
 run "two replicas, PostgreSQL, through nginx" "$lb3"
-run "two replicas, PostgreSQL, through nginx" "$lb3" benches/chat.lua
+run "two replicas, PostgreSQL, through nginx" "$lb3" new
 echo
 echo "replies logged by the two replicas: $(as_postgres "$pgbin/psql" -h 127.0.0.1 -p "$pgport" -U madoguchi -d two_replicas -Atc 'SELECT COUNT(*) FROM replies')"
 echo

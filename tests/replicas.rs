@@ -33,13 +33,9 @@ struct Replica {
 }
 
 impl Replica {
-    /// Starts `madoguchi serve` configured by the environment, as an
-    /// operator's unit file would, on the shared database.
-    fn start(database_url: &str, line_api: &str, password_hash: &str) -> Replica {
-        Replica::start_with(database_url, line_api, password_hash, &[])
-    }
-
-    /// Like [`Replica::start`], with more settings in the environment.
+    /// Starts `madoguchi serve` configured by the environment only, as an
+    /// operator's unit file would, on the shared database, with `env` on
+    /// top.
     fn start_with(
         database_url: &str,
         line_api: &str,
@@ -147,6 +143,38 @@ impl Drop for Replica {
     }
 }
 
+/// What every test here starts from: a new database in the test cluster,
+/// the LINE stand-in, and the staff password's hash.
+struct Setup {
+    database_url: String,
+    api: LineApi,
+    hash: String,
+}
+
+impl Setup {
+    /// `None` where PostgreSQL is missing outside CI.
+    async fn new() -> Option<Setup> {
+        let database_url = tokio::task::spawn_blocking(common::postgres::database)
+            .await
+            .unwrap()?;
+        Some(Setup {
+            database_url,
+            api: LineApi::start(TOKEN),
+            hash: madoguchi::admin::auth::hash_password(PASSWORD).unwrap(),
+        })
+    }
+
+    /// A replica on the database.
+    fn replica(&self) -> Replica {
+        self.replica_with(&[])
+    }
+
+    /// A replica with more settings in the environment.
+    fn replica_with(&self, env: &[(&str, &str)]) -> Replica {
+        Replica::start_with(&self.database_url, &self.api.base(), &self.hash, env)
+    }
+}
+
 /// A store on the replicas' database, as a tool would open it.
 fn open_store(url: &str) -> madoguchi::store::Store {
     madoguchi::store::Store::open_configured(std::path::Path::new("unused"), Some(url), 2).unwrap()
@@ -198,17 +226,23 @@ async fn deliver(client: &reqwest::Client, url: &str, event_id: &str, text: &str
         .as_u16()
 }
 
-/// The sum of a metric's series whose line contains `filter`.
-async fn metric(client: &reqwest::Client, url: &str, name: &str, filter: &str) -> u64 {
-    let text = client
+/// A replica's `/metrics`.
+async fn metrics(client: &reqwest::Client, url: &str) -> String {
+    client
         .get(format!("{url}/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    text.lines()
+        .unwrap()
+}
+
+/// The sum of a metric's series whose line contains `filter`.
+async fn metric(client: &reqwest::Client, url: &str, name: &str, filter: &str) -> u64 {
+    metrics(client, url)
+        .await
+        .lines()
         .filter(|l| l.starts_with(name) && l.contains(filter))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
         .sum()
@@ -260,16 +294,11 @@ async fn sign_in(client: &reqwest::Client, url: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_on_postgresql_behave_as_one_server() {
-    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
-        .await
-        .unwrap()
-    else {
+    let Some(setup) = Setup::new().await else {
         return;
     };
-    let api = LineApi::start(TOKEN);
-    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
-    let a = Replica::start(&database_url, &api.base(), &hash);
-    let b = Replica::start(&database_url, &api.base(), &hash);
+    let (database_url, api) = (&setup.database_url, &setup.api);
+    let (a, b) = (setup.replica(), setup.replica());
     let client = client();
 
     // A conversation started on A continues on B: 「2」 picks the second
@@ -389,7 +418,7 @@ async fn two_replicas_on_postgresql_behave_as_one_server() {
     );
     let export = Command::new(env!("CARGO_BIN_EXE_madoguchi"))
         .args(["logs", "export"])
-        .env("MADOGUCHI_DATABASE_URL", &database_url)
+        .env("MADOGUCHI_DATABASE_URL", database_url)
         .env_remove("MADOGUCHI_CONFIG")
         .current_dir(common::root())
         .output()
@@ -402,23 +431,14 @@ async fn two_replicas_on_postgresql_behave_as_one_server() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_acknowledged_by_a_replica_that_dies_is_answered_by_another() {
-    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
-        .await
-        .unwrap()
-    else {
+    let Some(setup) = Setup::new().await else {
         return;
     };
-    let api = LineApi::start(TOKEN);
-    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
+    let api = &setup.api;
     // A waits a minute before it tries a failed reply again: it holds the
     // event, acknowledged and unanswered, when it is killed.
-    let mut a = Replica::start_with(
-        &database_url,
-        &api.base(),
-        &hash,
-        &[("MADOGUCHI_LINE_INITIAL_BACKOFF_MS", "60000")],
-    );
-    let b = Replica::start(&database_url, &api.base(), &hash);
+    let mut a = setup.replica_with(&[("MADOGUCHI_LINE_INITIAL_BACKOFF_MS", "60000")]);
+    let b = setup.replica();
     let client = client();
     api.fail_next(&[common::line_api::Failure::ServerError]);
     assert_eq!(deliver(&client, &a.url, "EVDYING1", "住民票").await, 200);
@@ -474,9 +494,9 @@ async fn post_form(
     (response.status().as_u16(), location)
 }
 
-/// A page's first form token.
-async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String {
-    let page = client
+/// A staff page, signed in with `session`.
+async fn staff_page(client: &reqwest::Client, url: &str, session: &str) -> String {
+    client
         .get(url)
         .header("cookie", session)
         .send()
@@ -484,7 +504,12 @@ async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A page's first form token.
+async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String {
+    let page = staff_page(client, url, session).await;
     let marker = "name=\"csrf\" value=\"";
     let start = page.find(marker).expect("a CSRF token") + marker.len();
     page[start..start + 40].to_string()
@@ -492,16 +517,10 @@ async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn content_published_on_one_replica_is_served_by_the_other() {
-    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
-        .await
-        .unwrap()
-    else {
+    let Some(setup) = Setup::new().await else {
         return;
     };
-    let api = LineApi::start(TOKEN);
-    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
-    let a = Replica::start(&database_url, &api.base(), &hash);
-    let b = Replica::start(&database_url, &api.base(), &hash);
+    let (a, b) = (setup.replica(), setup.replica());
     let client = client();
     let question = "宇宙旅行の申し込み";
     for replica in [&a, &b] {
@@ -511,15 +530,7 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
 
     // On A, staff add the question as a phrasing of an answer and publish.
     let session = sign_in(&client, &a.url).await;
-    let unanswered = client
-        .get(format!("{}/admin/unanswered", a.url))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let unanswered = staff_page(&client, &format!("{}/admin/unanswered", a.url), &session).await;
     let marker = "data-key=\"";
     let start = unanswered.find(marker).expect("an unanswered group") + marker.len();
     let key = unanswered[start..].split('"').next().unwrap().to_string();
@@ -553,15 +564,9 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
     let version = |url: String| {
         let client = client.clone();
         async move {
-            let text = client
-                .get(format!("{url}/metrics"))
-                .send()
+            metrics(&client, &url)
                 .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            text.lines()
+                .lines()
                 .find(|l| l.starts_with("madoguchi_content_info"))
                 .unwrap()
                 .to_string()
@@ -582,176 +587,18 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
     );
 
     // A replica started later catches up before it serves.
-    let c = Replica::start(&database_url, &api.base(), &hash);
+    let c = setup.replica();
     let reply = chat(&client, &c.url, "visitor", question).await;
     assert_eq!(reply["entry_id"], "conveni-what", "{reply}");
 }
 
-/// One chat request of the load: when it was sent (relative to the
-/// start), its status through nginx, and the reply's id when answered.
-struct Sent {
-    at: Duration,
-    status: u16,
-    reply_id: Option<String>,
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn under_load_a_replica_killed_and_restarted_loses_no_answer_and_no_event() {
-    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
-        .await
-        .unwrap()
-    else {
-        return;
-    };
-    let api = LineApi::start(TOKEN);
-    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
-    let lifted = [("MADOGUCHI_WEB_REQUESTS_PER_MINUTE", "100000000")];
-    let mut a = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
-    let b = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
-    let Some(nginx) = common::nginx::Nginx::start(&[a.address(), b.address()]) else {
-        return;
-    };
-    let front = format!("http://{}", nginx.address);
-    let started = Instant::now();
-    let answered = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-
-    // Eight residents ask without a pause; LINE delivers an event whenever
-    // one of them has been answered ten times.
-    let residents: Vec<_> = (0..8)
-        .map(|r| {
-            let (client, front, answered, stop) =
-                (client(), front.clone(), answered.clone(), stop.clone());
-            tokio::spawn(async move {
-                let mut sent = Vec::new();
-                let mut events = Vec::new();
-                let mut n = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    let at = started.elapsed();
-                    let response = client
-                        .post(format!("{front}/api/v1/chat"))
-                        .json(&json!({ "session_id": format!("load-{r}"), "text": "住民票" }))
-                        .send()
-                        .await
-                        .unwrap();
-                    let status = response.status().as_u16();
-                    let reply_id = if status == 200 {
-                        let reply: Value = response.json().await.unwrap();
-                        answered.fetch_add(1, Ordering::Relaxed);
-                        reply["reply_id"].as_str().map(String::from)
-                    } else {
-                        None
-                    };
-                    sent.push(Sent {
-                        at,
-                        status,
-                        reply_id,
-                    });
-                    n += 1;
-                    if n % 10 == 0 {
-                        let id = format!("EVLOAD{r}x{n}");
-                        let status = deliver(&client, &front, &id, "印鑑登録").await;
-                        events.push((id, status));
-                    }
-                }
-                (sent, events)
-            })
-        })
-        .collect();
-    let wait_for_answers = |count: usize| {
-        let answered = answered.clone();
-        async move {
-            let deadline = Instant::now() + WAIT;
-            while answered.load(Ordering::Relaxed) < count {
-                assert!(Instant::now() < deadline, "the load stalled");
-                tokio::task::yield_now().await;
-            }
-        }
-    };
-    wait_for_answers(300).await;
-    a.kill();
-    // Requests sent before this may have been in flight to A.
-    let killed_at = started.elapsed();
-    let so_far = answered.load(Ordering::Relaxed);
-    wait_for_answers(so_far + 300).await;
-    a.restart();
-    let so_far = answered.load(Ordering::Relaxed);
-    wait_for_answers(so_far + 300).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut sent = Vec::new();
-    let mut events = Vec::new();
-    for resident in residents {
-        let (s, e) = resident.await.unwrap();
-        sent.extend(s);
-        events.extend(e);
-    }
-
-    // Only requests in flight at the kill failed, and no more of them than
-    // there were residents.
-    let failed: Vec<&Sent> = sent.iter().filter(|s| s.status != 200).collect();
-    assert!(failed.len() <= 8, "{} failed", failed.len());
-    for failure in &failed {
-        assert!(
-            failure.status >= 500 && failure.at <= killed_at,
-            "{} sent {:?} after the kill at {killed_at:?}",
-            failure.status,
-            failure.at
-        );
-    }
-    // Every answer given is in the log.
-    let store = tokio::task::spawn_blocking({
-        let url = database_url.clone();
-        move || open_store(&url)
-    })
-    .await
-    .unwrap();
-    let ids: Vec<String> = sent.iter().filter_map(|s| s.reply_id.clone()).collect();
-    assert!(ids.len() >= 900, "{} answered", ids.len());
-    let logged = tokio::task::spawn_blocking(move || {
-        ids.iter()
-            .filter(|id| store.record_feedback(id, true).unwrap())
-            .count()
-            == ids.len()
-    })
-    .await
-    .unwrap();
-    assert!(logged, "an answer given is missing from the log");
-
-    // LINE delivers again what was not acknowledged; then every event is
-    // answered exactly once.
-    let client = client();
-    for (id, status) in &mut events {
-        while *status != 200 {
-            *status = deliver(&client, &front, id, "印鑑登録").await;
-        }
-    }
-    let replies = api.wait_for("reply", events.len(), WAIT).await;
-    let mut tokens: Vec<String> = replies
-        .iter()
-        .map(|r| r.body["replyToken"].as_str().unwrap().to_string())
-        .collect();
-    tokens.sort();
-    let mut expected: Vec<String> = events.iter().map(|(id, _)| format!("token-{id}")).collect();
-    expected.sort();
-    assert_eq!(tokens, expected, "each event answered once");
-    assert!(
-        api.attempts().iter().all(|(_, status)| *status == 200),
-        "no reply refused (a second answer would be): {:?}",
-        api.attempts()
-    );
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_the_database_is_unreachable_residents_are_answered_and_readyz_says_503() {
-    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
-        .await
-        .unwrap()
-    else {
+    let Some(setup) = Setup::new().await else {
         return;
     };
-    let api = LineApi::start(TOKEN);
-    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
-    let a = Replica::start(&database_url, &api.base(), &hash);
+    let database_url = setup.database_url.clone();
+    let a = setup.replica();
     let client = client();
     let ready = |client: reqwest::Client, url: String| async move {
         let response = client.get(format!("{url}/readyz")).send().await.unwrap();
@@ -808,84 +655,225 @@ async fn while_the_database_is_unreachable_residents_are_answered_and_readyz_say
     assert!(logged, "the answer given during the outage is in the log");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rolling_upgrade_under_load_fails_no_request_and_loses_no_event() {
-    let Some(database_url) = tokio::task::spawn_blocking(common::postgres::database)
+/// One chat request of the load: when it was sent (relative to the
+/// start), its status through nginx, and the reply's id when answered.
+struct Sent {
+    at: Duration,
+    status: u16,
+    reply_id: Option<String>,
+}
+
+/// What the residents of a load did: their requests, and the LINE events
+/// delivered with the webhook's status.
+struct Done {
+    sent: Vec<Sent>,
+    events: Vec<(String, u16)>,
+}
+
+/// Eight residents asking through `front` without a pause, and LINE
+/// delivering an event whenever one of them has been answered ten times.
+/// Each request on a connection of its own: reloading nginx closes its idle
+/// connections to clients, which can race a client reusing one (a browser
+/// would send again; these clients would not).
+struct Load {
+    started: Instant,
+    answered: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    residents: Vec<tokio::task::JoinHandle<Done>>,
+}
+
+impl Load {
+    fn start(front: &str, name: &str) -> Load {
+        let started = Instant::now();
+        let answered = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let residents = (0..8)
+            .map(|r| {
+                let client = reqwest::Client::builder()
+                    .pool_max_idle_per_host(0)
+                    .build()
+                    .unwrap();
+                let (front, answered, stop) = (front.to_string(), answered.clone(), stop.clone());
+                let (session, event) = (format!("{name}-{r}"), format!("EV{name}{r}x"));
+                tokio::spawn(async move {
+                    let mut done = Done {
+                        sent: Vec::new(),
+                        events: Vec::new(),
+                    };
+                    while !stop.load(Ordering::Relaxed) {
+                        let at = started.elapsed();
+                        let response = client
+                            .post(format!("{front}/api/v1/chat"))
+                            .json(&json!({ "session_id": session, "text": "住民票" }))
+                            .send()
+                            .await
+                            .unwrap();
+                        let status = response.status().as_u16();
+                        let reply_id = if status == 200 {
+                            let reply: Value = response.json().await.unwrap();
+                            answered.fetch_add(1, Ordering::Relaxed);
+                            reply["reply_id"].as_str().map(String::from)
+                        } else {
+                            None
+                        };
+                        done.sent.push(Sent {
+                            at,
+                            status,
+                            reply_id,
+                        });
+                        if done.sent.len().is_multiple_of(10) {
+                            let id = format!("{event}{}", done.sent.len());
+                            let status = deliver(&client, &front, &id, "印鑑登録").await;
+                            done.events.push((id, status));
+                        }
+                    }
+                    done
+                })
+            })
+            .collect();
+        Load {
+            started,
+            answered,
+            stop,
+            residents,
+        }
+    }
+
+    /// Returns once `more` requests than now have been answered.
+    async fn answered_more(&self, more: usize) {
+        let count = self.answered.load(Ordering::Relaxed) + more;
+        let deadline = Instant::now() + WAIT;
+        while self.answered.load(Ordering::Relaxed) < count {
+            assert!(Instant::now() < deadline, "the load stalled");
+            tokio::task::yield_now().await;
+        }
+    }
+
+    async fn finish(self) -> Done {
+        self.stop.store(true, Ordering::Relaxed);
+        let mut all = Done {
+            sent: Vec::new(),
+            events: Vec::new(),
+        };
+        for resident in self.residents {
+            let done = resident.await.unwrap();
+            all.sent.extend(done.sent);
+            all.events.extend(done.events);
+        }
+        all
+    }
+}
+
+impl Done {
+    /// Checks that every reply a resident got is in the log.
+    async fn assert_logged(&self, database_url: &str) {
+        let ids: Vec<String> = self
+            .sent
+            .iter()
+            .filter_map(|s| s.reply_id.clone())
+            .collect();
+        let url = database_url.to_string();
+        let missing = tokio::task::spawn_blocking(move || {
+            let store = open_store(&url);
+            ids.iter()
+                .filter(|id| !store.record_feedback(id, true).unwrap())
+                .count()
+        })
         .await
-        .unwrap()
-    else {
+        .unwrap();
+        assert_eq!(missing, 0, "answers given are missing from the log");
+    }
+
+    /// Delivers again, as LINE would, the events not acknowledged; then
+    /// checks that each event was answered exactly once (the stand-in
+    /// refuses a second use of a reply token).
+    async fn assert_events_answered_once(&mut self, front: &str, api: &LineApi) {
+        let client = client();
+        for (id, status) in &mut self.events {
+            while *status != 200 {
+                *status = deliver(&client, front, id, "印鑑登録").await;
+            }
+        }
+        let replies = api.wait_for("reply", self.events.len(), WAIT).await;
+        let mut tokens: Vec<String> = replies
+            .iter()
+            .map(|r| r.body["replyToken"].as_str().unwrap().to_string())
+            .collect();
+        tokens.sort();
+        let mut expected: Vec<String> = self
+            .events
+            .iter()
+            .map(|(id, _)| format!("token-{id}"))
+            .collect();
+        expected.sort();
+        assert_eq!(tokens, expected, "each event answered once");
+        assert!(
+            api.attempts().iter().all(|(_, status)| *status == 200),
+            "no reply refused (a second answer would be): {:?}",
+            api.attempts()
+        );
+    }
+}
+
+/// Two replicas with the per-client limit lifted (all the load comes from
+/// one address), behind nginx; `None` where nginx is missing outside CI.
+fn two_behind_nginx(setup: &Setup) -> Option<(Replica, Replica, common::nginx::Nginx)> {
+    let lifted = [("MADOGUCHI_WEB_REQUESTS_PER_MINUTE", "100000000")];
+    let (a, b) = (setup.replica_with(&lifted), setup.replica_with(&lifted));
+    let nginx = common::nginx::Nginx::start(&[a.address(), b.address()])?;
+    Some((a, b, nginx))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_load_a_replica_killed_and_restarted_loses_no_answer_and_no_event() {
+    let Some(setup) = Setup::new().await else {
         return;
     };
-    let api = LineApi::start(TOKEN);
-    let hash = madoguchi::admin::auth::hash_password(PASSWORD).unwrap();
-    let lifted = [("MADOGUCHI_WEB_REQUESTS_PER_MINUTE", "100000000")];
-    let mut a = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
-    let mut b = Replica::start_with(&database_url, &api.base(), &hash, &lifted);
-    let Some(nginx) = common::nginx::Nginx::start(&[a.address(), b.address()]) else {
+    let Some((mut a, _b, nginx)) = two_behind_nginx(&setup) else {
+        return;
+    };
+    let front = format!("http://{}", nginx.address);
+    let load = Load::start(&front, "kill");
+    load.answered_more(300).await;
+    a.kill();
+    // Requests sent before this may have been in flight to A.
+    let killed_at = load.started.elapsed();
+    load.answered_more(300).await;
+    a.restart();
+    load.answered_more(300).await;
+    let mut done = load.finish().await;
+
+    // Only requests in flight at the kill failed, and no more of them than
+    // there were residents.
+    let failed: Vec<&Sent> = done.sent.iter().filter(|s| s.status != 200).collect();
+    assert!(failed.len() <= 8, "{} failed", failed.len());
+    for failure in &failed {
+        assert!(
+            failure.status >= 500 && failure.at <= killed_at,
+            "{} sent {:?} after the kill at {killed_at:?}",
+            failure.status,
+            failure.at
+        );
+    }
+    done.assert_logged(&setup.database_url).await;
+    done.assert_events_answered_once(&front, &setup.api).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_upgrade_under_load_fails_no_request_and_loses_no_event() {
+    let Some(setup) = Setup::new().await else {
+        return;
+    };
+    let Some((mut a, mut b, nginx)) = two_behind_nginx(&setup) else {
         return;
     };
     let nginx = Arc::new(nginx);
     let front = format!("http://{}", nginx.address);
-    let answered = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    // Each request on a connection of its own: reloading nginx closes its
-    // idle connections to clients, which can race a client reusing one (a
-    // browser then sends again; these clients would not).
-    let resident_client = || {
-        reqwest::Client::builder()
-            .pool_max_idle_per_host(0)
-            .build()
-            .unwrap()
-    };
-    let residents: Vec<_> = (0..8)
-        .map(|r| {
-            let (client, front, answered, stop) = (
-                resident_client(),
-                front.clone(),
-                answered.clone(),
-                stop.clone(),
-            );
-            tokio::spawn(async move {
-                let (mut statuses, mut replies, mut events) = (Vec::new(), Vec::new(), Vec::new());
-                let mut n = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    let response = client
-                        .post(format!("{front}/api/v1/chat"))
-                        .json(&json!({ "session_id": format!("upgrade-{r}"), "text": "住民票" }))
-                        .send()
-                        .await
-                        .unwrap();
-                    statuses.push(response.status().as_u16());
-                    if response.status() == 200 {
-                        let reply: Value = response.json().await.unwrap();
-                        replies.push(reply["reply_id"].as_str().unwrap().to_string());
-                        answered.fetch_add(1, Ordering::Relaxed);
-                    }
-                    n += 1;
-                    if n % 10 == 0 {
-                        let id = format!("EVUP{r}x{n}");
-                        events.push((id.clone(), deliver(&client, &front, &id, "印鑑登録").await));
-                    }
-                }
-                (statuses, replies, events)
-            })
-        })
-        .collect();
-    let wait_for_answers = |count: usize| {
-        let answered = answered.clone();
-        async move {
-            let deadline = Instant::now() + WAIT;
-            while answered.load(Ordering::Relaxed) < count {
-                assert!(Instant::now() < deadline, "the load stalled");
-                tokio::task::yield_now().await;
-            }
-        }
-    };
+    let load = Load::start(&front, "upgrade");
     // Each replica in turn: drained at nginx, stopped, started again (the
     // upgrade), back in nginx; while residents keep asking.
     for replica in [&mut a, &mut b] {
-        let so_far = answered.load(Ordering::Relaxed);
-        wait_for_answers(so_far + 200).await;
+        load.answered_more(200).await;
         let (balancer, address) = (nginx.clone(), replica.address());
         tokio::task::spawn_blocking(move || balancer.reload_with_down(&[address]))
             .await
@@ -897,36 +885,11 @@ async fn a_rolling_upgrade_under_load_fails_no_request_and_loses_no_event() {
             .await
             .unwrap();
     }
-    let so_far = answered.load(Ordering::Relaxed);
-    wait_for_answers(so_far + 200).await;
-    stop.store(true, Ordering::Relaxed);
-    let (mut statuses, mut replies, mut events) = (Vec::new(), Vec::new(), Vec::new());
-    for resident in residents {
-        let (s, r, e) = resident.await.unwrap();
-        statuses.extend(s);
-        replies.extend(r);
-        events.extend(e);
-    }
-    let failed = statuses.iter().filter(|s| **s != 200).count();
-    assert_eq!(failed, 0, "of {} requests", statuses.len());
-    assert!(
-        events.iter().all(|(_, status)| *status == 200),
-        "{events:?}"
-    );
-    let store = tokio::task::spawn_blocking(move || open_store(&database_url))
-        .await
-        .unwrap();
-    let count = replies.len();
-    let logged = tokio::task::spawn_blocking(move || {
-        replies
-            .iter()
-            .filter(|id| store.record_feedback(id, true).unwrap())
-            .count()
-    })
-    .await
-    .unwrap();
-    assert_eq!(logged, count, "every answer is in the log");
-    let answered_events = api.wait_for("reply", events.len(), WAIT).await;
-    assert_eq!(answered_events.len(), events.len(), "each event once");
-    assert!(api.attempts().iter().all(|(_, status)| *status == 200));
+    load.answered_more(200).await;
+    let mut done = load.finish().await;
+    let failed = done.sent.iter().filter(|s| s.status != 200).count();
+    assert_eq!(failed, 0, "of {} requests", done.sent.len());
+    assert!(done.events.iter().all(|(_, status)| *status == 200));
+    done.assert_logged(&setup.database_url).await;
+    done.assert_events_answered_once(&front, &setup.api).await;
 }

@@ -219,54 +219,37 @@ pub struct Migration {
     pub postgres_only: &'static str,
 }
 
+/// `migrations/NAME.sql`, and with `postgresql` also
+/// `migrations/NAME.postgresql.sql`.
+macro_rules! migration {
+    ($name:literal) => {
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("migrations/", $name, ".sql")),
+            postgres_only: "",
+        }
+    };
+    ($name:literal, postgresql) => {
+        Migration {
+            name: $name,
+            sql: include_str!(concat!("migrations/", $name, ".sql")),
+            postgres_only: include_str!(concat!("migrations/", $name, ".postgresql.sql")),
+        }
+    };
+}
+
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
 pub const MIGRATIONS: [Migration; 9] = [
-    Migration {
-        name: "0001_replies_and_feedback",
-        sql: include_str!("migrations/0001_replies_and_feedback.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0002_query_log",
-        sql: include_str!("migrations/0002_query_log.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0003_lighter_reply_writes",
-        sql: include_str!("migrations/0003_lighter_reply_writes.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0004_client_network",
-        sql: include_str!("migrations/0004_client_network.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0005_drafts_revisions_audit",
-        sql: include_str!("migrations/0005_drafts_revisions_audit.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0006_shared_state",
-        sql: include_str!("migrations/0006_shared_state.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0007_sign_in_attempts",
-        sql: include_str!("migrations/0007_sign_in_attempts.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0008_line_queue",
-        sql: include_str!("migrations/0008_line_queue.sql"),
-        postgres_only: "",
-    },
-    Migration {
-        name: "0009_ephemeral_conversations",
-        sql: include_str!("migrations/0009_ephemeral_conversations.sql"),
-        postgres_only: include_str!("migrations/0009_ephemeral_conversations.postgresql.sql"),
-    },
+    migration!("0001_replies_and_feedback"),
+    migration!("0002_query_log"),
+    migration!("0003_lighter_reply_writes"),
+    migration!("0004_client_network"),
+    migration!("0005_drafts_revisions_audit"),
+    migration!("0006_shared_state"),
+    migration!("0007_sign_in_attempts"),
+    migration!("0008_line_queue"),
+    migration!("0009_ephemeral_conversations", postgresql),
 ];
 
 /// A migration's SQL for PostgreSQL: SQLite's auto-numbered
