@@ -177,7 +177,7 @@ impl Setup {
 
 /// A store on the replicas' database, as a tool would open it.
 fn open_store(url: &str) -> madoguchi::store::Store {
-    madoguchi::store::Store::open_configured(std::path::Path::new("unused"), Some(url), 2).unwrap()
+    common::postgres::store(url)
 }
 
 fn client() -> reqwest::Client {
@@ -608,7 +608,8 @@ async fn while_the_database_is_unreachable_residents_are_answered_and_readyz_say
 
     // The database refuses connections and drops the replica's.
     let (name, admin_url) = {
-        let (rest, name) = database_url.rsplit_once('/').unwrap();
+        let without_options = database_url.split('?').next().unwrap();
+        let (rest, name) = without_options.rsplit_once('/').unwrap();
         (name.to_string(), format!("{rest}/postgres"))
     };
     let admin = |sql: String| {

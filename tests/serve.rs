@@ -485,6 +485,8 @@ fn the_replica_example_config_names_the_primary_and_the_standby() {
         postgres::config::TargetSessionAttrs::ReadWrite,
         "after a failover, the new primary"
     );
+    assert_eq!(config.get_ssl_mode(), postgres::config::SslMode::Require);
+    assert!(settings.store.tls_ca_file.is_some());
     assert!(!settings.web.trusted_proxies.is_empty());
     madoguchi::client::TrustedProxies::new(&settings.web.trusted_proxies).unwrap();
 }

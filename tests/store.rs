@@ -99,7 +99,22 @@ on_both_stores!(
 
 /// A store on the PostgreSQL database at `url`, as a replica opens it.
 fn open_postgres(url: &str) -> Store {
-    Store::open_configured(std::path::Path::new("unused"), Some(url), 8).unwrap()
+    common::postgres::store(url)
+}
+
+/// A store on `url` with `ca_file` for TLS, or the error.
+fn open_with(
+    url: &str,
+    ca_file: Option<&std::path::Path>,
+) -> Result<Store, madoguchi::store::StoreError> {
+    Store::open_configured(
+        std::path::Path::new("unused"),
+        &madoguchi::config::StoreSettings {
+            database_url: Some(url.to_string()),
+            connections: 2,
+            tls_ca_file: ca_file.map(std::path::Path::to_path_buf),
+        },
+    )
 }
 
 /// Opens a store on the test's database; a second call opens another on
@@ -396,7 +411,7 @@ fn an_unreachable_postgresql_is_an_error_that_names_it_without_the_password() {
         .unwrap()
         .port();
     let url = format!("postgresql://city:secret@127.0.0.1:{port}/madoguchi");
-    let err = Store::open_configured(std::path::Path::new("unused"), Some(&url), 2)
+    let err = open_with(&url, None)
         .err()
         .expect("nothing listens there")
         .to_string();
@@ -405,10 +420,7 @@ fn an_unreachable_postgresql_is_an_error_that_names_it_without_the_password() {
         "{err}"
     );
     assert!(!err.contains("secret"), "{err}");
-    let err = Store::open_configured(std::path::Path::new("unused"), Some("mysql://x"), 2)
-        .err()
-        .unwrap()
-        .to_string();
+    let err = open_with("mysql://x", None).err().unwrap().to_string();
     assert!(
         err.contains("postgresql://USER:PASSWORD@HOST:PORT/DATABASE"),
         "{err}"
@@ -851,4 +863,36 @@ fn migrate_store_moves_a_sqlite_server_into_postgresql_verified_by_counts() {
     assert!(!again.status.success());
     let err = String::from_utf8_lossy(&again.stderr);
     assert!(err.contains("new, empty database"), "{err}");
+}
+
+#[test]
+fn postgresql_over_tls_is_verified_against_the_configured_ca() {
+    let Some(url) = common::postgres::database() else {
+        return;
+    };
+    let ca = common::postgres::ca_file();
+    let tls_url = url.replace("sslmode=disable", "sslmode=require");
+    let store = open_with(&tls_url, Some(&ca)).unwrap();
+    assert!(store.summary(0).is_ok());
+    assert!(
+        common::postgres::encrypted_sessions(&url) >= 1,
+        "the store's connection is encrypted"
+    );
+    // Without the city's CA the server's certificate is not trusted.
+    let err = open_with(&tls_url, None)
+        .err()
+        .expect("an untrusted server")
+        .to_string();
+    assert!(
+        err.contains("certificate") && err.contains("store.tls_ca_file"),
+        "{err}"
+    );
+    let err = open_with(&tls_url, Some(std::path::Path::new("/nonexistent/ca.pem")))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("store.tls_ca_file") && err.contains("/nonexistent/ca.pem"),
+        "{err}"
+    );
 }

@@ -28,11 +28,7 @@ pub fn run(global: &Global, command: Command) -> Result<ExitCode> {
         data_dir,
         ..global.overrides()
     })?;
-    let store = madoguchi::store::Store::open_existing(
-        &settings.data_dir,
-        settings.store.database_url.as_deref(),
-        settings.store.connections,
-    )?;
+    let store = madoguchi::store::Store::open_existing(&settings.data_dir, &settings.store)?;
     let since = since.map_or(0, |date| date.start_in_japan());
     let mut out = std::io::stdout().lock();
     let rows = store.export_csv(since, &mut out)?;

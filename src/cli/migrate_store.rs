@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 
+use madoguchi::config::StoreSettings;
 use madoguchi::store::Store;
 use madoguchi::store::migrate::move_records;
 use madoguchi::store::pseudonym::KEY_FILE;
@@ -19,6 +20,10 @@ pub struct Args {
     /// new and empty.
     #[arg(long)]
     to: String,
+    /// The CA certificate (PEM) of the database server, for TLS, as
+    /// `store.tls_ca_file`.
+    #[arg(long)]
+    tls_ca_file: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> Result<ExitCode> {
@@ -33,8 +38,15 @@ pub fn run(args: Args) -> Result<ExitCode> {
             "--to names the PostgreSQL database as postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
         );
     }
-    let from = Store::open_existing(&data_dir, None, 1)?;
-    let to = Store::open_configured(&data_dir, Some(&args.to), 2)?;
+    let from = Store::open_existing(&data_dir, &StoreSettings::default())?;
+    let to = Store::open_configured(
+        &data_dir,
+        &StoreSettings {
+            database_url: Some(args.to.clone()),
+            connections: 2,
+            tls_ca_file: args.tls_ca_file,
+        },
+    )?;
     let key_file = data_dir.join(KEY_FILE);
     let key = match std::fs::read_to_string(&key_file) {
         Ok(text) => Some(text.trim().to_string()),

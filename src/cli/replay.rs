@@ -38,11 +38,7 @@ pub fn run(global: &Global, args: Args) -> Result<ExitCode> {
         data_dir: args.data_dir,
         ..global.overrides()
     })?;
-    let store = Store::open_existing(
-        &settings.data_dir,
-        settings.store.database_url.as_deref(),
-        settings.store.connections,
-    )?;
+    let store = Store::open_existing(&settings.data_dir, &settings.store)?;
     let current = global.engine(None)?;
     let draft = match Engine::load(
         &args.draft,

@@ -10,10 +10,11 @@ use toml::{Table, Value};
 use super::{AdminUser, ConfigError, Settings};
 
 /// Keys without a default value, which the defaults cannot list.
-const OPTIONAL_KEYS: [&str; 3] = [
+const OPTIONAL_KEYS: [&str; 4] = [
     "line.channel_secret",
     "line.channel_access_token",
     "store.database_url",
+    "store.tls_ca_file",
 ];
 
 /// Environment variables kept under their older, shorter names.

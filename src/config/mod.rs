@@ -144,6 +144,10 @@ pub struct StoreSettings {
     pub database_url: Option<String>,
     /// Connections to PostgreSQL each server keeps at most.
     pub connections: u32,
+    /// A PEM file with the CA certificate that signed the database server's
+    /// (besides the system's roots), for TLS (`sslmode=require` in the URL
+    /// insists on it).
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 impl Default for StoreSettings {
@@ -151,6 +155,7 @@ impl Default for StoreSettings {
         StoreSettings {
             database_url: None,
             connections: 16,
+            tls_ca_file: None,
         }
     }
 }

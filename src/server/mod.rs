@@ -66,11 +66,7 @@ impl Application {
     /// picks a free one).
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let (store, pseudonyms) = outside_the_runtime(|| {
-            let store = Store::open_configured(
-                &settings.data_dir,
-                settings.store.database_url.as_deref(),
-                settings.store.connections,
-            )?;
+            let store = Store::open_configured(&settings.data_dir, &settings.store)?;
             let pseudonyms = Pseudonyms::of_store(&store, &settings.data_dir)?;
             Ok::<_, StoreError>((Arc::new(store), Arc::new(pseudonyms)))
         })?;

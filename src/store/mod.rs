@@ -18,6 +18,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use crate::config::StoreSettings;
 use database::{Connection, Database, params, transaction};
 use postgres::PostgresDatabase;
 pub use sqlite::DATABASE_FILE;
@@ -136,13 +137,13 @@ impl Store {
 
     /// The store of the settings: PostgreSQL at `database_url` when it is
     /// set (and not empty), else SQLite in `data_dir`.
-    pub fn open_configured(
-        data_dir: &Path,
-        database_url: Option<&str>,
-        connections: u32,
-    ) -> Result<Store, StoreError> {
-        match database_url.filter(|url| !url.trim().is_empty()) {
-            Some(url) => Store::over(Arc::new(PostgresDatabase::open(url, connections)?)),
+    pub fn open_configured(data_dir: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
+        match postgres_url(settings) {
+            Some(url) => Store::over(Arc::new(PostgresDatabase::open(
+                url,
+                settings.connections,
+                settings.tls_ca_file.as_deref(),
+            )?)),
             None => Store::open(data_dir),
         }
     }
@@ -150,16 +151,11 @@ impl Store {
     /// Like [`Store::open_configured`], for commands that read what a
     /// server wrote: a SQLite file that does not exist is an error rather
     /// than a new, empty log.
-    pub fn open_existing(
-        data_dir: &Path,
-        database_url: Option<&str>,
-        connections: u32,
-    ) -> Result<Store, StoreError> {
-        let sqlite = database_url.is_none_or(|url| url.trim().is_empty());
-        if sqlite && !data_dir.join(DATABASE_FILE).exists() {
+    pub fn open_existing(data_dir: &Path, settings: &StoreSettings) -> Result<Store, StoreError> {
+        if postgres_url(settings).is_none() && !data_dir.join(DATABASE_FILE).exists() {
             return Err(StoreError::NoLog(data_dir.display().to_string()));
         }
-        Store::open_configured(data_dir, database_url, connections)
+        Store::open_configured(data_dir, settings)
     }
 
     /// The store over an open database, its reply writer started.
@@ -275,6 +271,14 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// The PostgreSQL URL of the settings, unless unset or empty.
+fn postgres_url(settings: &StoreSettings) -> Option<&str> {
+    settings
+        .database_url
+        .as_deref()
+        .filter(|url| !url.trim().is_empty())
 }
 
 /// What the writer said of a reply.

@@ -1,16 +1,25 @@
 //! PostgreSQL, for any number of replicas sharing one database: a pool of
 //! connections (r2d2 over the synchronous `postgres` client: the store's
 //! callers already run on the blocking pool, and SQLite's side is
-//! synchronous too), each keeping its statements prepared.
+//! synchronous too), each keeping its statements prepared. Connections use
+//! TLS (rustls) when the server offers it, as the URL's `sslmode` says
+//! (`prefer` unless given; `require` insists), with the server's
+//! certificate checked against the system's roots and the CA file of the
+//! settings.
 
 use std::collections::HashMap;
 use std::error::Error;
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use postgres::Statement;
 use postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
-use postgres::{NoTls, Statement};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::StoreError;
 use super::database::{Connection, Database, MIGRATIONS, Row, Value, postgres_dialect};
@@ -35,7 +44,11 @@ impl PostgresDatabase {
     /// with at most `connections` connections, and brings the schema up to
     /// date. An unreachable server is an error naming it, without the
     /// password.
-    pub fn open(url: &str, connections: u32) -> Result<PostgresDatabase, StoreError> {
+    pub fn open(
+        url: &str,
+        connections: u32,
+        ca_file: Option<&Path>,
+    ) -> Result<PostgresDatabase, StoreError> {
         let mut config = postgres::Config::from_str(url).map_err(|err| {
             StoreError::Database(format!(
                 "store.database_url is not a PostgreSQL URL ({err}); write it as postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -46,6 +59,23 @@ impl PostgresDatabase {
             config.application_name("madoguchi");
         }
         let server = describe(&config);
+        let manager = Manager {
+            config,
+            tls: MakeRustlsConnect::new(tls_config(ca_file)?),
+        };
+        // One connection first, for an error that says why (the pool keeps
+        // only a summary of the last one).
+        if let Err(err) = r2d2::ManageConnection::connect(&manager) {
+            let why = causes(&err);
+            let what_to_do = if why.contains("certificate") || why.contains("TLS") {
+                "name the CA certificate of the database server in store.tls_ca_file, or check the URL's sslmode"
+            } else {
+                "check that the server runs, that it accepts connections from here, and store.database_url"
+            };
+            return Err(StoreError::Database(format!(
+                "cannot connect to PostgreSQL at {server} ({why}); {what_to_do}"
+            )));
+        }
         let pool = r2d2::Pool::builder()
             .max_size(connections.max(1))
             .min_idle(Some(1))
@@ -55,7 +85,7 @@ impl PostgresDatabase {
             .test_on_check_out(false)
             .connection_timeout(CONNECT_TIMEOUT)
             .error_handler(Box::new(r2d2::NopErrorHandler))
-            .build(Manager { config })
+            .build(manager)
             .map_err(|err| {
                 StoreError::Database(format!(
                     "cannot connect to PostgreSQL at {server} ({err}); check that the server runs, that it accepts connections from here, and store.database_url"
@@ -101,6 +131,18 @@ impl PostgresDatabase {
     }
 }
 
+/// An error and its causes, `: `-separated.
+fn causes(err: &dyn Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// `host:port/database` of a configuration, for messages.
 fn describe(config: &postgres::Config) -> String {
     let host = match config.get_hosts().first() {
@@ -130,9 +172,43 @@ impl Database for PostgresDatabase {
     }
 }
 
+/// TLS as a client: the system's roots, and those in `ca_file` (PEM), the
+/// city's own CA for its database server, say.
+fn tls_config(ca_file: Option<&Path>) -> Result<rustls::ClientConfig, StoreError> {
+    let mut roots = rustls::RootCertStore::empty();
+    let (_, _) = roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(file) = ca_file {
+        let unusable = |why: String| {
+            StoreError::Database(format!(
+                "store.tls_ca_file {}: {why}; name a PEM file with the CA certificate of the database server",
+                file.display()
+            ))
+        };
+        let certificates = CertificateDer::pem_file_iter(file)
+            .map_err(|err| unusable(err.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|err| unusable(err.to_string()))?;
+        if certificates.is_empty() {
+            return Err(unusable("no certificate in it".into()));
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|err| unusable(err.to_string()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|err| StoreError::Database(format!("TLS: {err}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
 /// Opens connections for the pool.
 struct Manager {
     config: postgres::Config,
+    tls: MakeRustlsConnect,
 }
 
 /// A connection and the statements prepared on it, by their SQL.
@@ -147,7 +223,7 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<Client, postgres::Error> {
         Ok(Client {
-            client: self.config.connect(NoTls)?,
+            client: self.config.connect(self.tls.clone())?,
             statements: HashMap::new(),
         })
     }
