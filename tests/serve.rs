@@ -334,7 +334,7 @@ fn the_units_command_serves_with_the_example_config_and_stops_on_sigterm() {
             .unwrap();
         assert!(status.success());
     };
-    copy("faq", &etc.join("faq"));
+    copy("faq", &dir.path().join("var/faq"));
     for file in [
         "user_dict.csv",
         "synonyms.yaml",
