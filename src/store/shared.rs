@@ -7,6 +7,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::database::{params, transaction};
 use super::{Store, StoreError};
 
+/// A replica not heard from for this long is forgotten.
+const GONE_REPLICA: Duration = Duration::from_secs(24 * 3600);
+
 /// A staff session as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredSession {
@@ -122,7 +125,9 @@ impl Store {
     }
 
     /// Deletes expired conversations, events, sessions and sign-in
-    /// attempts; returns how many.
+    /// attempts, and replicas not heard from for a day (killed ones never
+    /// say goodbye; any events they held were taken over long before);
+    /// returns how many.
     pub fn prune_expired(&self) -> Result<u64, StoreError> {
         let mut connection = self.connect()?;
         let now = now_ms();
@@ -138,6 +143,10 @@ impl Store {
                 params![now],
             )?;
         }
+        pruned += connection.execute(
+            "DELETE FROM replicas WHERE seen_at <= ?1",
+            params![now - GONE_REPLICA.as_millis() as i64],
+        )?;
         Ok(pruned)
     }
 }
