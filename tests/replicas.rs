@@ -228,14 +228,7 @@ async fn deliver(client: &reqwest::Client, url: &str, event_id: &str, text: &str
 
 /// A replica's `/metrics`.
 async fn metrics(client: &reqwest::Client, url: &str) -> String {
-    client
-        .get(format!("{url}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    staff_page(client, &format!("{url}/metrics"), "").await
 }
 
 /// The sum of a metric's series whose line contains `filter`.
@@ -494,7 +487,7 @@ async fn post_form(
     (response.status().as_u16(), location)
 }
 
-/// A staff page, signed in with `session`.
+/// A page, signed in with `session` (a cookie, or nothing).
 async fn staff_page(client: &reqwest::Client, url: &str, session: &str) -> String {
     client
         .get(url)
@@ -786,9 +779,17 @@ impl Done {
     }
 
     /// Delivers again, as LINE would, the events not acknowledged; then
-    /// checks that each event was answered exactly once (the stand-in
-    /// refuses a second use of a reply token).
-    async fn assert_events_answered_once(&mut self, front: &str, api: &LineApi) {
+    /// checks that each event was answered exactly once: one accepted reply
+    /// per event, and no push. A replica killed between answering and
+    /// taking the event off the queue leaves it to another, whose reply
+    /// LINE refuses (the token is used): refused replies are allowed when
+    /// `refused_replies` says so.
+    async fn assert_events_answered_once(
+        &mut self,
+        front: &str,
+        api: &LineApi,
+        refused_replies: bool,
+    ) {
         let client = client();
         for (id, status) in &mut self.events {
             while *status != 200 {
@@ -808,9 +809,12 @@ impl Done {
             .collect();
         expected.sort();
         assert_eq!(tokens, expected, "each event answered once");
+        let allowed = |(endpoint, status): &(&str, u16)| {
+            *status == 200 || (refused_replies && *endpoint == "reply" && *status == 400)
+        };
         assert!(
-            api.attempts().iter().all(|(_, status)| *status == 200),
-            "no reply refused (a second answer would be): {:?}",
+            api.attempts().iter().all(allowed),
+            "a call that could be a second answer: {:?}",
             api.attempts()
         );
     }
@@ -857,7 +861,8 @@ async fn under_load_a_replica_killed_and_restarted_loses_no_answer_and_no_event(
         );
     }
     done.assert_logged(&setup.database_url).await;
-    done.assert_events_answered_once(&front, &setup.api).await;
+    done.assert_events_answered_once(&front, &setup.api, true)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -892,5 +897,7 @@ async fn a_rolling_upgrade_under_load_fails_no_request_and_loses_no_event() {
     assert_eq!(failed, 0, "of {} requests", done.sent.len());
     assert!(done.events.iter().all(|(_, status)| *status == 200));
     done.assert_logged(&setup.database_url).await;
-    done.assert_events_answered_once(&front, &setup.api).await;
+    // A clean stop takes every answered event off the queue first.
+    done.assert_events_answered_once(&front, &setup.api, false)
+        .await;
 }

@@ -35,6 +35,23 @@ impl RetryKey {
     pub fn new() -> RetryKey {
         RetryKey(uuid::Uuid::new_v4().hyphenated().to_string())
     }
+
+    /// The same key for every push answering one webhook event: should two
+    /// replicas both push for it (one died after answering, before it could
+    /// say so), LINE accepts the first and refuses the second with 409.
+    pub fn for_event(webhook_event_id: &str) -> RetryKey {
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(
+            format!("madoguchi push for {webhook_event_id}").as_bytes(),
+        );
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        RetryKey(
+            uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .hyphenated()
+                .to_string(),
+        )
+    }
 }
 
 impl Default for RetryKey {
@@ -263,5 +280,19 @@ impl LineClient {
         }
         tracing::error!(endpoint, status = status.as_u16(), body = %text, "LINE refused the request");
         Attempt::Failed(SendError::Rejected { status, body: text })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pushes_for_one_event_share_their_retry_key() {
+        let key = RetryKey::for_event("01H0EXAMPLEEVENT");
+        assert_eq!(key.0, RetryKey::for_event("01H0EXAMPLEEVENT").0);
+        assert_ne!(key.0, RetryKey::for_event("01H0OTHEREVENT").0);
+        let parsed = uuid::Uuid::parse_str(&key.0).expect("a UUID, as LINE requires");
+        assert_eq!(parsed.hyphenated().to_string(), key.0);
     }
 }

@@ -188,7 +188,11 @@ impl Responder {
             Some(token) => match self.client.reply(token, messages).await {
                 Ok(()) => "replied",
                 Err(SendError::InvalidReplyToken) if self.push_fallback => {
-                    match self.client.push(chat_id, messages, &RetryKey::new()).await {
+                    let key = event
+                        .webhook_event_id
+                        .as_deref()
+                        .map_or_else(RetryKey::new, RetryKey::for_event);
+                    match self.client.push(chat_id, messages, &key).await {
                         Ok(()) => "pushed",
                         Err(err) => {
                             tracing::warn!(error = %err, "push failed");
