@@ -161,14 +161,56 @@ fn body(events: Vec<Value>) -> Value {
 }
 
 /// All the texts of a reply, joined.
+/// All the texts of a reply, those of answer cards included, joined.
 fn texts(reply: &Received) -> String {
-    reply.body["messages"]
+    let mut texts = Vec::new();
+    let mut stack: Vec<&Value> = reply.body["messages"].as_array().unwrap().iter().collect();
+    stack.reverse();
+    while let Some(node) = stack.pop() {
+        if let Some(text) = node.get("text").and_then(Value::as_str)
+            && node.get("action").is_none()
+        {
+            texts.push(text.to_string());
+        }
+        let children: Vec<&Value> = match node {
+            Value::Object(map) => map
+                .iter()
+                .filter(|(key, _)| *key != "quickReply")
+                .map(|(_, value)| value)
+                .collect(),
+            Value::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        stack.extend(children.into_iter().rev());
+    }
+    texts.join("\n")
+}
+
+/// The actions of the buttons on a reply's answer card.
+fn card_actions(reply: &Received) -> Vec<Value> {
+    let card = reply.body["messages"]
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|m| m["text"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
+        .find(|m| m["type"] == "flex")
+        .expect("an answer card");
+    // In the order they are shown: blocks top to bottom, boxes in order.
+    fn walk(node: &Value, actions: &mut Vec<Value>) {
+        if let Some(action) = node.get("action") {
+            actions.push(action.clone());
+        }
+        for block in ["header", "hero", "body", "footer"] {
+            if let Some(child) = node.get(block) {
+                walk(child, actions);
+            }
+        }
+        for child in node["contents"].as_array().into_iter().flatten() {
+            walk(child, actions);
+        }
+    }
+    let mut actions = Vec::new();
+    walk(&card["contents"], &mut actions);
+    actions
 }
 
 /// The quick reply actions under a reply's last message.
@@ -190,29 +232,21 @@ async fn a_signed_text_gets_the_answer_with_links_and_feedback_buttons() {
     assert_eq!(reply.body["replyToken"], "38ef843bde154d9b91c21320ffd17a0f");
     let text = texts(reply);
     assert!(text.contains("コンビニ"), "{text}");
-    let messages = reply.body["messages"].as_array().unwrap();
-    let buttons = messages
-        .iter()
-        .find(|m| m["type"] == "template")
-        .expect("procedure links as buttons");
-    let uris: Vec<&str> = buttons["template"]["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a["uri"].as_str())
-        .collect();
+    let actions = card_actions(reply);
+    let uris: Vec<&str> = actions.iter().filter_map(|a| a["uri"].as_str()).collect();
     assert!(uris.iter().any(|u| u.starts_with("https://")), "{uris:?}");
-    let labels: Vec<String> = quick_replies(reply)
-        .iter()
-        .map(|a| a["label"].as_str().unwrap().to_string())
-        .collect();
+    assert!(uris.iter().any(|u| u.starts_with("tel:")), "{uris:?}");
+    let votes: Vec<&Value> = actions.iter().filter(|a| a["type"] == "postback").collect();
+    let labels: Vec<&str> = votes.iter().map(|a| a["label"].as_str().unwrap()).collect();
     assert_eq!(labels, ["役に立った", "役に立たなかった"]);
+    let alt_text = reply.body["messages"][0]["altText"].as_str().unwrap();
+    assert!(
+        alt_text.contains("コンビニ") && alt_text.chars().count() <= 100,
+        "{alt_text}"
+    );
 
     // The resident's vote is stored against the reply and thanked.
-    let vote = quick_replies(reply)[1]["data"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let vote = votes[1]["data"].as_str().unwrap().to_string();
     assert_eq!(
         server.deliver(&body(vec![postback_event(&vote, 1)])).await,
         StatusCode::OK

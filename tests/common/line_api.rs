@@ -225,6 +225,46 @@ fn check_action(path: &str, action: &Value, problems: &mut Vec<(String, String)>
     }
 }
 
+/// A Flex container's problems: a bubble of at most 30 KB of JSON, or a
+/// carousel of at most 12 bubbles and 50 KB; text components with text;
+/// buttons with valid actions.
+fn check_flex_container(path: &str, container: &Value, problems: &mut Vec<(String, String)>) {
+    let size = serde_json::to_vec(container).map_or(usize::MAX, |json| json.len());
+    match container["type"].as_str() {
+        Some("bubble") if size > 30 * 1024 => {
+            problems.push((path.into(), "A bubble must be at most 30 KB".into()))
+        }
+        Some("bubble") => {}
+        Some("carousel") => {
+            let bubbles = container["contents"].as_array().map_or(0, Vec::len);
+            if bubbles == 0 || bubbles > 12 || size > 50 * 1024 {
+                problems.push((path.into(), "1 to 12 bubbles, at most 50 KB".into()));
+            }
+        }
+        _ => problems.push((format!("{path}.type"), "must be bubble or carousel".into())),
+    }
+    let mut stack = vec![(path.to_string(), container)];
+    while let Some((at, node)) = stack.pop() {
+        match node["type"].as_str() {
+            Some("text") if chars(&node["text"]) == 0 => {
+                problems.push((format!("{at}.text"), "must not be empty".into()));
+            }
+            Some("button") => check_action(&format!("{at}.action"), &node["action"], problems),
+            _ => {}
+        }
+        for key in ["header", "hero", "body", "footer"] {
+            if let Some(block) = node.get(key) {
+                stack.push((format!("{at}.{key}"), block));
+            }
+        }
+        if let Some(contents) = node["contents"].as_array() {
+            for (i, child) in contents.iter().enumerate() {
+                stack.push((format!("{at}.contents[{i}]"), child));
+            }
+        }
+    }
+}
+
 /// The message array's problems, as LINE reports them.
 fn check_messages(messages: &Value, quick_reply_needs_display_text: bool) -> Vec<(String, String)> {
     let mut problems = Vec::new();
@@ -279,6 +319,19 @@ fn check_messages(messages: &Value, quick_reply_needs_display_text: bool) -> Vec
                         &mut problems,
                     );
                 }
+            }
+            Some("flex") => {
+                if chars(&message["altText"]) == 0 || chars(&message["altText"]) > 1500 {
+                    problems.push((
+                        format!("{path}.altText"),
+                        "Length must be between 1 and 1500".into(),
+                    ));
+                }
+                check_flex_container(
+                    &format!("{path}.contents"),
+                    &message["contents"],
+                    &mut problems,
+                );
             }
             _ => problems.push((format!("{path}.type"), "unsupported message type".into())),
         }

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::webhook::PostbackData;
-use crate::engine::{Choice, Contact, Decision, Link};
+use crate::engine::{Answer, Choice, Contact, Decision, Link};
 
 /// Most messages in one reply or push.
 pub const MAX_MESSAGES: usize = 5;
@@ -24,6 +24,17 @@ pub const MAX_BUTTONS: usize = 4;
 pub const MAX_BUTTONS_TEXT: usize = 160;
 /// Longest alternative text of a template, in UTF-16 code units.
 pub const MAX_ALT_TEXT: usize = 400;
+/// Longest alternative text of a Flex Message, in characters.
+pub const MAX_FLEX_ALT_TEXT: usize = 1500;
+/// Largest bubble, as JSON (LINE allows 30 KB).
+pub const MAX_BUBBLE_BYTES: usize = 30_000;
+/// Longest answer shown inside the answer card; a longer one goes in text
+/// messages before it, which LINE lets be far longer.
+const CARD_TEXT_CHARS: usize = 1_000;
+/// Procedures with a page shown as buttons on the answer card, at most.
+const CARD_PROCEDURES: usize = 6;
+/// Longest notification text of an answer card: its first sentence.
+const CARD_ALT_TEXT_CHARS: usize = 100;
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -46,6 +57,12 @@ pub enum MessageBody {
     Template {
         alt_text: String,
         template: Buttons,
+    },
+    /// A Flex Message; `contents` is its container (a bubble).
+    #[serde(rename_all = "camelCase")]
+    Flex {
+        alt_text: String,
+        contents: serde_json::Value,
     },
 }
 
@@ -190,17 +207,23 @@ fn vote_items(reply_id: &str) -> Vec<QuickReplyItem> {
         .collect()
 }
 
-/// Contact lines under an answer.
+/// Contact lines under an answer, with the closed-counter notice.
 fn contact_text(contact: &Contact) -> String {
+    let mut text = contact_lines(contact);
+    if let Some(notice) = &contact.notice {
+        text.push_str(&format!("\n{notice}"));
+    }
+    text
+}
+
+/// Who to call or visit, and when.
+fn contact_lines(contact: &Contact) -> String {
     let mut text = format!(
         "【問い合わせ先】{}\n電話 {}（{}）",
         contact.department, contact.phone, contact.hours
     );
     if let Some(place) = &contact.place {
         text.push_str(&format!("\n場所 {place}"));
-    }
-    if let Some(notice) = &contact.notice {
-        text.push_str(&format!("\n{notice}"));
     }
     text
 }
@@ -244,19 +267,14 @@ fn link_buttons(links: &[Link], contact: Option<&Contact>) -> Option<Message> {
         .iter()
         .filter_map(|l| Some(format!("{}: {}", l.title, l.url.as_ref()?)))
         .collect();
-    if let Some(contact) = contact.filter(|_| actions.len() < MAX_BUTTONS) {
-        let digits: String = contact
-            .phone
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '-')
-            .collect();
-        if !digits.is_empty() {
-            actions.push(Action::Uri {
-                label: "電話する".into(),
-                uri: format!("tel:{digits}"),
-            });
-            alt_lines.push(format!("電話: {}", contact.phone));
-        }
+    if let Some(contact) = contact.filter(|_| actions.len() < MAX_BUTTONS)
+        && let Some(tel) = tel_uri(contact)
+    {
+        actions.push(Action::Uri {
+            label: "電話する".into(),
+            uri: tel,
+        });
+        alt_lines.push(format!("電話: {}", contact.phone));
     }
     Some(Message {
         body: MessageBody::Template {
@@ -285,9 +303,197 @@ fn numbered(text: &str, choices: &[Choice]) -> String {
     out
 }
 
-/// A decision as at most [`MAX_MESSAGES`] messages. `reply_id` goes into
-/// the feedback buttons of answers.
+/// A decision as at most [`MAX_MESSAGES`] messages. Answers are cards (see
+/// [`answer_card`]); `reply_id` goes into their feedback buttons.
 pub fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
+    if let Decision::Answer(answer) = decision
+        && let Some(messages) = answer_card(answer, reply_id)
+    {
+        return messages;
+    }
+    render_as_text(decision, reply_id)
+}
+
+/// An answer as a card (a Flex bubble): the question as its title, the
+/// answer, the counter procedures, the related questions numbered (so a
+/// resident may type one), the contact, a button per procedure page with
+/// its kind above it, a `tel:` button, and 「役に立った」「役に立たなかった」.
+/// Related questions are quick replies too. A long answer goes in text
+/// messages before the card. The notification shows the answer's first
+/// sentence. `None` if the card would be too large for LINE.
+fn answer_card(answer: &Answer, reply_id: &str) -> Option<Vec<Message>> {
+    let long = answer.text.chars().count() > CARD_TEXT_CHARS;
+    let mut body = Vec::new();
+    if !long {
+        body.extend(text_component(&answer.text, "md", None));
+    }
+    if let Some(counters) = counter_text(&answer.links) {
+        body.extend(text_component(&counters, "sm", None));
+    }
+    if !answer.related.is_empty() {
+        body.extend(text_component(
+            &numbered_list("【関連する質問】", &answer.related),
+            "sm",
+            None,
+        ));
+    }
+    if let Some(contact) = &answer.contact {
+        body.extend(text_component(
+            &contact_lines(contact),
+            "sm",
+            Some("#555555"),
+        ));
+        if let Some(notice) = &contact.notice {
+            body.extend(text_component(notice, "sm", Some("#C0392B")));
+        }
+    }
+    if body.is_empty() {
+        body.extend(text_component(
+            "回答は上のメッセージをご覧ください。",
+            "sm",
+            None,
+        ));
+    }
+    let mut footer = Vec::new();
+    for link in answer.links.iter().take(CARD_PROCEDURES) {
+        let Some(url) = link.url.as_ref().filter(|u| u.chars().count() <= MAX_URI) else {
+            continue;
+        };
+        footer.extend(text_component(&link.kind, "xs", Some("#888888")));
+        footer.push(button(
+            &Action::Uri {
+                label: shorten(&link.title, MAX_LABEL),
+                uri: url.clone(),
+            },
+            "primary",
+        ));
+    }
+    if let Some(tel) = answer.contact.as_ref().and_then(tel_uri) {
+        footer.push(button(
+            &Action::Uri {
+                label: "電話する".into(),
+                uri: tel,
+            },
+            "secondary",
+        ));
+    }
+    let votes: Vec<serde_json::Value> = vote_items(reply_id)
+        .iter()
+        .map(|item| button(&item.action, "link"))
+        .collect();
+    footer.push(serde_json::json!({
+        "type": "box", "layout": "horizontal", "spacing": "sm", "contents": votes
+    }));
+    let bubble = serde_json::json!({
+        "type": "bubble",
+        "header": {
+            "type": "box", "layout": "vertical",
+            "contents": [{
+                "type": "text", "weight": "bold", "wrap": true, "size": "md",
+                "text": if answer.question.trim().is_empty() {
+                    "ご質問への回答".to_string()
+                } else {
+                    shorten(answer.question.trim(), 200)
+                }
+            }]
+        },
+        "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
+        "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer}
+    });
+    if serde_json::to_vec(&bubble).map_or(usize::MAX, |json| json.len()) > MAX_BUBBLE_BYTES {
+        return None;
+    }
+    let mut messages: Vec<Message> = if long {
+        split_text(&answer.text, MAX_TEXT)
+            .into_iter()
+            .take(MAX_MESSAGES - 1)
+            .map(Message::text)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    messages.push(Message {
+        body: MessageBody::Flex {
+            alt_text: {
+                let sentence = first_sentence(&answer.text);
+                if sentence.is_empty() {
+                    "回答をお送りしました".to_string()
+                } else {
+                    shorten(&sentence, CARD_ALT_TEXT_CHARS)
+                }
+            },
+            contents: bubble,
+        },
+        quick_reply: None,
+    });
+    let items: Vec<QuickReplyItem> = answer
+        .related
+        .iter()
+        .filter_map(choice_item)
+        .take(MAX_QUICK_REPLIES)
+        .collect();
+    if let (false, Some(last)) = (items.is_empty(), messages.last_mut()) {
+        last.quick_reply = Some(QuickReply { items });
+    }
+    Some(messages)
+}
+
+/// A wrapping text component of a card; none for a blank text, which LINE
+/// refuses.
+fn text_component(text: &str, size: &str, color: Option<&str>) -> Option<serde_json::Value> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    let mut component = serde_json::json!({
+        "type": "text", "text": text, "wrap": true, "size": size
+    });
+    if let Some(color) = color {
+        component["color"] = color.into();
+    }
+    Some(component)
+}
+
+/// A button component of a card.
+fn button(action: &Action, style: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "button", "style": style, "height": "sm", "action": action
+    })
+}
+
+/// The answer's first sentence (up to 。, ！, ？ or a line break), for
+/// notifications and the chat list.
+fn first_sentence(text: &str) -> String {
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '。' | '！' | '？' | '\n'))
+        .map_or(text.len(), |(i, c)| {
+            i + if c == '\n' { 0 } else { c.len_utf8() }
+        });
+    text[..end].trim().to_string()
+}
+
+/// `heading` and the choices, numbered.
+fn numbered_list(heading: &str, choices: &[Choice]) -> String {
+    let mut out = heading.to_string();
+    for (i, choice) in choices.iter().enumerate() {
+        out.push_str(&format!("\n{}. {}", i + 1, choice.label));
+    }
+    out
+}
+
+/// The contact's phone as a `tel:` URI, if it has digits.
+fn tel_uri(contact: &Contact) -> Option<String> {
+    let digits: String = contact
+        .phone
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '-')
+        .collect();
+    (!digits.is_empty()).then(|| format!("tel:{digits}"))
+}
+
+/// A decision as text messages, with procedure pages as a buttons template.
+fn render_as_text(decision: &Decision, reply_id: &str) -> Vec<Message> {
     let choices = decision.choices();
     let text = match (choices.is_empty(), decision) {
         (true, _) => decision.text().to_string(),
@@ -386,11 +592,19 @@ mod tests {
         }
     }
 
+    /// The card of a one-message answer, as JSON.
+    fn card(messages: &[Message]) -> (String, serde_json::Value) {
+        let MessageBody::Flex { alt_text, contents } = &messages.last().unwrap().body else {
+            panic!("a card last: {messages:?}")
+        };
+        (alt_text.clone(), contents.clone())
+    }
+
     #[test]
-    fn an_answer_has_text_link_buttons_and_feedback() {
+    fn an_answer_is_a_card_with_its_procedures_contact_and_votes() {
         let messages = render(
             &answer(
-                "コンビニで取れます。",
+                "コンビニで取れます。マイナンバーカードが必要です。",
                 vec![
                     link(
                         "マイナポータルで住民票の写しを請求する手続き",
@@ -401,51 +615,71 @@ mod tests {
             ),
             "r1",
         );
-        assert_eq!(messages.len(), 2);
-        let MessageBody::Text { text } = &messages[0].body else {
-            panic!("text first")
-        };
-        assert!(text.contains("市民課の窓口で請求"), "{text}");
-        assert!(text.contains("0566-53-1111"), "{text}");
-        let MessageBody::Template { template, .. } = &messages[1].body else {
-            panic!("buttons second")
-        };
-        assert_eq!(template.actions.len(), 2);
-        let Action::Uri { label, uri } = &template.actions[0] else {
-            panic!("uri action")
-        };
-        assert_eq!(label.chars().count(), MAX_LABEL);
-        assert_eq!(uri, "https://example.jp/a");
+        assert_eq!(messages.len(), 1);
+        assert_eq!(within_limits(&messages), Ok(()));
+        let (alt_text, contents) = card(&messages);
+        assert_eq!(alt_text, "コンビニで取れます。", "the first sentence");
         assert_eq!(
-            template.actions[1],
-            Action::Uri {
-                label: "電話する".into(),
-                uri: "tel:0566-53-1111".into()
-            }
+            contents["header"]["contents"][0]["text"],
+            "住民票の写しを取りたい"
         );
-        let items = &messages[1].quick_reply.as_ref().unwrap().items;
-        assert_eq!(items.len(), 2);
-        let json = serde_json::to_value(&messages[1]).unwrap();
-        assert_eq!(json["type"], "template");
-        assert_eq!(json["template"]["type"], "buttons");
-        assert_eq!(json["quickReply"]["items"][0]["type"], "action");
-        assert_eq!(json["quickReply"]["items"][0]["action"]["type"], "postback");
-        assert!(json["quickReply"]["items"][0]["action"]["displayText"].is_string());
+        let texts = texts_in(&contents);
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("コンビニで取れます。マイナンバー"))
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("市民課の窓口で請求")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("0566-53-1111")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"マイナポータル".to_string()),
+            "the procedure's kind"
+        );
+        let actions = actions_in(&contents);
+        assert!(actions.contains(&Action::Uri {
+            label: shorten("マイナポータルで住民票の写しを請求する手続き", MAX_LABEL),
+            uri: "https://example.jp/a".into()
+        }));
+        assert!(actions.contains(&Action::Uri {
+            label: "電話する".into(),
+            uri: "tel:0566-53-1111".into()
+        }));
+        let votes: Vec<&str> = actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Postback { label, .. } => Some(label.as_str()),
+                Action::Uri { .. } => None,
+            })
+            .collect();
+        assert_eq!(votes.len(), 2);
+        assert!(votes.contains(&"役に立った") && votes.contains(&"役に立たなかった"));
+        let json = serde_json::to_value(&messages[0]).unwrap();
+        assert_eq!(json["type"], "flex");
+        assert_eq!(json["altText"], "コンビニで取れます。");
+        assert_eq!(json["contents"]["type"], "bubble");
     }
 
     #[test]
-    fn long_answers_are_split_and_capped_at_five_messages() {
+    fn long_answers_go_before_the_card_within_five_messages() {
         let line = "あ".repeat(999) + "\n";
         let long = line.repeat(40);
         let messages = render(&answer(&long, vec![]), "r");
         assert_eq!(messages.len(), MAX_MESSAGES);
-        for message in &messages {
+        for message in &messages[..4] {
             let MessageBody::Text { text } = &message.body else {
                 panic!("text")
             };
             assert!(text.encode_utf16().count() <= MAX_TEXT);
         }
-        assert!(messages[4].quick_reply.is_some(), "feedback on the last");
+        let (_, contents) = card(&messages);
+        assert_eq!(actions_in(&contents).len(), 3, "the phone and the votes");
+        assert_eq!(within_limits(&messages), Ok(()));
     }
 
     #[test]
@@ -489,6 +723,50 @@ mod tests {
         assert_eq!(split_text("ab\ncd\nef", 5), vec!["ab", "cd\nef"]);
         assert_eq!(split_text("abcdefg", 3), vec!["abc", "def", "g"]);
         assert_eq!(split_text("😀😀😀", 4), vec!["😀😀", "😀"]);
+    }
+
+    /// The actions of a Flex container's buttons, read back.
+    fn actions_in(contents: &serde_json::Value) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let mut stack = vec![contents];
+        while let Some(node) = stack.pop() {
+            if let Some(action) = node.get("action") {
+                actions.push(match action["type"].as_str() {
+                    Some("uri") => Action::Uri {
+                        label: action["label"].as_str().unwrap_or_default().into(),
+                        uri: action["uri"].as_str().unwrap_or_default().into(),
+                    },
+                    _ => Action::Postback {
+                        label: action["label"].as_str().unwrap_or_default().into(),
+                        data: action["data"].as_str().unwrap_or_default().into(),
+                        display_text: action["displayText"].as_str().unwrap_or_default().into(),
+                    },
+                });
+            }
+            match node {
+                serde_json::Value::Object(map) => stack.extend(map.values()),
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        actions
+    }
+
+    /// The texts of a Flex container's text components.
+    fn texts_in(contents: &serde_json::Value) -> Vec<String> {
+        let mut texts = Vec::new();
+        let mut stack = vec![contents];
+        while let Some(node) = stack.pop() {
+            if node["type"] == "text" {
+                texts.push(node["text"].as_str().unwrap_or_default().to_string());
+            }
+            match node {
+                serde_json::Value::Object(map) => stack.extend(map.values()),
+                serde_json::Value::Array(items) => stack.extend(items),
+                _ => {}
+            }
+        }
+        texts
     }
 
     /// Every limit of the Messaging API that the bot's messages touch.
@@ -535,6 +813,21 @@ mod tests {
                         return Err("buttons template".into());
                     }
                     template.actions.iter().try_for_each(check_action)?;
+                }
+                MessageBody::Flex { alt_text, contents } => {
+                    if alt_text.is_empty() || alt_text.chars().count() > MAX_FLEX_ALT_TEXT {
+                        return Err(format!("flex altText {alt_text:?}"));
+                    }
+                    let size = serde_json::to_vec(contents).unwrap().len();
+                    if size > MAX_BUBBLE_BYTES {
+                        return Err(format!("a bubble of {size} bytes"));
+                    }
+                    for action in actions_in(contents) {
+                        check_action(&action)?;
+                    }
+                    if texts_in(contents).iter().any(|t| t.is_empty()) {
+                        return Err("an empty text component".into());
+                    }
                 }
             }
             if let Some(quick) = &message.quick_reply {
@@ -671,7 +964,7 @@ mod tests {
     }
 
     #[test]
-    fn an_answer_with_many_related_entries_keeps_thirteen_quick_replies() {
+    fn an_answers_related_entries_are_numbered_on_the_card_and_quick_replies() {
         let mut decision = answer("回答です。", vec![]);
         if let Decision::Answer(a) = &mut decision {
             a.related = (0..14)
@@ -682,19 +975,14 @@ mod tests {
                 .collect();
         }
         let messages = render(&decision, "r");
+        assert_eq!(within_limits(&messages), Ok(()));
         let items = &messages.last().unwrap().quick_reply.as_ref().unwrap().items;
         assert_eq!(items.len(), MAX_QUICK_REPLIES);
-        assert_eq!(within_limits(&messages), Ok(()));
-        let labels: Vec<_> = items
-            .iter()
-            .map(|i| match &i.action {
-                Action::Postback { label, .. } | Action::Uri { label, .. } => label.as_str(),
-            })
-            .collect();
-        assert_eq!(
-            &labels[11..],
-            ["役に立った", "役に立たなかった"],
-            "the votes stay"
+        let (_, contents) = card(&messages);
+        let texts = texts_in(&contents);
+        assert!(
+            texts.iter().any(|t| t.contains("\n14. 関連13")),
+            "{texts:?}"
         );
     }
 
@@ -705,12 +993,46 @@ mod tests {
             a.contact.as_mut().unwrap().notice =
                 Some("現在は閉庁時間です。次は12月3日(木) 8:30 から".into());
         }
-        let messages = render(&decision, "r");
+        let (_, contents) = card(&render(&decision, "r"));
+        let texts = texts_in(&contents);
+        let contact = texts
+            .iter()
+            .position(|t| t.ends_with("電話 0566-53-1111（平日 8:30〜17:15）"))
+            .expect("the contact");
+        assert!(texts.contains(&"現在は閉庁時間です。次は12月3日(木) 8:30 から".to_string()));
+        assert_eq!(
+            contents["body"]["contents"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap()["text"],
+            "現在は閉庁時間です。次は12月3日(木) 8:30 から",
+            "right under the contact (text {contact})"
+        );
+    }
+
+    #[test]
+    fn a_fallback_keeps_its_contact_in_text() {
+        let messages = render(
+            &Decision::Fallback {
+                text: "お答えできませんでした。".into(),
+                contact: Some(Contact {
+                    department: "市民課".into(),
+                    phone: "0566-53-1111".into(),
+                    hours: "平日".into(),
+                    place: None,
+                    notice: Some("現在は閉庁時間です。".into()),
+                    department_id: "shimin".into(),
+                }),
+                links: vec![],
+            },
+            "r",
+        );
         let MessageBody::Text { text } = &messages[0].body else {
             panic!("text")
         };
         assert!(
-            text.ends_with("電話 0566-53-1111（平日 8:30〜17:15）\n現在は閉庁時間です。次は12月3日(木) 8:30 から"),
+            text.ends_with("電話 0566-53-1111（平日）\n現在は閉庁時間です。"),
             "{text}"
         );
     }
