@@ -854,3 +854,40 @@ async fn joining_a_group_and_new_members_get_a_short_introduction() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_unsent_message_is_deleted_from_the_log() {
+    let server = LineServer::start().await;
+    let export = || {
+        let store = madoguchi::store::Store::open(server.data.path()).unwrap();
+        let mut out = Vec::new();
+        store.export_csv(0, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let text = fixture("text.json");
+    assert_eq!(server.deliver(&text).await, StatusCode::OK);
+    server.replies(1).await;
+    let before = export();
+    assert!(before.contains("住民票をコンビニで取りたい"), "{before}");
+
+    // The fixture takes back the message of text.json.
+    assert_eq!(
+        server.deliver(&fixture("unsend.json")).await,
+        StatusCode::OK
+    );
+    server.settled().await;
+    let after = export();
+    assert!(!after.contains("住民票をコンビニで取りたい"), "{after}");
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count(),
+        "the record stays"
+    );
+    assert!(
+        server
+            .metrics()
+            .await
+            .contains("madoguchi_line_unsent_total{found=\"yes\"} 1")
+    );
+    assert_eq!(server.api.attempts(), [("reply", 200)], "nothing is said");
+}

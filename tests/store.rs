@@ -32,6 +32,7 @@ fn reply(text: &str, words: &[&str], decision: &str) -> ReplyRecord {
         confidence: (decision == "answer").then(|| "high".to_string()),
         candidates: vec![("juminhyo".into(), 9.5), ("koseki".into(), 4.25)],
         content_version: "v1".into(),
+        source_message: None,
         public_numbers: Default::default(),
     }
 }
@@ -95,6 +96,7 @@ on_both_stores!(
     drafts_revisions_and_the_audit_log_round_trip,
     shared_state_is_the_same_for_every_replica,
     the_line_queue_answers_each_event_once_in_chat_order_on_any_replica,
+    a_message_taken_back_leaves_the_log,
 );
 
 /// A store on the PostgreSQL database at `url`, as a replica opens it.
@@ -895,4 +897,25 @@ fn postgresql_over_tls_is_verified_against_the_configured_ca() {
         err.contains("store.tls_ca_file") && err.contains("/nonexistent/ca.pem"),
         "{err}"
     );
+}
+
+fn a_message_taken_back_leaves_the_log(open: Open) {
+    let store = &open();
+    let mut taken_back = reply("犬の登録をしたい", &["犬", "登録"], "fallback");
+    taken_back.source_message = Some("message-1".into());
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(store.record_reply(taken_back))
+        .unwrap();
+    record(store, "粗大ごみの出し方", &["粗大ごみ"], "fallback");
+    assert_eq!(store.forget_message("message-2").unwrap(), 0);
+    assert_eq!(store.forget_message("message-1").unwrap(), 1);
+    let csv = export(store, 0);
+    assert!(
+        !csv.contains("犬の登録") && csv.contains("粗大ごみ"),
+        "{csv}"
+    );
+    let groups = store.review_groups(0).unwrap();
+    assert_eq!(groups.len(), 1, "nothing left of it to review: {groups:?}");
 }

@@ -29,6 +29,23 @@ pub struct Reply {
     pub decision: Decision,
 }
 
+/// Who takes a turn, and what the channel knows of the request.
+#[derive(Debug, Clone, Default)]
+pub struct Asker {
+    /// `web` or `line`.
+    pub channel: &'static str,
+    /// The user's pseudonym.
+    pub user: String,
+    /// The network of a web request.
+    pub client: Option<String>,
+    /// The conversation has just begun (a web session the channel just
+    /// named): there is none to look up.
+    pub new: bool,
+    /// The channel's message being answered (a pseudonym of its id), so
+    /// that the log can forget it when the resident takes it back.
+    pub message: Option<String>,
+}
+
 /// What the channels share to hold conversations.
 pub struct Dialogue {
     pub engine: Arc<SharedEngine>,
@@ -38,30 +55,10 @@ pub struct Dialogue {
 }
 
 impl Dialogue {
-    /// Takes one turn of `user`'s conversation on `channel` (`user` being a
-    /// pseudonym; `client` the network of a web request). `None` when a
-    /// picked button names something the content no longer has.
-    pub async fn take(
-        &self,
-        channel: &'static str,
-        user: &str,
-        client: Option<String>,
-        turn: Turn<'_>,
-    ) -> Option<Reply> {
-        self.take_in(channel, user, client, turn, false).await
-    }
-
-    /// Like [`Dialogue::take`]; `new` when the channel knows that the
-    /// conversation has just begun (a web session it just named), which
-    /// saves looking it up.
-    pub async fn take_in(
-        &self,
-        channel: &'static str,
-        user: &str,
-        client: Option<String>,
-        turn: Turn<'_>,
-        new: bool,
-    ) -> Option<Reply> {
+    /// Takes one turn of the asker's conversation. `None` when a picked
+    /// button names something the content no longer has.
+    pub async fn take(&self, asker: &Asker, turn: Turn<'_>) -> Option<Reply> {
+        let (channel, user, new) = (asker.channel, asker.user.as_str(), asker.new);
         let engine = self.engine.get();
         let mut conversation = if new {
             Conversation::default()
@@ -107,7 +104,8 @@ impl Dialogue {
             explanation.as_ref(),
             &engine,
         );
-        record.client = client;
+        record.client = asker.client.clone();
+        record.source_message = asker.message.clone();
         let id = record.id.clone();
         conversation.record(&decision, explanation.as_ref());
         let kept = self.conversations.keep(user, conversation);
@@ -170,6 +168,7 @@ fn record_of(
             })
             .unwrap_or_default(),
         content_version: engine.content().version.clone(),
+        source_message: None,
         public_numbers: engine.public_numbers(),
     }
 }

@@ -240,7 +240,7 @@ macro_rules! migration {
 
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
-pub const MIGRATIONS: [Migration; 9] = [
+pub const MIGRATIONS: [Migration; 10] = [
     migration!("0001_replies_and_feedback"),
     migration!("0002_query_log"),
     migration!("0003_lighter_reply_writes"),
@@ -250,6 +250,7 @@ pub const MIGRATIONS: [Migration; 9] = [
     migration!("0007_sign_in_attempts"),
     migration!("0008_line_queue"),
     migration!("0009_ephemeral_conversations", postgresql),
+    migration!("0010_unsent_messages"),
 ];
 
 /// A migration's SQL for PostgreSQL: SQLite's auto-numbered

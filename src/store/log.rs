@@ -179,6 +179,16 @@ impl Store {
         Ok(count)
     }
 
+    /// Deletes the text (and the words searched) of the replies to a
+    /// message its sender took back; returns how many replies had it.
+    pub fn forget_message(&self, source_message: &str) -> Result<usize, StoreError> {
+        let forgotten = self.connect()?.execute(
+            "UPDATE replies SET text = '', words = '' WHERE source_message = ?1",
+            params![source_message],
+        )?;
+        Ok(forgotten as usize)
+    }
+
     /// Deletes queries (and their votes) older than `cutoff` (Unix time).
     pub fn delete_older_than(&self, cutoff: i64) -> Result<usize, StoreError> {
         let mut connection = self.connect()?;
@@ -276,7 +286,7 @@ impl Store {
              LEFT JOIN feedback f ON f.reply_id = r.id
              WHERE r.created_at >= ?1
                AND (r.decision IN ('fallback', 'choices') OR f.helpful = 0)
-               AND r.typed = 1
+               AND r.typed = 1 AND r.text != ''
              ORDER BY r.created_at DESC, r.id DESC",
             params![since],
         )?;

@@ -10,7 +10,7 @@ use super::{Store, StoreError};
 const TABLES: [(&str, &str); 11] = [
     (
         "replies",
-        "id, created_at, channel, session, decision, entry_id, content_version, text, typed, words, confidence, candidates, client",
+        "id, created_at, channel, session, decision, entry_id, content_version, text, typed, words, confidence, candidates, client, source_message",
     ),
     ("feedback", "reply_id, helpful, created_at"),
     ("review_groups", "key, status, entry_id, updated_at"),

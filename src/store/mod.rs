@@ -68,6 +68,9 @@ pub struct ReplyRecord {
     /// The best candidates and their scores, best first.
     pub candidates: Vec<(String, f32)>,
     pub content_version: String,
+    /// The channel's message this replies to (a pseudonym of its id), for
+    /// messages the resident can take back (LINE's unsend).
+    pub source_message: Option<String>,
     /// Numbers the content itself publishes (the city's phone numbers),
     /// left unmasked in the text; not written.
     pub public_numbers: Arc<[String]>,
@@ -343,7 +346,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 const ROWS_PER_INSERT: usize = 32;
 
 /// The columns of a reply as inserted.
-const REPLY_COLUMNS: usize = 13;
+const REPLY_COLUMNS: usize = 14;
 
 /// Writes a batch in one transaction: the replies, then the conversations
 /// (the last state of each, should a resident have two in the batch).
@@ -380,7 +383,8 @@ fn write_batch<'a>(
                     reply.confidence.as_deref(),
                     candidates,
                     &reply.content_version,
-                    reply.client.as_deref()
+                    reply.client.as_deref(),
+                    reply.source_message.as_deref()
                 ]);
             }
             connection.execute(&insert_replies_sql(chunk.len()), &values)?;
@@ -404,7 +408,8 @@ fn write_batch<'a>(
 fn insert_replies_sql(rows: usize) -> String {
     format!(
         "INSERT INTO replies (id, created_at, channel, session, text, typed, words, decision,
-                              entry_id, confidence, candidates, content_version, client)
+                              entry_id, confidence, candidates, content_version, client,
+                              source_message)
          VALUES {}",
         placeholders(rows, REPLY_COLUMNS)
     )
@@ -456,6 +461,7 @@ mod tests {
             confidence: Some("high".into()),
             candidates: vec![("koseki".into(), 12.5)],
             content_version: "v1".into(),
+            source_message: None,
             public_numbers: Default::default(),
         }
     }

@@ -9,7 +9,7 @@ use super::LineDeps;
 use super::client::{LineClient, RetryKey, SendError};
 use super::messages::{self, Message};
 use super::webhook::{Event, PostbackData, Source};
-use crate::channels::dialogue::Turn;
+use crate::channels::dialogue::{Asker, Turn};
 
 /// Said when a resident sends a sticker, photo, location…
 const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
@@ -120,13 +120,14 @@ impl Responder {
                     .chars()
                     .take(self.deps.max_text_chars)
                     .collect();
-                self.reply(user, Turn::Typed(&text)).await
+                let id = message.id.as_deref().map(|id| self.message_key(id));
+                self.reply(user, Turn::Typed(&text), id).await
             }
             "postback" => {
                 let data = event.postback.as_ref()?;
                 match PostbackData::decode(&data.data) {
                     Some(PostbackData::Choice(choice)) => {
-                        match self.reply(user, Turn::Picked(&choice)).await {
+                        match self.reply(user, Turn::Picked(&choice), None).await {
                             Some(messages) => Some(messages),
                             None => Some(messages::text_with_choices(
                                 CHOICE_GONE,
@@ -145,7 +146,7 @@ impl Responder {
                         if helpful {
                             Some(messages::plain(THANKS_HELPFUL))
                         } else {
-                            self.reply(user, Turn::Unhelpful).await
+                            self.reply(user, Turn::Unhelpful, None).await
                         }
                     }
                     None => {
@@ -167,6 +168,11 @@ impl Responder {
                 self.ignore(event, "unfollow");
                 None
             }
+            "unsend" => {
+                let id = event.unsend.as_ref()?.message_id.clone();
+                self.forget_message(self.message_key(&id)).await;
+                None
+            }
             _ => {
                 self.ignore(event, "unsupported");
                 None
@@ -174,11 +180,40 @@ impl Responder {
         }
     }
 
-    /// Takes a turn of the user's conversation and renders the reply;
-    /// `None` when a tapped button names nothing any more.
-    async fn reply(&self, user: &str, turn: Turn<'_>) -> Option<Vec<Message>> {
-        let reply = self.deps.dialogue.take("line", user, None, turn).await?;
+    /// Takes a turn of the user's conversation (answering the message
+    /// `message`, if typed) and renders the reply; `None` when a tapped
+    /// button names nothing any more.
+    async fn reply(
+        &self,
+        user: &str,
+        turn: Turn<'_>,
+        message: Option<String>,
+    ) -> Option<Vec<Message>> {
+        let asker = Asker {
+            channel: "line",
+            user: user.to_string(),
+            message,
+            ..Asker::default()
+        };
+        let reply = self.deps.dialogue.take(&asker, turn).await?;
         Some(messages::render(&reply.decision, &reply.id))
+    }
+
+    /// A LINE message id as the log keeps it: a pseudonym.
+    fn message_key(&self, message_id: &str) -> String {
+        self.deps.pseudonyms.of("line-message", message_id)
+    }
+
+    /// Deletes the text of a message its sender unsent from the log.
+    async fn forget_message(&self, key: String) {
+        let store = self.deps.dialogue.log.store().clone();
+        match tokio::task::spawn_blocking(move || store.forget_message(&key)).await {
+            Ok(Ok(forgotten)) => self.deps.dialogue.metrics.count(
+                "madoguchi_line_unsent_total",
+                &[("found", if forgotten > 0 { "yes" } else { "no" })],
+            ),
+            _ => tracing::error!("an unsent message could not be deleted from the log"),
+        }
     }
 
     /// Replies with the event's token; pushes instead when the token has

@@ -31,6 +31,15 @@ pub struct Event {
     pub reply_token: Option<String>,
     pub message: Option<Message>,
     pub postback: Option<Postback>,
+    /// What an `unsend` event takes back.
+    pub unsend: Option<Unsend>,
+}
+
+/// The message an `unsend` event takes back.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unsend {
+    pub message_id: String,
 }
 
 /// Where an event comes from.
@@ -67,6 +76,8 @@ pub struct Message {
     /// `text`, `sticker`, `image`, `location`, …
     #[serde(rename = "type")]
     pub kind: String,
+    /// The message's id, which an `unsend` event names.
+    pub id: Option<String>,
     pub text: Option<String>,
     pub mention: Option<Mention>,
 }

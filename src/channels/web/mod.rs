@@ -13,7 +13,7 @@ pub use reply::WebReply;
 
 pub use super::ApiError;
 
-use super::dialogue::{Dialogue, Turn};
+use super::dialogue::{Asker, Dialogue, Turn};
 use crate::client::{ClientAddress, RateLimiter, network_of};
 use crate::config::WebSettings;
 use crate::engine::ChoiceValue;
@@ -145,12 +145,14 @@ async fn take_turn(
     new: bool,
     turn: Turn<'_>,
 ) -> Result<WebReply, ApiError> {
-    let user = state.pseudonyms.of("web", &session_id);
-    let client = Some(network_of(ClientAddress::of(request)));
-    let taken = state
-        .dialogue
-        .take_in("web", &user, client, turn, new)
-        .await;
+    let asker = Asker {
+        channel: "web",
+        user: state.pseudonyms.of("web", &session_id),
+        client: Some(network_of(ClientAddress::of(request))),
+        new,
+        message: None,
+    };
+    let taken = state.dialogue.take(&asker, turn).await;
     let reply = match (taken, turn) {
         (Some(reply), _) => reply,
         (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
