@@ -891,3 +891,47 @@ async fn an_unsent_message_is_deleted_from_the_log() {
     );
     assert_eq!(server.api.attempts(), [("reply", 200)], "nothing is said");
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_this_months_pushes_and_warns_before_the_limit() {
+    let password = "窓口-line-2026";
+    let hash = madoguchi::admin::auth::hash_password(password).unwrap();
+    let server = LineServer::start_with(|s| {
+        s.line.push_fallback = true;
+        s.admin.secure_cookie = false;
+        s.admin.users = vec![madoguchi::config::AdminUser {
+            name: "staff".into(),
+            password_hash: hash,
+            ..Default::default()
+        }];
+    })
+    .await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = format!("http://{}", server.address);
+    let session = common::sign_in(&client, &url, "staff", password).await;
+    let admin = format!("{url}/admin");
+    let dashboard = || common::page(&client, &admin, &session);
+    server.api.set_push_limit(Some(20));
+    let page = dashboard().await;
+    assert!(page.contains("0 通 ／ 上限 20 通（残り 20 通）"), "{page}");
+    assert!(!page.contains("残りがわずか"), "{page}");
+
+    // An expired reply token: the answer is pushed, and counted.
+    server.api.fail_next(&[Failure::InvalidReplyToken]);
+    assert_eq!(server.deliver(&fixture("text.json")).await, StatusCode::OK);
+    let pushed = server.api.wait_for("push", 1, WAIT).await;
+    let used = pushed[0].body["messages"].as_array().unwrap().len();
+    // At the limit (under a tenth of it left), staff are warned.
+    server.api.set_push_limit(Some(used as u64));
+    let page = dashboard().await;
+    assert!(
+        page.contains(&format!("{used} 通 ／ 上限 {used} 通（残り 0 通）")),
+        "{page}"
+    );
+    assert!(page.contains("残りがわずか"), "{page}");
+    server.api.set_push_limit(None);
+    assert!(dashboard().await.contains("（上限なし）"));
+}

@@ -228,7 +228,7 @@ async fn deliver(client: &reqwest::Client, url: &str, event_id: &str, text: &str
 
 /// A replica's `/metrics`.
 async fn metrics(client: &reqwest::Client, url: &str) -> String {
-    staff_page(client, &format!("{url}/metrics"), "").await
+    common::page(client, &format!("{url}/metrics"), "").await
 }
 
 /// The sum of a metric's series whose line contains `filter`.
@@ -241,48 +241,9 @@ async fn metric(client: &reqwest::Client, url: &str, name: &str, filter: &str) -
         .sum()
 }
 
-/// Signs in through `url`; returns the session cookie (`name=value`).
+/// Signs in through `url` as the staff of these tests.
 async fn sign_in(client: &reqwest::Client, url: &str) -> String {
-    let form = client
-        .get(format!("{url}/admin/login"))
-        .send()
-        .await
-        .unwrap();
-    let login_cookie = form.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let page = form.text().await.unwrap();
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.find(marker).expect("a CSRF token") + marker.len();
-    let csrf = &page[start..start + 40];
-    let signed_in = client
-        .post(format!("{url}/admin/login"))
-        .header("cookie", login_cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs([("user", "staff"), ("password", PASSWORD), ("csrf", csrf)])
-                .finish(),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), 303);
-    signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|c| c.to_str().ok())
-        .find(|c| c.starts_with("madoguchi_admin="))
-        .expect("a session cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string()
+    common::sign_in(client, url, "staff", PASSWORD).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -487,22 +448,9 @@ async fn post_form(
     (response.status().as_u16(), location)
 }
 
-/// A page, signed in with `session` (a cookie, or nothing).
-async fn staff_page(client: &reqwest::Client, url: &str, session: &str) -> String {
-    client
-        .get(url)
-        .header("cookie", session)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 /// A page's first form token.
 async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String {
-    let page = staff_page(client, url, session).await;
+    let page = common::page(client, url, session).await;
     let marker = "name=\"csrf\" value=\"";
     let start = page.find(marker).expect("a CSRF token") + marker.len();
     page[start..start + 40].to_string()
@@ -523,7 +471,7 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
 
     // On A, staff add the question as a phrasing of an answer and publish.
     let session = sign_in(&client, &a.url).await;
-    let unanswered = staff_page(&client, &format!("{}/admin/unanswered", a.url), &session).await;
+    let unanswered = common::page(&client, &format!("{}/admin/unanswered", a.url), &session).await;
     let marker = "data-key=\"";
     let start = unanswered.find(marker).expect("an unanswered group") + marker.len();
     let key = unanswered[start..].split('"').next().unwrap().to_string();

@@ -18,6 +18,7 @@ use serde::Deserialize;
 
 use crate::authoring::follow::Follower;
 use crate::authoring::workspace::Workspace;
+use crate::channels::line::LineClient;
 use crate::client::ClientAddress;
 use crate::config::AdminSettings;
 use crate::engine::SharedEngine;
@@ -46,6 +47,8 @@ pub struct AdminState {
     /// With replicas: brings the content directory to the newest revision
     /// before a publish builds on it.
     follower: Option<Arc<Follower>>,
+    /// The LINE account, for its push quota; `None` without LINE.
+    line: Option<LineAccount>,
     require_second_approver: bool,
     /// One publish at a time, so that none writes over another's files.
     publishing: tokio::sync::Mutex<()>,
@@ -60,6 +63,7 @@ impl AdminState {
         reloader: Arc<Reloader>,
         workspace: Workspace,
         follower: Option<Arc<Follower>>,
+        line: Option<LineAccount>,
     ) -> Result<AdminState, String> {
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
@@ -78,10 +82,18 @@ impl AdminState {
             reloader,
             workspace,
             follower,
+            line,
             require_second_approver: settings.require_second_approver,
             publishing: tokio::sync::Mutex::new(()),
         })
     }
+}
+
+/// The LINE account as the dashboard sees it.
+pub struct LineAccount {
+    pub client: LineClient,
+    /// Whether answers are pushed when their reply token expired.
+    pub push_fallback: bool,
 }
 
 /// Registers the admin routes.
@@ -356,6 +368,13 @@ async fn dashboard(
             }),
         }
     }
+    let line = match &state.line {
+        Some(account) => Some(pages::LinePushes {
+            quota: account.client.push_quota().await,
+            push_fallback: account.push_fallback,
+        }),
+        None => None,
+    };
     html(
         StatusCode::OK,
         pages::dashboard(
@@ -364,6 +383,7 @@ async fn dashboard(
             &state.reloader.status(),
             &top,
             &overdue,
+            line.as_ref(),
             flash,
         ),
     )

@@ -2,6 +2,8 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::channels::line::PushQuota;
+
 use crate::reload::ContentStatus;
 use crate::store::EntryFeedback;
 use crate::store::log::{GroupStatus, ReviewGroup, Summary, japan_time};
@@ -185,12 +187,21 @@ pub struct GroupRow {
     pub department: String,
 }
 
+/// The LINE account's pushes this month, as the dashboard shows them.
+pub struct LinePushes {
+    /// The quota and use, or why they could not be read.
+    pub quota: Result<PushQuota, String>,
+    /// Whether answers whose reply token expired are pushed.
+    pub push_fallback: bool,
+}
+
 pub fn dashboard(
     csrf: &str,
     summary: &Summary,
     content: &ContentStatus,
     top: &[(String, String, i64)],
     overdue: &[OverdueReviews],
+    line: Option<&LinePushes>,
     flash: Option<&str>,
 ) -> Markup {
     let votes = summary.helpful + summary.not_helpful;
@@ -240,6 +251,29 @@ pub fn dashboard(
             section {
                 h2 { "日別の質問数" }
                 (chart(summary))
+            }
+            @if let Some(line) = line {
+                section.line {
+                    h2 { "LINE のプッシュ送信（今月）" }
+                    @match &line.quota {
+                        Ok(quota) => {
+                            p {
+                                (quota.used) " 通"
+                                @if let Some(limit) = quota.limit { " ／ 上限 " (limit) " 通（残り " (quota.left().unwrap_or(0)) " 通）" }
+                                @else { "（上限なし）" }
+                            }
+                            @if line.push_fallback && quota.running_out() {
+                                p.warning role="alert" {
+                                    "プッシュで送れる残りがわずかです。上限に達すると、応答が遅れた質問への回答（プッシュ）は届きません。"
+                                }
+                            }
+                            p.note { "返信（リプライ）は数えられません。応答が遅れて返信できなかったときのプッシュ"
+                                @if line.push_fallback { "（有効）" } @else { "（無効: line.push_fallback）" }
+                                "だけが数えられます。" }
+                        }
+                        Err(why) => { p.warning { "LINE から送信数を読めませんでした: " (why) } }
+                    }
+                }
             }
             @if !overdue.is_empty() {
                 section.overdue {

@@ -147,6 +147,7 @@ impl Application {
                 reloader.clone(),
                 workspace,
                 follower.clone(),
+                line_account(&settings.line, &metrics)?,
             )
             .map_err(StartError::Admin)?,
         );
@@ -288,6 +289,22 @@ impl Application {
         .await;
         Ok(())
     }
+}
+
+/// The LINE account for the staff dashboard, when the channel is on.
+fn line_account(
+    settings: &crate::config::LineSettings,
+    metrics: &Arc<Metrics>,
+) -> Result<Option<admin::LineAccount>, StartError> {
+    if !settings.enabled() {
+        return Ok(None);
+    }
+    let client = crate::channels::line::LineClient::new(settings, metrics.clone())
+        .map_err(StartError::Line)?;
+    Ok(Some(admin::LineAccount {
+        client,
+        push_fallback: settings.push_fallback,
+    }))
 }
 
 /// Runs start-up work that blocks (the PostgreSQL client does) on a thread

@@ -36,6 +36,8 @@ struct State {
     used_reply_tokens: HashSet<String>,
     accepted_retry_keys: HashSet<String>,
     failures: VecDeque<Failure>,
+    /// The account's monthly push limit; `None`: no limit.
+    push_limit: Option<u64>,
 }
 
 /// The stand-in, running.
@@ -57,6 +59,11 @@ impl LineApi {
                 .route("/v2/bot/message/reply", web::post().to(reply))
                 .route("/v2/bot/message/push", web::post().to(push))
                 .route("/v2/bot/chat/loading/start", web::post().to(loading))
+                .route("/v2/bot/message/quota", web::get().to(quota))
+                .route(
+                    "/v2/bot/message/quota/consumption",
+                    web::get().to(consumption),
+                )
         })
         .workers(1)
         .bind("127.0.0.1:0")
@@ -73,6 +80,11 @@ impl LineApi {
     /// The base URL to configure as `line.api_base`.
     pub fn base(&self) -> String {
         format!("http://{}", self.address)
+    }
+
+    /// Sets the account's monthly push limit (`None`: no limit).
+    pub fn set_push_limit(&self, limit: Option<u64>) {
+        self.state.lock().unwrap().push_limit = limit;
     }
 
     /// Answer the next calls with these failures, in order.
@@ -444,6 +456,44 @@ async fn push(shared: Shared, request: HttpRequest, body: web::Bytes) -> HttpRes
         200,
     );
     HttpResponse::Ok().json(json!({ "sentMessages": [] }))
+}
+
+/// Whether the request carries the channel access token.
+fn authorized(shared: &Shared, request: &HttpRequest) -> bool {
+    request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        == Some(&format!("Bearer {}", shared.1))
+}
+
+/// GET /v2/bot/message/quota: the monthly limit, as LINE gives it.
+async fn quota(shared: Shared, request: HttpRequest) -> HttpResponse {
+    if !authorized(&shared, &request) {
+        return error(401, "Authentication failed.");
+    }
+    match shared.0.lock().unwrap().push_limit {
+        Some(limit) => HttpResponse::Ok().json(json!({ "type": "limited", "value": limit })),
+        None => HttpResponse::Ok().json(json!({ "type": "none" })),
+    }
+}
+
+/// GET /v2/bot/message/quota/consumption: the messages pushed this month
+/// (replies are free).
+async fn consumption(shared: Shared, request: HttpRequest) -> HttpResponse {
+    if !authorized(&shared, &request) {
+        return error(401, "Authentication failed.");
+    }
+    let pushed: usize = shared
+        .0
+        .lock()
+        .unwrap()
+        .received
+        .iter()
+        .filter(|r| r.endpoint == "push")
+        .map(|r| r.body["messages"].as_array().map_or(0, Vec::len))
+        .sum();
+    HttpResponse::Ok().json(json!({ "totalUsage": pushed }))
 }
 
 async fn loading(shared: Shared, request: HttpRequest, body: web::Bytes) -> HttpResponse {

@@ -91,3 +91,62 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Signs in to the staff pages at `url` (the server's base URL) as `user`,
+/// through the form as a browser does; returns the session cookie
+/// (`name=value`). `client` must not follow redirects.
+pub async fn sign_in(client: &reqwest::Client, url: &str, user: &str, password: &str) -> String {
+    let form = client
+        .get(format!("{url}/admin/login"))
+        .send()
+        .await
+        .unwrap();
+    let login_cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let page = form.text().await.unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a CSRF token") + marker.len();
+    let csrf = &page[start..start + 40];
+    let signed_in = client
+        .post(format!("{url}/admin/login"))
+        .header("cookie", login_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs([("user", user), ("password", password), ("csrf", csrf)])
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    signed_in
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|c| c.to_str().ok())
+        .find(|c| c.starts_with("madoguchi_admin="))
+        .expect("a session cookie")
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// The page at `url`, signed in with `session` (a cookie, or nothing).
+pub async fn page(client: &reqwest::Client, url: &str, session: &str) -> String {
+    client
+        .get(url)
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}

@@ -60,6 +60,25 @@ impl Default for RetryKey {
     }
 }
 
+/// The month's push messages: the limit (`None`: none) and those sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushQuota {
+    pub limit: Option<u64>,
+    pub used: u64,
+}
+
+impl PushQuota {
+    /// Pushes left this month, if limited.
+    pub fn left(&self) -> Option<u64> {
+        self.limit.map(|limit| limit.saturating_sub(self.used))
+    }
+
+    /// Whether little is left: under a tenth of the limit.
+    pub fn running_out(&self) -> bool {
+        matches!((self.limit, self.left()), (Some(limit), Some(left)) if left * 10 < limit)
+    }
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ReplyRequest<'a> {
@@ -151,6 +170,50 @@ impl LineClient {
     }
 
     /// Shows the loading animation in a one-to-one chat.
+    /// This month's push messages: the account's limit (`None`: no limit)
+    /// and how many were sent. Replies are free; pushes (the fallback when a
+    /// reply token has expired) count. One attempt, a few seconds at most:
+    /// for the staff dashboard.
+    pub async fn push_quota(&self) -> Result<PushQuota, String> {
+        #[derive(serde::Deserialize)]
+        struct Quota {
+            #[serde(rename = "type")]
+            kind: String,
+            value: Option<u64>,
+        }
+        #[derive(serde::Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Consumption {
+            total_usage: u64,
+        }
+        let quota: Quota = self.get("/v2/bot/message/quota").await?;
+        let consumption: Consumption = self.get("/v2/bot/message/quota/consumption").await?;
+        Ok(PushQuota {
+            limit: (quota.kind == "limited").then_some(quota.value).flatten(),
+            used: consumption.total_usage,
+        })
+    }
+
+    /// A GET of the Messaging API, read as `T`.
+    async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        let response = self
+            .http
+            .get(format!("{}{}", self.api_base, path))
+            .header(AUTHORIZATION, format!("Bearer {}", self.access_token))
+            .timeout(Duration::from_secs(3))
+            .send()
+            .await
+            .map_err(|err| format!("cannot reach LINE: {err}"))?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(format!("LINE answered {status} to {path}"));
+        }
+        response
+            .json()
+            .await
+            .map_err(|err| format!("LINE's answer to {path}: {err}"))
+    }
+
     pub async fn start_loading(&self, user_id: &str) -> Result<(), SendError> {
         let body = LoadingRequest {
             chat_id: user_id,

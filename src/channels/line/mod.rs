@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web as http};
 
-pub use client::{LineClient, RetryKey, SendError};
+pub use client::{LineClient, PushQuota, RetryKey, SendError};
 use queue::{Dispatcher, Signals};
 use responder::Responder;
 use webhook::{Event, RawBody, WebhookBody};
