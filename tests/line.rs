@@ -365,6 +365,19 @@ async fn a_tapped_or_typed_choice_gets_the_chosen_answer() {
     }
     let listing = texts(&menu[0]);
     assert!(listing.contains("\n1. "), "{listing}");
+    // Questions longer than a quick reply's label are cards too, whole.
+    let carousel = menu[0].body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["contents"]["type"] == "carousel")
+        .expect("the questions as cards");
+    let cards = carousel["contents"]["contents"].as_array().unwrap();
+    let more = choices
+        .iter()
+        .filter(|c| c["label"] == "もっと見る")
+        .count();
+    assert_eq!(cards.len(), choices.len() - more);
 
     // Tapping the second choice answers its question.
     let tapped = choices[1]["data"].as_str().unwrap();

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::webhook::PostbackData;
-use crate::engine::{Answer, Choice, Contact, Decision, Link};
+use crate::engine::{Answer, Choice, ChoiceValue, Contact, Decision, Link};
 
 /// Most messages in one reply or push.
 pub const MAX_MESSAGES: usize = 5;
@@ -35,6 +35,12 @@ const CARD_TEXT_CHARS: usize = 1_000;
 const CARD_PROCEDURES: usize = 6;
 /// Longest notification text of an answer card: its first sentence.
 const CARD_ALT_TEXT_CHARS: usize = 100;
+/// Most bubbles in a carousel.
+pub const MAX_BUBBLES: usize = 12;
+/// Largest carousel, as JSON (LINE allows 50 KB).
+pub const MAX_CAROUSEL_BYTES: usize = 50_000;
+/// Longest choice shown on a choice card.
+const CARD_LABEL_CHARS: usize = 200;
 
 /// A message to send.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -514,13 +520,16 @@ fn render_as_text(decision: &Decision, reply_id: &str) -> Vec<Message> {
         full.push_str(&contact_text(contact));
     }
     let buttons = link_buttons(links, contact);
-    let room_for_text = MAX_MESSAGES - usize::from(buttons.is_some());
+    let carousel = choice_cards(choices);
+    let room_for_text =
+        MAX_MESSAGES - usize::from(buttons.is_some()) - usize::from(carousel.is_some());
     let mut messages: Vec<Message> = split_text(&full, MAX_TEXT)
         .into_iter()
         .take(room_for_text)
         .map(Message::text)
         .collect();
     messages.extend(buttons);
+    messages.extend(carousel);
     let votes = if ask_feedback {
         vote_items(reply_id)
     } else {
@@ -536,6 +545,74 @@ fn render_as_text(decision: &Decision, reply_id: &str) -> Vec<Message> {
         last.quick_reply = Some(QuickReply { items });
     }
     messages
+}
+
+/// Choices whose labels a quick reply would cut (over 20 characters) as a
+/// carousel of cards, each with the whole label and a button to pick it
+/// (「もっと見る」 stays a quick reply); `None` when every label fits a quick
+/// reply, or for more choices than a carousel holds.
+fn choice_cards(choices: &[Choice]) -> Option<Message> {
+    let shown: Vec<(usize, &Choice)> = choices
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| !matches!(c.value, ChoiceValue::More(_)))
+        .collect();
+    if shown.is_empty()
+        || shown.len() > MAX_BUBBLES
+        || shown
+            .iter()
+            .all(|(_, c)| c.label.chars().count() <= MAX_LABEL)
+    {
+        return None;
+    }
+    let bubbles: Vec<serde_json::Value> = shown
+        .into_iter()
+        .filter_map(|(i, choice)| {
+            let pick = choice_item(choice)?.action;
+            let label = format!("{}. {}", i + 1, shorten(&choice.label, CARD_LABEL_CHARS));
+            Some(serde_json::json!({
+                "type": "bubble", "size": "micro",
+                "body": {"type": "box", "layout": "vertical",
+                         "contents": text_component(&label, "sm", None).into_iter().collect::<Vec<_>>()},
+                "footer": {"type": "box", "layout": "vertical",
+                           "contents": [button(&relabel(pick, "これを選ぶ"), "primary")]}
+            }))
+        })
+        .collect();
+    if bubbles.is_empty() {
+        return None;
+    }
+    let contents = serde_json::json!({"type": "carousel", "contents": bubbles});
+    if serde_json::to_vec(&contents).map_or(usize::MAX, |json| json.len()) > MAX_CAROUSEL_BYTES {
+        return None;
+    }
+    Some(Message {
+        body: MessageBody::Flex {
+            alt_text: shorten(
+                &numbered_list("選んでください:", choices),
+                CARD_ALT_TEXT_CHARS,
+            ),
+            contents,
+        },
+        quick_reply: None,
+    })
+}
+
+/// `action` with another label.
+fn relabel(action: Action, label: &str) -> Action {
+    match action {
+        Action::Postback {
+            data, display_text, ..
+        } => Action::Postback {
+            label: label.into(),
+            data,
+            display_text,
+        },
+        Action::Uri { uri, .. } => Action::Uri {
+            label: label.into(),
+            uri,
+        },
+    }
 }
 
 /// A text with choices as quick replies (greetings, prompts to type).
@@ -719,6 +796,51 @@ mod tests {
     }
 
     #[test]
+    fn choices_too_long_for_quick_replies_are_cards_too() {
+        let choices: Vec<Choice> = (0..3)
+            .map(|i| Choice {
+                value: ChoiceValue::Entry(format!("entry-{i}")),
+                label: format!("住民票の写しをコンビニエンスストアで取るには その{i}"),
+            })
+            .collect();
+        let messages = render(
+            &Decision::Choices {
+                prompt: "どれですか？".into(),
+                choices: choices.clone(),
+            },
+            "r",
+        );
+        assert_eq!(within_limits(&messages), Ok(()));
+        assert_eq!(messages.len(), 2, "the numbered text, then the cards");
+        let (alt_text, contents) = card(&messages);
+        assert!(alt_text.starts_with("選んでください:"), "{alt_text}");
+        assert_eq!(contents["type"], "carousel");
+        assert_eq!(contents["contents"].as_array().unwrap().len(), 3);
+        assert!(texts_in(&contents).contains(&format!("2. {}", choices[1].label)));
+        let picks = actions_in(&contents);
+        let expected = PostbackData::Choice(ChoiceValue::Entry("entry-0".into())).encode();
+        assert!(picks.iter().any(|a| matches!(a,
+            Action::Postback { label, data, .. } if label == "これを選ぶ" && *data == expected)));
+        assert!(
+            messages[1].quick_reply.is_some(),
+            "quick replies stay, on the last"
+        );
+
+        let short = text_with_choices("分類を選んでください。", &choices[..0]);
+        assert!(
+            short
+                .iter()
+                .all(|m| !matches!(m.body, MessageBody::Flex { .. }))
+        );
+        let fits = vec![Choice {
+            value: ChoiceValue::Category("税金".into()),
+            label: "税金".into(),
+        }];
+        let fitting = text_with_choices("分類を選んでください。", &fits);
+        assert_eq!(fitting.len(), 1, "labels that fit stay quick replies only");
+    }
+
+    #[test]
     fn text_splits_at_line_breaks_and_inside_long_lines() {
         assert_eq!(split_text("ab\ncd\nef", 5), vec!["ab", "cd\nef"]);
         assert_eq!(split_text("abcdefg", 3), vec!["abc", "def", "g"]);
@@ -819,8 +941,15 @@ mod tests {
                         return Err(format!("flex altText {alt_text:?}"));
                     }
                     let size = serde_json::to_vec(contents).unwrap().len();
-                    if size > MAX_BUBBLE_BYTES {
-                        return Err(format!("a bubble of {size} bytes"));
+                    let (limit, bubbles) = match contents["type"].as_str() {
+                        Some("carousel") => (
+                            MAX_CAROUSEL_BYTES,
+                            contents["contents"].as_array().map_or(0, Vec::len),
+                        ),
+                        _ => (MAX_BUBBLE_BYTES, 1),
+                    };
+                    if size > limit || bubbles == 0 || bubbles > MAX_BUBBLES {
+                        return Err(format!("a container of {bubbles} bubbles, {size} bytes"));
                     }
                     for action in actions_in(contents) {
                         check_action(&action)?;
