@@ -348,3 +348,23 @@ fn opening_hours_that_do_not_read_are_errors_with_their_line() {
     assert!(out.contains(&format!("departments.yaml:{line}:")), "{out}");
     assert!(out.contains("08:30-17:15"), "says how to write them: {out}");
 }
+
+#[test]
+fn an_unknown_location_answer_is_named_with_a_suggestion() {
+    let faq = FaqCopy::new();
+    faq.edit(
+        "rules.yaml",
+        "location_answer: hinanjo",
+        "location_answer: hinanzyo",
+    );
+    let line = faq.line_of("rules.yaml", "location_answer: hinanzyo");
+    let (ok, text) = check(faq.path());
+    assert!(!ok);
+    assert!(
+        text.contains(&format!(
+            "rules.yaml:{line}:18: error: unknown entry id `hinanzyo` in `location_answer`"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `hinanjo`?"), "{text}");
+}

@@ -948,3 +948,34 @@ async fn the_dashboard_shows_this_months_pushes_and_warns_before_the_limit() {
     server.api.set_push_limit(None);
     assert!(dashboard().await.contains("（上限なし）"));
 }
+
+#[tokio::test]
+async fn a_shared_location_is_answered_with_the_shelters() {
+    let server = LineServer::start().await;
+    assert_eq!(
+        server.deliver(&fixture("location.json")).await,
+        StatusCode::OK
+    );
+    let replies = server.replies(1).await;
+    let text = texts(&replies[0]);
+    let engine = common::demo_engine();
+    let madoguchi::engine::Decision::Answer(shelters) = engine.answer("hinanjo").unwrap() else {
+        panic!("the demo content names its shelters' entry")
+    };
+    assert!(text.contains(shelters.text.trim()), "{text}");
+
+    // Content that names no entry for locations asks for words instead.
+    let faq = common::FaqCopy::new();
+    faq.edit("rules.yaml", "location_answer: hinanjo\n", "");
+    let plain = LineServer::start_with(|s| s.faq_dir = faq.path().to_path_buf()).await;
+    assert_eq!(
+        plain.deliver(&fixture("location.json")).await,
+        StatusCode::OK
+    );
+    let replies = plain.replies(1).await;
+    assert!(
+        texts(&replies[0]).contains("文字のメッセージにだけ"),
+        "{}",
+        texts(&replies[0])
+    );
+}

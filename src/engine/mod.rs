@@ -318,6 +318,15 @@ impl Engine {
     }
 
     /// The category menu.
+    /// What answers a shared location (the content's `location_answer`),
+    /// as the choice of its entry; `None` when the content names none or
+    /// the entry is not live today.
+    pub fn location_answer(&self) -> Option<ChoiceValue> {
+        let id = self.content.rules.location_answer.as_deref()?;
+        self.live_entry(id)
+            .map(|entry| ChoiceValue::Entry(entry.id.clone()))
+    }
+
     pub fn menu(&self) -> Decision {
         Decision::Choices {
             prompt: self.content.rules.menu_prompt.clone(),

@@ -565,6 +565,22 @@ fn check_rules(path: &Path, rules: &RulesFile, known: &Known, diagnostics: &mut 
             )),
         );
     }
+    if let Some(entry) = rules.location_answer.as_ref().filter(|id| !known.entry(id)) {
+        let (line, column) = source.find_after(1, entry);
+        diagnostics.push(
+            Diagnostic::error(
+                path,
+                line,
+                column,
+                format!("unknown entry id `{entry}` in `location_answer`"),
+            )
+            .with_help(unknown_id_help(
+                entry,
+                known.entries.iter().map(|e| &e.id),
+                "the topic files",
+            )),
+        );
+    }
     let mut seen = HashSet::new();
     for rule in &rules.rules {
         let line = source.entry_line(&rule.id);

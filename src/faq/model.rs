@@ -231,6 +231,10 @@ pub struct RulesFile {
     /// holidays.
     #[serde(default)]
     pub closed_days: Vec<Date>,
+    /// The entry that answers a resident who shares a location (LINE's
+    /// location message): where the shelters are, say.
+    #[serde(default)]
+    pub location_answer: Option<String>,
 }
 
 fn default_year_end_closure() -> bool {

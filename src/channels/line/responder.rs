@@ -109,6 +109,12 @@ impl Responder {
                     self.ignore(event, "not_mentioned");
                     return None;
                 }
+                if message.kind == "location"
+                    && let Some(answer) = engine.location_answer()
+                {
+                    // Someone who shares where they are asks where to go.
+                    return self.reply(user, Turn::Picked(&answer), None).await;
+                }
                 if message.kind != "text" {
                     return Some(messages::text_with_choices(
                         PLEASE_TYPE,
