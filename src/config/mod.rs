@@ -175,11 +175,12 @@ pub struct LineSettings {
     pub push_fallback: bool,
     /// Largest webhook body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Events waiting to be answered, at most; a webhook that would exceed
-    /// it gets 503 so that LINE delivers it again later.
+    /// Events waiting to be answered in the queue (which every replica
+    /// shares), at most; a webhook that would exceed it gets 503 so that
+    /// LINE delivers it again later.
     pub queue_capacity: usize,
-    /// Events answered concurrently (one user's events are answered in
-    /// order).
+    /// Events this server answers concurrently (one chat's events are
+    /// answered in order, across replicas too).
     pub workers: usize,
     /// Attempts per Messaging API call when LINE answers 429 or 5xx.
     pub max_attempts: u32,
