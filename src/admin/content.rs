@@ -13,7 +13,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use super::content_pages::{self as pages, EntryForm};
-use super::{AdminState, CsrfForm, check_csrf, csv, html, internal, on_store, see_other, unix_now};
+use super::{AdminState, CsrfForm, csv, html, internal, on_store, see_other, unix_now};
 use crate::authoring::replay::replay;
 use crate::authoring::topic_edit::{self, FieldValue};
 use crate::authoring::workspace::{Changes, Checked, Workspace, diff, valid_path};
@@ -396,9 +396,8 @@ async fn save_entry(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
     let fields = FormFields::parse(&body);
-    or_respond!(check_csrf(&session, fields.get("csrf")));
+    let (_, session) = or_respond!(state.require_form(&request, fields.get("csrf")).await);
     let member = state.member(&session.user);
     let form = EntryForm {
         original_id: fields.get("original_id").to_string(),
@@ -577,8 +576,7 @@ async fn delete_entry(
     id: web::Path<String>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (_, session) = or_respond!(state.require_form(&request, &form.csrf).await);
     let files = or_respond!(state.files_with(None));
     let Some((path, entry)) = find_entry(&files, &id) else {
         return refused(StatusCode::NOT_FOUND, "その回答はありません。");
@@ -666,8 +664,7 @@ async fn save_file(
     request: HttpRequest,
     form: web::Form<FileForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (_, session) = or_respond!(state.require_form(&request, &form.csrf).await);
     if !may_edit(&state.member(&session.user), None) {
         return refused(StatusCode::FORBIDDEN, NOT_YOURS);
     }
@@ -792,8 +789,7 @@ async fn publish(
     id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (_, session) = or_respond!(state.require_form(&request, &form.csrf).await);
     let _one_at_a_time = state.publishing.lock().await;
     if let Some(follower) = state.follower.clone() {
         // What another replica published is the base of this publish.
@@ -862,8 +858,7 @@ async fn discard(
     id: web::Path<i64>,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (_, session) = or_respond!(state.require_form(&request, &form.csrf).await);
     let draft = or_respond!(load_draft(&state, *id).await);
     let member = state.member(&session.user);
     if draft.author != member.name && member.role != Role::Admin {
@@ -916,8 +911,7 @@ async fn restore(
     id: web::Path<i64>,
     form: web::Form<RestoreForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (_, session) = or_respond!(state.require_form(&request, &form.csrf).await);
     if !state.member(&session.user).role.approves() {
         return refused(StatusCode::FORBIDDEN, "版を戻せるのは承認者です。");
     }
@@ -992,8 +986,7 @@ async fn add_phrasing(
     request: HttpRequest,
     form: web::Form<PhrasingForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (_, session) = or_respond!(state.require_form(&request, &form.csrf).await);
     let wordings = or_respond!(group_wordings(&state, &form.key).await);
     let files = or_respond!(state.files_with(None));
     let entry_id = form.entry_id.trim().to_string();

@@ -176,6 +176,20 @@ impl AdminState {
     }
 }
 
+impl AdminState {
+    /// The session of a form posted by a signed-in member of staff, whose
+    /// CSRF token must be the session's.
+    async fn require_form(
+        &self,
+        request: &HttpRequest,
+        csrf: &str,
+    ) -> Result<(String, Session), Box<HttpResponse>> {
+        let (id, session) = self.require(request).await?;
+        check_csrf(&session, csrf)?;
+        Ok((id, session))
+    }
+}
+
 /// Refuses a form whose CSRF token is not the session's.
 fn check_csrf(session: &Session, token: &str) -> Result<(), Box<HttpResponse>> {
     if same(&session.csrf, token) {
@@ -309,8 +323,7 @@ async fn logout(
     request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (id, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    let (id, _) = or_respond!(state.require_form(&request, &form.csrf).await);
     if let Err(err) = state.sessions.end(&id).await {
         return internal(err);
     }
@@ -472,8 +485,7 @@ async fn mark_group(
     request: HttpRequest,
     form: web::Form<MarkForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    or_respond!(state.require_form(&request, &form.csrf).await);
     let Some(status) = GroupStatus::parse(&form.status) else {
         return HttpResponse::BadRequest().body("status must be open, done or ignored");
     };
@@ -573,8 +585,7 @@ async fn reload(
     request: HttpRequest,
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
-    let (_, session) = or_respond!(state.require(&request).await);
-    or_respond!(check_csrf(&session, &form.csrf));
+    or_respond!(state.require_form(&request, &form.csrf).await);
     let reloader = state.reloader.clone();
     match web::block(move || reloader.reload()).await {
         Ok(status) if status.errors.is_empty() => see_other("/admin?done=reloaded"),
