@@ -20,7 +20,7 @@ use actix_web::{HttpRequest, HttpResponse, web as http};
 pub use client::{LineClient, PushQuota, RetryKey, SendError};
 use queue::{Dispatcher, Signals};
 use responder::Responder;
-use webhook::{Event, RawBody, WebhookBody};
+use webhook::{Event, WebhookBody};
 
 use super::ApiError;
 use super::dialogue::Dialogue;
@@ -242,21 +242,18 @@ async fn receive(
             "X-Line-Signature is missing or does not sign this body",
         ));
     }
-    let parsed: WebhookBody = serde_json::from_slice(&body).map_err(|err| {
+    let invalid = |err: serde_json::Error| {
         channel.count("invalid_json");
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string())
-    })?;
-    // Each event also as it came, to be queued.
-    let raw: RawBody = serde_json::from_slice(&body).map_err(|err| {
-        channel.count("invalid_json");
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_json", err.to_string())
-    })?;
-    let kinds: Vec<String> = parsed.events.iter().map(|e| e.kind.clone()).collect();
-    let events = parsed
+    };
+    let parsed: WebhookBody = serde_json::from_slice(&body).map_err(invalid)?;
+    let events: Vec<(Event, String)> = parsed
         .events
-        .into_iter()
-        .zip(raw.events.iter().map(|e| e.to_string()))
-        .collect();
+        .iter()
+        .map(|raw| Ok((serde_json::from_str(raw.get())?, raw.get().to_string())))
+        .collect::<Result<_, serde_json::Error>>()
+        .map_err(invalid)?;
+    let kinds: Vec<String> = events.iter().map(|(e, _)| e.kind.clone()).collect();
     let outcomes = channel.queue(events).await;
     let mut refused = 0;
     for (kind, outcome) in kinds.iter().zip(outcomes) {
