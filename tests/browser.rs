@@ -33,14 +33,6 @@ impl Drop for Driver {
     }
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn installed(program: &str) -> bool {
     Command::new(program)
         .arg("--version")
@@ -59,7 +51,7 @@ async fn browser(profile: &std::path::Path) -> Option<(Client, Driver)> {
         println!("skipped: chromium and chromedriver are not installed");
         return None;
     }
-    let port = free_port();
+    let port = common::free_port();
     let driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))

@@ -407,11 +407,7 @@ fn personal_data_never_reaches_the_sqlite_file() {
 
 #[test]
 fn an_unreachable_postgresql_is_an_error_that_names_it_without_the_password() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_port();
     let url = format!("postgresql://city:secret@127.0.0.1:{port}/madoguchi");
     let err = open_with(&url, None)
         .err()

@@ -150,3 +150,11 @@ pub async fn page(client: &reqwest::Client, url: &str, session: &str) -> String 
         .await
         .unwrap()
 }
+
+/// A free port on 127.0.0.1 (free when asked: bind it soon).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

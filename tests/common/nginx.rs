@@ -2,7 +2,7 @@
 //! a city puts one in front of madoguchi. Tests that need it skip (loudly)
 //! where nginx is not installed, except under CI, where `.ci/run` installs it.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -24,14 +24,6 @@ fn binary() -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-/// A free port on 127.0.0.1.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 impl Nginx {
     /// nginx listening on 127.0.0.1, forwarding to `upstreams` round robin
     /// with the client's address in `X-Forwarded-For`; `None` (after saying
@@ -46,7 +38,7 @@ impl Nginx {
             return None;
         };
         let dir = tempfile::tempdir().expect("temp dir");
-        let address: SocketAddr = format!("127.0.0.1:{}", free_port())
+        let address: SocketAddr = format!("127.0.0.1:{}", super::free_port())
             .parse()
             .expect("address");
         let config_path = dir.path().join("nginx.conf");

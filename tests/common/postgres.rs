@@ -103,10 +103,7 @@ fn start() -> Option<Cluster> {
         String::from_utf8_lossy(&initdb.stderr)
     );
     let (ca_file, certificate, key) = certificates(&dir);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = super::free_port();
     // The shell starts the server, waits for its standard input (our pipe)
     // to close, then stops the server fast and removes the cluster.
     let script = format!(
