@@ -368,3 +368,67 @@ fn an_unknown_location_answer_is_named_with_a_suggestion() {
     );
     assert!(text.contains("did you mean `hinanjo`?"), "{text}");
 }
+
+#[test]
+fn rich_menus_are_checked_against_line_limits_and_the_content() {
+    let faq = FaqCopy::new();
+    let menus = "line/rich-menus.yaml";
+    faq.edit(
+        menus,
+        "bounds: [1667, 0, 833, 843]\n        category: 子育て",
+        "bounds: [1667, 0, 900, 843]\n        category: 子育てA",
+    );
+    faq.edit(
+        menus,
+        "label: 防災メール",
+        "label: 防災メールを受け取る登録をしたい方はこちら",
+    );
+    faq.edit(
+        menus,
+        "flow: saigai",
+        "flow: saigai\n        uri: https://example.org/",
+    );
+    faq.edit(menus, "menu: normal", "menu: nomal");
+    faq.edit(
+        menus,
+        "chat_bar: 災害メニュー",
+        "chat_bar: 災害のときにつかうメニューです",
+    );
+    let (ok, text) = check(faq.path());
+    assert!(!ok, "{text}");
+    let file = faq.path().join(menus);
+    let at = |needle: &str| format!("{}:{}:", file.display(), faq.line_of(menus, needle));
+    for (needle, message) in [
+        ("label: 子育て", "reaches outside the 2500×1686 image"),
+        ("label: 子育て", "the unknown category 「子育てA」"),
+        ("label: 防災メール", "must be 1 to 20 characters"),
+        ("label: 罹災証明", "has 2 actions; it needs exactly one"),
+        ("menu: nomal", "switches to the unknown menu `nomal`"),
+        ("chat_bar: 災害の", "`chat_bar` must be 1 to 14 characters"),
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&at(needle)) && l.contains(message)),
+            "no `{message}` at {needle}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn rich_menu_images_must_be_png_or_jpeg_of_a_menu_size() {
+    let faq = FaqCopy::new();
+    std::fs::write(faq.path().join("line/normal.png"), b"not an image").unwrap();
+    // A real PNG, of a screenshot's size.
+    std::fs::copy(
+        common::root().join("docs/images/staff-draft-replay.png"),
+        faq.path().join("line/disaster.png"),
+    )
+    .unwrap();
+    let (ok, text) = check(faq.path());
+    assert!(!ok, "{text}");
+    assert!(text.contains("normal.png is not an image"), "{text}");
+    assert!(
+        text.contains("disaster.png is ") && text.contains("a rich menu is 2500×1686 or 2500×843"),
+        "{text}"
+    );
+}

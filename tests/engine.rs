@@ -2,7 +2,9 @@
 
 mod common;
 
-use madoguchi::engine::{ChoiceValue, Confidence, Decision, Engine, Policy};
+use madoguchi::engine::{
+    ChoiceValue, Confidence, Conversation, Decision, Engine, Policy, Situation,
+};
 use madoguchi::faq::Date;
 use madoguchi::index::Weights;
 
@@ -412,4 +414,48 @@ fn the_content_version_is_the_same_wherever_the_directory_is() {
         version(b.path()),
         "a change is a new version"
     );
+}
+
+#[test]
+fn in_disaster_mode_disaster_entries_come_first_among_close_candidates() {
+    let engine = common::demo_engine();
+    let conversation = Conversation::default();
+    let question = "情報を受け取りたい";
+    let ids = |situation: Situation| {
+        let (decision, explanation) = engine
+            .respond_in(&conversation, question, situation)
+            .unwrap();
+        let ids: Vec<String> = decision
+            .choices()
+            .iter()
+            .map(|c| c.value.id().to_string())
+            .collect();
+        (ids, explanation.reason)
+    };
+    let (normal, _) = ids(Situation::default());
+    let (disaster, reason) = ids(Situation { disaster: true });
+    assert!(normal.len() >= 2, "{normal:?}");
+    assert_ne!(
+        normal[0], "bosai-mail",
+        "a disaster entry is not first: {normal:?}"
+    );
+    assert_eq!(disaster[0], "bosai-mail", "{disaster:?}");
+    let mut same = disaster.clone();
+    same.sort();
+    let mut before = normal.clone();
+    before.sort();
+    assert_eq!(same, before, "the same candidates, reordered");
+    assert!(
+        reason.starts_with("disaster mode put disaster entries first"),
+        "{reason}"
+    );
+    // A question with a clear answer keeps it.
+    let (clear, _) = engine
+        .respond_in(
+            &conversation,
+            "児童手当の申請をしたい",
+            Situation { disaster: true },
+        )
+        .unwrap();
+    assert_eq!(clear.answer_id(), Some("jidoteate-apply"));
 }

@@ -97,6 +97,7 @@ on_both_stores!(
     shared_state_is_the_same_for_every_replica,
     the_line_queue_answers_each_event_once_in_chat_order_on_any_replica,
     a_message_taken_back_leaves_the_log,
+    disaster_mode_is_shared_and_every_switch_is_audited,
 );
 
 /// A store on the PostgreSQL database at `url`, as a replica opens it.
@@ -914,4 +915,58 @@ fn a_message_taken_back_leaves_the_log(open: Open) {
     );
     let groups = store.review_groups(0).unwrap();
     assert_eq!(groups.len(), 1, "nothing left of it to review: {groups:?}");
+}
+
+fn disaster_mode_is_shared_and_every_switch_is_audited(open: Open) {
+    let (one, other) = (open(), open());
+    assert_eq!(one.disaster_mode().unwrap(), None);
+    let on = one
+        .switch_disaster_mode(
+            Some((
+                "大雨のため避難指示が出ています",
+                Some("https://example.org/bousai"),
+            )),
+            "bosai-kacho",
+        )
+        .unwrap()
+        .expect("switched on");
+    let seen = other
+        .disaster_mode()
+        .unwrap()
+        .expect("on for every replica");
+    assert_eq!(seen, on);
+    assert_eq!(seen.switched_by, "bosai-kacho");
+    // A new notice replaces the one in force.
+    other
+        .switch_disaster_mode(Some(("避難指示は解除されました", None)), "cli:root")
+        .unwrap();
+    assert_eq!(
+        one.disaster_mode().unwrap().unwrap().notice,
+        "避難指示は解除されました"
+    );
+    assert_eq!(one.switch_disaster_mode(None, "bosai-kacho").unwrap(), None);
+    assert_eq!(other.disaster_mode().unwrap(), None);
+    let audit: Vec<(String, String, String)> = one
+        .audit_log(0)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action.starts_with("disaster_"))
+        .map(|e| (e.actor, e.action, e.detail))
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            ("bosai-kacho".into(), "disaster_off".into(), String::new()),
+            (
+                "cli:root".into(),
+                "disaster_on".into(),
+                "避難指示は解除されました".into()
+            ),
+            (
+                "bosai-kacho".into(),
+                "disaster_on".into(),
+                "大雨のため避難指示が出ています https://example.org/bousai".into()
+            ),
+        ]
+    );
 }

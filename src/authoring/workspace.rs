@@ -99,6 +99,7 @@ impl Workspace {
         let dir = tempfile::tempdir()
             .map_err(|e| WorkspaceError::Io("a temporary directory".into(), e))?;
         write_all(dir.path(), files)?;
+        copy_menu_images(&self.faq_dir, dir.path())?;
         let shown = |diagnostics: &Diagnostics, errors: bool| -> Vec<String> {
             let items: Vec<String> = if errors {
                 diagnostics.errors().map(|d| d.to_string()).collect()
@@ -227,6 +228,24 @@ fn collect(root: &Path, dir: &Path, files: &mut Files) -> Result<(), WorkspaceEr
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| WorkspaceError::Io(path.display().to_string(), e))?;
             files.insert(relative, text);
+        }
+    }
+    Ok(())
+}
+
+/// The rich menus' images, which drafts do not carry (staff change text,
+/// the operator the images): a draft is checked with those in service.
+fn copy_menu_images(faq_dir: &Path, dir: &Path) -> Result<(), WorkspaceError> {
+    let images = faq_dir.join("line");
+    let Ok(listing) = std::fs::read_dir(&images) else {
+        return Ok(());
+    };
+    let target = dir.join("line");
+    for path in listing.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_file() && !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            let io = |e| WorkspaceError::Io(path.display().to_string(), e);
+            std::fs::create_dir_all(&target).map_err(io)?;
+            std::fs::copy(&path, target.join(path.file_name().unwrap_or_default())).map_err(io)?;
         }
     }
     Ok(())

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-use madoguchi::engine::{Contact, Conversation, Decision, Explanation, Link};
+use madoguchi::engine::{Contact, Conversation, Decision, Explanation, Link, Situation};
 
 use super::Global;
 
@@ -22,13 +22,19 @@ pub struct Args {
     /// Print the decision (and explanation) as JSON.
     #[arg(long)]
     json: bool,
+    /// Answer as in disaster mode (disaster entries and flows first).
+    #[arg(long)]
+    disaster: bool,
 }
 
 pub fn run(global: &Global, args: Args) -> Result<ExitCode> {
     let engine = global.engine(None)?;
     let mut conversation = Conversation::default();
     for (turn, question) in args.questions.iter().enumerate() {
-        let (decision, explanation) = engine.respond(&conversation, question)?;
+        let situation = Situation {
+            disaster: args.disaster,
+        };
+        let (decision, explanation) = engine.respond_in(&conversation, question, situation)?;
         conversation.record(&decision, Some(&explanation));
         if args.json {
             let value = if args.explain {

@@ -22,13 +22,14 @@ pub fn run(global: &Global, dir: Option<PathBuf>) -> Result<ExitCode> {
         Ok((content, warnings)) => {
             eprint!("{warnings}");
             println!(
-                "{}: {} entries in {} categories, {} flows, {} procedures, {} departments; {} warnings",
+                "{}: {} entries in {} categories, {} flows, {} procedures, {} departments, {} LINE rich menus; {} warnings",
                 faq.display(),
                 content.entries.len(),
                 content.categories.len(),
                 content.flows.len(),
                 content.procedures.len(),
                 content.departments.len(),
+                content.rich_menus.as_ref().map_or(0, |m| m.menus.len()),
                 warnings.warnings().count()
             );
         }

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use super::{
     Choice, ChoiceValue, Contact, Conversation, Decision, Engine, EngineError, Explanation, Link,
-    entry_choice,
+    Situation, entry_choice,
 };
+use crate::faq::Date;
 use crate::faq::{Flow, Step, Target};
 
 /// A flow's trigger phrase and its words.
@@ -40,14 +41,21 @@ impl Engine {
 
     /// The flow a message asks for: one whose trigger says everything the
     /// message says, the trigger adding the fewest words winning.
-    pub(super) fn flow_for(&self, words: &[String]) -> Option<(&Flow, &str)> {
+    /// In disaster mode a disaster flow wins over the others, unless the
+    /// message is another flow's trigger word for word.
+    pub(super) fn flow_for(&self, words: &[String], situation: Situation) -> Option<(&Flow, &str)> {
         if words.is_empty() {
             return None;
         }
+        let said: BTreeSet<&String> = words.iter().collect();
         self.flow_triggers
             .iter()
             .filter(|t| words.iter().all(|w| t.words.contains(w)))
-            .min_by_key(|t| t.words.len())
+            .min_by_key(|t| {
+                let exact = t.words.len() == said.len();
+                let preferred = situation.disaster && self.content.flows[t.flow].disaster;
+                (!exact, !preferred, t.words.len())
+            })
             .map(|t| (&self.content.flows[t.flow], t.phrase.as_str()))
     }
 
@@ -120,6 +128,17 @@ impl Engine {
         conversation: &Conversation,
         message: &str,
     ) -> Result<(Decision, Explanation), EngineError> {
+        self.respond_in(conversation, message, Situation::default())
+    }
+
+    /// [`Engine::respond`] in a situation (disaster mode).
+    pub fn respond_in(
+        &self,
+        conversation: &Conversation,
+        message: &str,
+        situation: Situation,
+    ) -> Result<(Decision, Explanation), EngineError> {
+        let ask = |text: &str| self.ask_in(text, Date::today_in_japan(), situation);
         if let Some(choice) = conversation.pick(message)
             && let Some(decision) = self.choose(&choice)
         {
@@ -143,7 +162,7 @@ impl Engine {
             let rest = message.replacen(word.as_str(), "", 1);
             let rest = rest.trim_start_matches(['は', 'も', 'を', 'っ', 'て']);
             let query = format!("{} {rest}", previous.question);
-            let (decision, mut explanation) = self.ask(&query)?;
+            let (decision, mut explanation) = ask(&query)?;
             // The previous answer again would not help: only another answer
             // resolves the reference.
             if decision.answer_id().is_some_and(|id| id != previous.id) {
@@ -153,7 +172,7 @@ impl Engine {
                 );
                 return Ok((decision, explanation));
             }
-            let (alone, mut alone_explanation) = self.ask(rest)?;
+            let (alone, mut alone_explanation) = ask(rest)?;
             if alone.answer_id().is_some() || !matches!(decision, Decision::Choices { .. }) {
                 alone_explanation.reason = format!(
                     "context: 「{word}」 did not single out an answer with the previous one `{}`; 「{rest}」 alone was searched; {}",
@@ -167,7 +186,7 @@ impl Engine {
             );
             return Ok((decision, explanation));
         }
-        self.ask(message)
+        ask(message)
     }
 
     /// What to offer after a resident found the answer `entry_id`

@@ -24,6 +24,13 @@ use crate::faq::{Content, Date, Entry, RuleAction};
 use crate::index::{Document, FaqIndex, Hit, IndexError, Weights};
 use crate::text::{Analyzer, Lexicon, TextError};
 
+/// What is happening in the city, as it bears on answers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Situation {
+    /// Disaster mode is on: disaster entries and flows rank first.
+    pub disaster: bool,
+}
+
 /// When to answer, offer choices or fall back. Coverage is the share of the
 /// question's meaning found in an entry's questions and keywords (0–1).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
@@ -209,7 +216,7 @@ impl Engine {
 
     /// Decides how to reply to `message`, today.
     pub fn ask(&self, message: &str) -> Result<(Decision, Explanation), EngineError> {
-        self.ask_on(message, Date::today_in_japan())
+        self.ask_in(message, Date::today_in_japan(), Situation::default())
     }
 
     /// Decides how to reply to `message` on a given day (entries outside
@@ -218,6 +225,16 @@ impl Engine {
         &self,
         message: &str,
         today: Date,
+    ) -> Result<(Decision, Explanation), EngineError> {
+        self.ask_in(message, today, Situation::default())
+    }
+
+    /// Decides how to reply to `message` on a given day, in a situation.
+    pub fn ask_in(
+        &self,
+        message: &str,
+        today: Date,
+        situation: Situation,
     ) -> Result<(Decision, Explanation), EngineError> {
         let analysis = self.index.analyzer().analyze(message);
         let mut explanation = Explanation {
@@ -229,7 +246,7 @@ impl Engine {
             return Ok((self.rule_decision(rule), explanation));
         }
         explanation.words = analysis.words.clone();
-        if let Some((flow, phrase)) = self.flow_for(&analysis.words)
+        if let Some((flow, phrase)) = self.flow_for(&analysis.words, situation)
             && let Some(step) = flow.start_step()
         {
             explanation.reason = format!(
@@ -238,12 +255,13 @@ impl Engine {
             );
             return Ok((self.flow_step(flow, step), explanation));
         }
-        let hits: Vec<Hit> = self
+        let mut hits: Vec<Hit> = self
             .index
             .search_analyzed(&analysis, 10)?
             .into_iter()
             .filter(|hit| self.content.entries[hit.key].is_valid_on(today))
             .collect();
+        let disaster_first = situation.disaster && self.put_disaster_entries_first(&mut hits);
         explanation.candidates = hits
             .iter()
             .map(|hit| Candidate {
@@ -257,8 +275,27 @@ impl Engine {
             })
             .collect();
         let (decision, reason) = self.decide(&hits);
-        explanation.reason = reason;
+        explanation.reason = if disaster_first {
+            format!("disaster mode put disaster entries first; {reason}")
+        } else {
+            reason
+        };
         Ok((decision, explanation))
+    }
+
+    /// Moves the disaster entries among the close candidates (those that
+    /// would be offered as choices) ahead of the others; whether any moved.
+    fn put_disaster_entries_first(&self, hits: &mut [Hit]) -> bool {
+        let Some(best) = hits.first() else {
+            return false;
+        };
+        let least_score = best.score * self.policy.choice_score_ratio;
+        let first_before = best.key;
+        hits.sort_by_key(|hit| {
+            let close = hit.coverage >= self.policy.choice_coverage && hit.score >= least_score;
+            !(close && self.content.entries[hit.key].disaster)
+        });
+        hits[0].key != first_before
     }
 
     /// The answer of one entry, as when the resident picks it from choices;

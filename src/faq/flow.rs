@@ -31,6 +31,10 @@ pub struct Flow {
     /// The first step (default: the first in the list).
     #[serde(default)]
     pub start: Option<String>,
+    /// About disasters: preferred among flows a message starts while
+    /// disaster mode is on.
+    #[serde(default)]
+    pub disaster: bool,
     pub steps: Vec<Step>,
     #[serde(skip)]
     pub file: PathBuf,

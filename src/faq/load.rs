@@ -12,6 +12,7 @@ use super::model::{
     Date, Department, DepartmentFile, Entry, Procedure, ProcedureFile, RulesFile, SourceLocation,
     TopicFile,
 };
+use super::rich_menu::{MenuTargets, RichMenus, load_rich_menus};
 use super::source::{Known, SourceText, Unread};
 use crate::diagnostic::{Diagnostic, Diagnostics, edit_distance, yaml_error};
 use crate::text::normalize;
@@ -20,7 +21,7 @@ pub const PROCEDURES_FILE: &str = "procedures.yaml";
 pub const DEPARTMENTS_FILE: &str = "departments.yaml";
 pub const RULES_FILE: &str = "rules.yaml";
 /// Subdirectories of `faq/` that hold no topic files.
-const NOT_TOPICS: [&str; 2] = ["tests", "flows"];
+const NOT_TOPICS: [&str; 3] = ["tests", "flows", "line"];
 
 /// All FAQ content, checked and with every reference resolved.
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub struct Content {
     pub flows: Vec<Flow>,
     /// Categories in the order their files are read.
     pub categories: Vec<String>,
+    /// LINE's rich menus, when `line/rich-menus.yaml` describes them.
+    pub rich_menus: Option<RichMenus>,
     /// A short hash of every file read (its path within the directory and
     /// its text): tells content versions apart, the same wherever the
     /// directory is.
@@ -127,6 +130,7 @@ impl Content {
                 if entry.department.is_none() {
                     entry.department = topic.department.clone();
                 }
+                entry.disaster |= topic.disaster;
                 let known = Known {
                     entries: &[],
                     procedures: &procedures,
@@ -146,6 +150,12 @@ impl Content {
         };
         check_related(&known, &mut diagnostics);
         let flows = load_flows(dir, &mut read, &known, &mut diagnostics);
+        let targets = MenuTargets {
+            known: &known,
+            categories: &categories,
+            flows: &flows,
+        };
+        let rich_menus = load_rich_menus(dir, &mut read, &targets, &mut diagnostics);
         if let Some(rules) = &rules {
             check_rules(&rules_path, rules, &known, &mut diagnostics);
         }
@@ -175,6 +185,7 @@ impl Content {
                         rules,
                         flows,
                         categories,
+                        rich_menus,
                         version,
                     },
                     diagnostics,

@@ -4,6 +4,7 @@ pub mod flow;
 pub mod import;
 mod load;
 pub mod model;
+pub mod rich_menu;
 mod source;
 
 pub use flow::{Flow, FlowChoice, Step, Target};

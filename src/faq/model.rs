@@ -15,6 +15,9 @@ pub struct TopicFile {
     /// The department answering for every entry that names none itself.
     #[serde(default)]
     pub department: Option<String>,
+    /// Every entry of the file is about disasters (see [`Entry::disaster`]).
+    #[serde(default)]
+    pub disaster: bool,
     #[serde(default)]
     pub entries: Vec<Entry>,
 }
@@ -57,6 +60,10 @@ pub struct Entry {
     /// it is due again `review_months` (rules.yaml) later.
     #[serde(default)]
     pub reviewed: Option<Date>,
+    /// About disasters (shelters, damage certificates): ranked first among
+    /// close candidates while disaster mode is on.
+    #[serde(default)]
+    pub disaster: bool,
     /// Where the entry is written, filled in when loading.
     #[serde(skip)]
     pub source: SourceLocation,

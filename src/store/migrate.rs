@@ -7,7 +7,7 @@ use super::{Store, StoreError};
 
 /// The tables moved, parents before children, and their columns; the first
 /// column orders the pages and is unique, except where noted.
-const TABLES: [(&str, &str); 11] = [
+const TABLES: [(&str, &str); 12] = [
     (
         "replies",
         "id, created_at, channel, session, decision, entry_id, content_version, text, typed, words, confidence, candidates, client, source_message",
@@ -25,6 +25,7 @@ const TABLES: [(&str, &str); 11] = [
         "id, draft_id, author, approver, message, diff, before, after, published_at",
     ),
     ("audit_log", "id, at, actor, action, detail"),
+    ("disaster_mode", "scope, notice, link, since, switched_by"),
     ("secrets", "name, value"),
     ("admin_sessions", "id, user_name, csrf, expires_at"),
     ("line_events", "event_id, expires_at"),

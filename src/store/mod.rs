@@ -4,6 +4,7 @@
 
 pub mod content;
 pub mod database;
+pub mod disaster;
 pub mod log;
 pub mod migrate;
 pub mod postgres;
