@@ -8,7 +8,7 @@
 
 // The stand-in is shared with the tests, which use all of it.
 #[allow(dead_code)]
-#[path = "../tests/common/line_api.rs"]
+#[path = "../tests/common/line_api/mod.rs"]
 mod line_api;
 
 use std::sync::Arc;

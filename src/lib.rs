@@ -7,6 +7,7 @@ pub mod channels;
 pub mod client;
 pub mod config;
 pub mod diagnostic;
+pub mod disaster;
 pub mod engine;
 pub mod eval;
 pub mod faq;

@@ -56,6 +56,18 @@ enum Command {
         #[command(subcommand)]
         command: cli::logs::Command,
     },
+    /// Manage the LINE account: `line rich-menu apply` puts the menus of
+    /// faq/line/rich-menus.yaml on LINE.
+    Line {
+        #[command(subcommand)]
+        command: cli::line::Command,
+    },
+    /// Switch disaster mode on or off, for every running server, or say
+    /// whether it is on.
+    Disaster {
+        #[command(subcommand)]
+        command: cli::disaster::Command,
+    },
     /// Sign a webhook body (see webhooks/) with the channel secret and post
     /// it to a running server, as LINE would.
     LineSend(cli::line_send::Args),
@@ -84,6 +96,8 @@ fn main() -> ExitCode {
         Command::Replay(args) => cli::replay::run(&global, args),
         Command::Logs { command } => cli::logs::run(&global, command),
         Command::LineSend(args) => cli::line_send::run(args),
+        Command::Line { command } => cli::line::run(&global, command),
+        Command::Disaster { command } => cli::disaster::run(&global, command),
         Command::MigrateStore(args) => cli::migrate_store::run(args),
     };
     match result {

@@ -111,7 +111,7 @@ impl AdminState {
 
     /// The signed-in member of staff; one no longer configured may only
     /// draft.
-    fn member(&self, name: &str) -> AdminUser {
+    pub(super) fn member(&self, name: &str) -> AdminUser {
         self.users.get(name).cloned().unwrap_or_else(|| AdminUser {
             name: name.to_string(),
             role: Role::Editor,

@@ -21,6 +21,7 @@ use crate::authoring::workspace::Workspace;
 use crate::channels::line::LineClient;
 use crate::client::ClientAddress;
 use crate::config::AdminSettings;
+use crate::disaster::DisasterMode;
 use crate::engine::SharedEngine;
 use crate::faq::Date;
 use crate::reload::Reloader;
@@ -47,24 +48,41 @@ pub struct AdminState {
     /// With replicas: brings the content directory to the newest revision
     /// before a publish builds on it.
     follower: Option<Arc<Follower>>,
-    /// The LINE account, for its push quota; `None` without LINE.
+    /// The LINE account, for its push quota and its menu; `None` without
+    /// LINE.
     line: Option<LineAccount>,
+    disaster: Arc<DisasterMode>,
     require_second_approver: bool,
     /// One publish at a time, so that none writes over another's files.
     publishing: tokio::sync::Mutex<()>,
 }
 
+/// What the staff pages work on.
+pub struct AdminDeps {
+    pub store: Arc<Store>,
+    pub engine: Arc<SharedEngine>,
+    pub reloader: Arc<Reloader>,
+    /// The content directory staff change through drafts.
+    pub workspace: Workspace,
+    /// With replicas: follows the newest published revision.
+    pub follower: Option<Arc<Follower>>,
+    /// The LINE account; `None` without LINE.
+    pub line: Option<LineAccount>,
+    pub disaster: Arc<DisasterMode>,
+}
+
 impl AdminState {
     /// Fails if a user's password hash is malformed.
-    pub fn new(
-        settings: &AdminSettings,
-        store: Arc<Store>,
-        engine: Arc<SharedEngine>,
-        reloader: Arc<Reloader>,
-        workspace: Workspace,
-        follower: Option<Arc<Follower>>,
-        line: Option<LineAccount>,
-    ) -> Result<AdminState, String> {
+    pub fn new(settings: &AdminSettings, deps: AdminDeps) -> Result<AdminState, String> {
+        let AdminDeps {
+            store,
+            engine,
+            reloader,
+            workspace,
+            follower,
+            line,
+            disaster,
+        } = deps;
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
             sessions: Sessions::new(
@@ -83,6 +101,7 @@ impl AdminState {
             workspace,
             follower,
             line,
+            disaster,
             require_second_approver: settings.require_second_approver,
             publishing: tokio::sync::Mutex::new(()),
         })
@@ -99,7 +118,7 @@ pub struct LineAccount {
 /// Registers the admin routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
-        content::configure(web::scope("/admin"))
+        disaster::configure(content::configure(web::scope("/admin")))
             .wrap(
                 actix_web::middleware::DefaultHeaders::new()
                     .add((
@@ -213,6 +232,7 @@ macro_rules! or_respond {
 
 mod content;
 mod content_pages;
+mod disaster;
 
 /// Runs a store call on the blocking pool; a failure becomes the error page.
 async fn on_store<T: Send + 'static>(
@@ -392,11 +412,14 @@ async fn dashboard(
         StatusCode::OK,
         pages::dashboard(
             &session.csrf,
-            &summary,
-            &state.reloader.status(),
-            &top,
-            &overdue,
-            line.as_ref(),
+            &pages::Dashboard {
+                summary: &summary,
+                content: &state.reloader.status(),
+                top: &top,
+                overdue: &overdue,
+                line: line.as_ref(),
+                disaster: state.disaster.current().as_deref(),
+            },
             flash,
         ),
     )

@@ -6,6 +6,7 @@ use crate::channels::line::PushQuota;
 
 use crate::reload::ContentStatus;
 use crate::store::EntryFeedback;
+use crate::store::disaster::DisasterNotice;
 use crate::store::log::{GroupStatus, ReviewGroup, Summary, japan_time};
 
 const CSS: &str = "
@@ -31,6 +32,9 @@ form.entry label{display:block;margin-top:.8rem;font-weight:600}form.entry input
 textarea{font-size:1rem;font-family:inherit;padding:.4rem;border:1px solid #8a94a3;border-radius:6px}textarea.yaml{width:100%;font-family:monospace}
 .field-error{display:block;color:#b00020;font-weight:600}pre.diff{background:#fff;border:1px solid #ccc;padding:.6rem;overflow-x:auto;font-size:.9rem}
 .not-publishable{background:#fff4e5;border:1px solid #b36b00;border-radius:8px;padding:.6rem 1rem}
+.disaster-on{background:#b3261e;color:#fff;border-radius:8px;padding:.6rem 1rem;font-weight:600}.disaster-on a{color:#fff}
+form.disaster label{display:block;margin-top:.8rem;font-weight:600}form.disaster input[type=text],form.disaster textarea{width:100%;box-sizing:border-box}
+button.danger{background:#b3261e;border-color:#b3261e}
 ";
 
 /// The Content-Security-Policy of every admin page: nothing but this
@@ -72,6 +76,7 @@ pub fn layout(title: &str, csrf: &str, body: Markup) -> Markup {
                     nav { a href="/admin/drafts" { "下書き" } }
                     nav { a href="/admin/revisions" { "公開の履歴" } }
                     nav { a href="/admin/audit" { "操作記録" } }
+                    nav { a href="/admin/disaster" { "災害モード" } }
                     form method="post" action="/admin/logout" {
                         input type="hidden" name="csrf" value=(csrf);
                         button.secondary type="submit" { "ログアウト" }
@@ -195,21 +200,38 @@ pub struct LinePushes {
     pub push_fallback: bool,
 }
 
-pub fn dashboard(
-    csrf: &str,
-    summary: &Summary,
-    content: &ContentStatus,
-    top: &[(String, String, i64)],
-    overdue: &[OverdueReviews],
-    line: Option<&LinePushes>,
-    flash: Option<&str>,
-) -> Markup {
+/// What the dashboard shows.
+pub struct Dashboard<'a> {
+    pub summary: &'a Summary,
+    pub content: &'a ContentStatus,
+    /// The most answered entries: id, question, count.
+    pub top: &'a [(String, String, i64)],
+    pub overdue: &'a [OverdueReviews],
+    pub line: Option<&'a LinePushes>,
+    pub disaster: Option<&'a DisasterNotice>,
+}
+
+pub fn dashboard(csrf: &str, shown: &Dashboard, flash: Option<&str>) -> Markup {
+    let Dashboard {
+        summary,
+        content,
+        top,
+        overdue,
+        line,
+        disaster,
+    } = *shown;
     let votes = summary.helpful + summary.not_helpful;
     layout(
         "ダッシュボード",
         csrf,
         html! {
             @if let Some(flash) = flash { p.flash role="status" { (flash) } }
+            @if let Some(disaster) = disaster {
+                p.disaster-on role="status" {
+                    "災害モード中です（" (japan_time(disaster.since)) "から）：" (disaster.notice) "　"
+                    a href="/admin/disaster" { "災害モードの設定へ" }
+                }
+            }
             section {
                 h2 { "回答の内容" }
                 p {

@@ -5,8 +5,12 @@
 use std::sync::Arc;
 
 use super::conversations::ConversationKeeper;
-use crate::engine::{ChoiceValue, Conversation, Decision, Engine, Explanation, SharedEngine};
+use crate::disaster::DisasterMode;
+use crate::engine::{
+    ChoiceValue, Conversation, Decision, Engine, Explanation, SharedEngine, Situation,
+};
 use crate::metrics::Metrics;
+use crate::store::disaster::DisasterNotice;
 use crate::store::retry::ReplyLog;
 use crate::store::{ReplyRecord, StoreError};
 
@@ -27,6 +31,8 @@ pub struct Reply {
     /// Identifies the reply for feedback.
     pub id: String,
     pub decision: Decision,
+    /// Disaster mode's notice, said before the reply while it is on.
+    pub notice: Option<Arc<DisasterNotice>>,
 }
 
 /// Who takes a turn, and what the channel knows of the request.
@@ -52,6 +58,7 @@ pub struct Dialogue {
     pub log: Arc<ReplyLog>,
     pub conversations: Arc<ConversationKeeper>,
     pub metrics: Arc<Metrics>,
+    pub disaster: Arc<DisasterMode>,
 }
 
 impl Dialogue {
@@ -60,13 +67,17 @@ impl Dialogue {
     pub async fn take(&self, asker: &Asker, turn: Turn<'_>) -> Option<Reply> {
         let (channel, user, new) = (asker.channel, asker.user.as_str(), asker.new);
         let engine = self.engine.get();
+        let notice = self.disaster.current();
+        let situation = Situation {
+            disaster: notice.is_some(),
+        };
         let mut conversation = if new {
             Conversation::default()
         } else {
             self.conversations.get(user).await
         };
         let (decision, explanation, text) = match turn {
-            Turn::Typed(message) => match engine.respond(&conversation, message) {
+            Turn::Typed(message) => match engine.respond_in(&conversation, message, situation) {
                 Ok((decision, explanation)) => (decision, Some(explanation), message.to_string()),
                 Err(err) => {
                     tracing::error!(error = %err, "the engine failed");
@@ -110,7 +121,11 @@ impl Dialogue {
         conversation.record(&decision, explanation.as_ref());
         let kept = self.conversations.keep(user, conversation);
         self.log.record(record, kept).await;
-        Some(Reply { id, decision })
+        Some(Reply {
+            id,
+            decision,
+            notice,
+        })
     }
 
     /// Records a vote on a reply and counts it; false if there is no such

@@ -4,9 +4,11 @@
 pub mod ask;
 pub mod check;
 pub mod config;
+pub mod disaster;
 pub mod eval;
 pub mod hash_password;
 pub mod import_csv;
+pub mod line;
 pub mod line_send;
 pub mod logs;
 pub mod migrate_store;

@@ -170,6 +170,8 @@ pub struct LineSettings {
     pub channel_access_token: Option<String>,
     /// Where the Messaging API is.
     pub api_base: String,
+    /// Where the Messaging API takes uploads (rich menu images).
+    pub data_api_base: String,
     /// Send a push message when a reply token has expired. Push messages
     /// count against the account's monthly message quota.
     pub push_fallback: bool,
@@ -209,6 +211,7 @@ impl Default for LineSettings {
             channel_secret: None,
             channel_access_token: None,
             api_base: "https://api.line.me".into(),
+            data_api_base: "https://api-data.line.me".into(),
             push_fallback: false,
             max_body_bytes: 1024 * 1024,
             queue_capacity: 10_000,

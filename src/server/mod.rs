@@ -11,7 +11,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{App, HttpMessage, HttpResponse, HttpServer, web};
 use tracing::Instrument;
 
-use crate::admin::{self, AdminState};
+use crate::admin::{self, AdminDeps, AdminState};
 use crate::authoring::follow::{FollowError, Follower};
 use crate::authoring::workspace::Workspace;
 use crate::channels::conversations::ConversationKeeper;
@@ -21,6 +21,7 @@ use crate::channels::web::{self as web_channel, WebState};
 use crate::client::{ClientAddress, RateLimiter, TrustedProxies, network_of};
 use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
+use crate::disaster::DisasterMode;
 use crate::engine::{Engine, EngineError, SharedEngine};
 use crate::metrics::Metrics;
 use crate::reload::Reloader;
@@ -109,6 +110,8 @@ impl Application {
         );
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
+        let disaster = outside_the_runtime(|| DisasterMode::load(store.clone()));
+        disaster.clone().follow();
         let log = ReplyLog::new(store.clone(), metrics.clone(), LOG_RETRY_CAPACITY);
         log.retry_in_background();
         let readiness_log = log.clone();
@@ -121,6 +124,7 @@ impl Application {
                 settings.max_conversations,
             )),
             metrics: metrics.clone(),
+            disaster: disaster.clone(),
         });
         let reloader = Arc::new(Reloader::new(
             engine.clone(),
@@ -142,12 +146,15 @@ impl Application {
         let admin_state = web::Data::new(
             AdminState::new(
                 &settings.admin,
-                store.clone(),
-                engine.clone(),
-                reloader.clone(),
-                workspace,
-                follower.clone(),
-                line_account(&settings.line, &metrics)?,
+                AdminDeps {
+                    store: store.clone(),
+                    engine: engine.clone(),
+                    reloader: reloader.clone(),
+                    workspace,
+                    follower: follower.clone(),
+                    line: line_account(&settings.line, &metrics)?,
+                    disaster: disaster.clone(),
+                },
             )
             .map_err(StartError::Admin)?,
         );

@@ -99,10 +99,93 @@ struct LoadingRequest<'a> {
     loading_seconds: u32,
 }
 
+/// What [`LineClient::manage`] answers when LINE has no such thing.
+pub const MANAGEMENT_NOT_FOUND: &str = "not found";
+
+/// Time allowed for one call managing the account.
+const MANAGEMENT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One call managing the account.
+pub struct Management<'a> {
+    method: reqwest::Method,
+    path: &'a str,
+    body: ManagementBody,
+    /// Sent to the data API (uploads).
+    data: bool,
+    timeout: Duration,
+}
+
+enum ManagementBody {
+    None,
+    Json(serde_json::Value),
+    Bytes {
+        content_type: &'static str,
+        bytes: Vec<u8>,
+    },
+}
+
+impl<'a> Management<'a> {
+    pub fn get(path: &'a str) -> Self {
+        Management {
+            method: reqwest::Method::GET,
+            path,
+            body: ManagementBody::None,
+            data: false,
+            timeout: MANAGEMENT_TIMEOUT,
+        }
+    }
+
+    pub fn post(path: &'a str, body: serde_json::Value) -> Self {
+        Management {
+            method: reqwest::Method::POST,
+            path,
+            body: ManagementBody::Json(body),
+            data: false,
+            timeout: MANAGEMENT_TIMEOUT,
+        }
+    }
+
+    /// A POST without a body.
+    pub fn post_empty(path: &'a str) -> Self {
+        Management {
+            method: reqwest::Method::POST,
+            path,
+            body: ManagementBody::None,
+            data: false,
+            timeout: MANAGEMENT_TIMEOUT,
+        }
+    }
+
+    pub fn delete(path: &'a str) -> Self {
+        Management {
+            method: reqwest::Method::DELETE,
+            path,
+            body: ManagementBody::None,
+            data: false,
+            timeout: MANAGEMENT_TIMEOUT,
+        }
+    }
+
+    /// An upload to the data API.
+    pub fn upload(path: &'a str, content_type: &'static str, bytes: Vec<u8>) -> Self {
+        Management {
+            method: reqwest::Method::POST,
+            path,
+            body: ManagementBody::Bytes {
+                content_type,
+                bytes,
+            },
+            data: true,
+            timeout: MANAGEMENT_TIMEOUT,
+        }
+    }
+}
+
 /// Calls the Messaging API of one channel.
 pub struct LineClient {
     http: reqwest::Client,
     api_base: String,
+    data_api_base: String,
     access_token: String,
     max_attempts: u32,
     initial_backoff: Duration,
@@ -134,9 +217,13 @@ impl LineClient {
             .map_err(|err| format!("cannot set up HTTP: {err}"))?;
         let api_base = settings.api_base.trim_end_matches('/').to_string();
         url::Url::parse(&api_base).map_err(|err| format!("line.api_base `{api_base}`: {err}"))?;
+        let data_api_base = settings.data_api_base.trim_end_matches('/').to_string();
+        url::Url::parse(&data_api_base)
+            .map_err(|err| format!("line.data_api_base `{data_api_base}`: {err}"))?;
         Ok(LineClient {
             http,
             api_base,
+            data_api_base,
             access_token: settings.channel_access_token.clone().unwrap_or_default(),
             max_attempts: settings.max_attempts.max(1),
             initial_backoff: Duration::from_millis(settings.initial_backoff_ms),
@@ -169,7 +256,6 @@ impl LineClient {
             .await
     }
 
-    /// Shows the loading animation in a one-to-one chat.
     /// This month's push messages: the account's limit (`None`: no limit)
     /// and how many were sent. Replies are free; pushes (the fallback when a
     /// reply token has expired) count. One attempt, a few seconds at most:
@@ -196,24 +282,56 @@ impl LineClient {
 
     /// A GET of the Messaging API, read as `T`.
     async fn get<T: serde::de::DeserializeOwned>(&self, path: &str) -> Result<T, String> {
-        let response = self
+        let mut call = Management::get(path);
+        call.timeout = Duration::from_secs(3);
+        let body = self.manage(call).await?;
+        serde_json::from_str(&body).map_err(|err| format!("LINE's answer to {path}: {err}"))
+    }
+
+    /// A call managing the account (rich menus, quota): one attempt, a few
+    /// seconds at most. Returns LINE's body; `Err` names the status and
+    /// LINE's message. 404 is [`MANAGEMENT_NOT_FOUND`].
+    pub async fn manage(&self, call: Management<'_>) -> Result<String, String> {
+        let base = if call.data {
+            &self.data_api_base
+        } else {
+            &self.api_base
+        };
+        let url = format!("{base}{}", call.path);
+        let mut request = self
             .http
-            .get(format!("{}{}", self.api_base, path))
+            .request(call.method.clone(), &url)
             .header(AUTHORIZATION, format!("Bearer {}", self.access_token))
-            .timeout(Duration::from_secs(3))
+            .timeout(call.timeout);
+        request = match call.body {
+            ManagementBody::None => request,
+            ManagementBody::Json(value) => request.json(&value),
+            ManagementBody::Bytes {
+                content_type,
+                bytes,
+            } => request
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(bytes),
+        };
+        let response = request
             .send()
             .await
             .map_err(|err| format!("cannot reach LINE: {err}"))?;
         let status = response.status();
-        if !status.is_success() {
-            return Err(format!("LINE answered {status} to {path}"));
+        let text = response.text().await.unwrap_or_default();
+        if status == StatusCode::NOT_FOUND {
+            return Err(MANAGEMENT_NOT_FOUND.into());
         }
-        response
-            .json()
-            .await
-            .map_err(|err| format!("LINE's answer to {path}: {err}"))
+        if !status.is_success() {
+            return Err(format!(
+                "LINE answered {status} to {} {}: {text}",
+                call.method, call.path
+            ));
+        }
+        Ok(text)
     }
 
+    /// Shows the loading animation in a one-to-one chat.
     pub async fn start_loading(&self, user_id: &str) -> Result<(), SendError> {
         let body = LoadingRequest {
             chat_id: user_id,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::webhook::PostbackData;
 use crate::engine::{Answer, Choice, ChoiceValue, Contact, Decision, Link};
+use crate::store::disaster::DisasterNotice;
 
 /// Most messages in one reply or push.
 pub const MAX_MESSAGES: usize = 5;
@@ -627,6 +628,34 @@ pub fn text_with_choices(text: &str, choices: &[Choice]) -> Vec<Message> {
 }
 
 /// A plain text reply.
+/// The reply with disaster mode's notice first: a message of its own, or,
+/// when the reply has as many messages as LINE takes, merged into its first
+/// text message (or in place of its first message).
+pub fn with_notice(mut messages: Vec<Message>, notice: Option<&DisasterNotice>) -> Vec<Message> {
+    let Some(notice) = notice else {
+        return messages;
+    };
+    let said = notice_text(notice);
+    if messages.len() < MAX_MESSAGES {
+        messages.insert(0, Message::text(said));
+    } else if let Some(MessageBody::Text { text }) = messages.first_mut().map(|m| &mut m.body)
+        && said.chars().count() + 2 + text.chars().count() <= MAX_TEXT
+    {
+        *text = format!("{said}\n\n{text}");
+    } else {
+        messages[0] = Message::text(said);
+    }
+    messages
+}
+
+/// The notice as said in LINE: marked, with its link.
+fn notice_text(notice: &DisasterNotice) -> String {
+    match &notice.link {
+        Some(link) => format!("【災害情報】{}\n{link}", notice.notice),
+        None => format!("【災害情報】{}", notice.notice),
+    }
+}
+
 pub fn plain(text: &str) -> Vec<Message> {
     split_text(text, MAX_TEXT)
         .into_iter()

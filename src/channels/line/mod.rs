@@ -7,6 +7,7 @@ mod client;
 pub mod messages;
 mod queue;
 mod responder;
+pub mod rich_menu;
 pub mod signature;
 pub mod webhook;
 

@@ -155,6 +155,7 @@ impl Responder {
                             self.reply(user, Turn::Unhelpful, None).await
                         }
                     }
+                    Some(PostbackData::MenuSwitch(_)) => None,
                     None => {
                         self.ignore(event, "unknown_postback");
                         None
@@ -202,7 +203,10 @@ impl Responder {
             ..Asker::default()
         };
         let reply = self.deps.dialogue.take(&asker, turn).await?;
-        Some(messages::render(&reply.decision, &reply.id))
+        Some(messages::with_notice(
+            messages::render(&reply.decision, &reply.id),
+            reply.notice.as_deref(),
+        ))
     }
 
     /// A LINE message id as the log keeps it: a pseudonym.

@@ -141,6 +141,8 @@ pub enum PostbackData {
     Choice(ChoiceValue),
     /// 「役に立ちましたか？」 was answered for a reply.
     Vote { reply: String, helpful: bool },
+    /// A rich menu tab switched to this menu (LINE switched it already).
+    MenuSwitch(String),
 }
 
 impl PostbackData {

@@ -41,6 +41,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/widget.js", web::get().to(widget))
         .route("/api/openapi.json", web::get().to(openapi))
         .route("/api/v1/chat", web::post().to(chat))
+        .route("/api/v1/notice", web::get().to(notice))
         .route("/api/v1/feedback", web::post().to(feedback));
 }
 
@@ -158,7 +159,7 @@ async fn take_turn(
         (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
         (None, _) => return Err(ApiError::internal("no reply")),
     };
-    Ok(WebReply::new(reply.decision, session_id, reply.id))
+    Ok(WebReply::new(reply, session_id))
 }
 
 fn unknown_choice(choice: &ChoiceValue) -> ApiError {
@@ -202,6 +203,15 @@ async fn feedback(
         }
         None => Ok(HttpResponse::NoContent().finish()),
     }
+}
+
+/// Disaster mode's notice, for the widget's banner: `{"notice": null}`
+/// while the mode is off. Not cached: a switch shows within seconds.
+async fn notice(state: web::Data<WebState>) -> HttpResponse {
+    let notice = state.dialogue.disaster.current();
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(serde_json::json!({ "notice": notice.as_deref().map(reply::Notice::from) }))
 }
 
 async fn widget() -> HttpResponse {

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
+use crate::channels::dialogue::Reply;
 use crate::engine::{Choice, Confidence, Contact, Decision, Link};
+use crate::store::disaster::DisasterNotice;
 
 /// The body of a chat reply.
 #[derive(Debug, Clone, Serialize)]
@@ -24,10 +26,38 @@ pub struct WebReply {
     pub confidence: Option<Confidence>,
     /// Whether to ask 「役に立ちましたか？」.
     pub ask_feedback: bool,
+    /// Disaster mode's notice, to show before the reply and on a banner;
+    /// absent while the mode is off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<Notice>,
+}
+
+/// Disaster mode's notice as the widget shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Notice {
+    pub text: String,
+    pub link: Option<String>,
+    /// When it was switched on (Unix time).
+    pub since: i64,
+}
+
+impl From<&DisasterNotice> for Notice {
+    fn from(notice: &DisasterNotice) -> Notice {
+        Notice {
+            text: notice.notice.clone(),
+            link: notice.link.clone(),
+            since: notice.since,
+        }
+    }
 }
 
 impl WebReply {
-    pub fn new(decision: Decision, session_id: String, reply_id: String) -> WebReply {
+    pub fn new(reply: Reply, session_id: String) -> WebReply {
+        let Reply {
+            id: reply_id,
+            decision,
+            notice,
+        } = reply;
         let mut reply = WebReply {
             session_id,
             reply_id,
@@ -40,6 +70,7 @@ impl WebReply {
             contact: decision.contact().cloned(),
             confidence: None,
             ask_feedback: false,
+            notice: notice.as_deref().map(Notice::from),
         };
         if let Decision::Answer(answer) = decision {
             reply.entry_id = Some(answer.id);

@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 
+mod rich_menus;
+
+pub use rich_menus::Shown;
+
 /// One request the stand-in accepted.
 #[derive(Debug, Clone)]
 pub struct Received {
@@ -38,6 +42,7 @@ struct State {
     failures: VecDeque<Failure>,
     /// The account's monthly push limit; `None`: no limit.
     push_limit: Option<u64>,
+    rich_menus: rich_menus::RichMenus,
 }
 
 /// The stand-in, running.
@@ -64,6 +69,7 @@ impl LineApi {
                     "/v2/bot/message/quota/consumption",
                     web::get().to(consumption),
                 )
+                .configure(rich_menus::configure)
         })
         .workers(1)
         .bind("127.0.0.1:0")
@@ -85,6 +91,16 @@ impl LineApi {
     /// Sets the account's monthly push limit (`None`: no limit).
     pub fn set_push_limit(&self, limit: Option<u64>) {
         self.state.lock().unwrap().push_limit = limit;
+    }
+
+    /// The rich menus the account shows.
+    pub fn rich_menus(&self) -> Shown {
+        self.state.lock().unwrap().rich_menus.shown()
+    }
+
+    /// The object of the rich menu named `name`.
+    pub fn rich_menu_object(&self, name: &str) -> Option<Value> {
+        self.state.lock().unwrap().rich_menus.object(name)
     }
 
     /// Answer the next calls with these failures, in order.
@@ -133,13 +149,13 @@ fn error(status: u16, message: &str) -> HttpResponse {
         .json(json!({ "message": message }))
 }
 
-/// The common checks; `Err` is the response LINE would give.
-fn check(
+/// The token, and any failure the test asked for; `Err` is the response
+/// LINE would give.
+fn authorize(
     shared: &Shared,
     endpoint: &'static str,
     request: &HttpRequest,
-    body: &[u8],
-) -> Result<Value, Box<HttpResponse>> {
+) -> Result<(), Box<HttpResponse>> {
     let (state, token) = &***shared;
     let authorized = request
         .headers()
@@ -161,28 +177,32 @@ fn check(
     }
     let failure = state.lock().unwrap().failures.pop_front();
     match failure {
-        Some(Failure::TooManyRequests) => {
-            return refuse(
+        Some(Failure::TooManyRequests) => refuse(
+            429,
+            error(
                 429,
-                error(
-                    429,
-                    "The API rate limit has been exceeded. Try again later.",
-                ),
-            );
-        }
-        Some(Failure::ServerError) => return refuse(500, error(500, "An error occurred.")),
-        Some(Failure::InvalidReplyToken) => {
-            return refuse(400, error(400, "Invalid reply token"));
-        }
-        None => {}
+                "The API rate limit has been exceeded. Try again later.",
+            ),
+        ),
+        Some(Failure::ServerError) => refuse(500, error(500, "An error occurred.")),
+        Some(Failure::InvalidReplyToken) => refuse(400, error(400, "Invalid reply token")),
+        None => Ok(()),
     }
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return refuse(
-            400,
-            error(400, "The request body could not be parsed as JSON"),
-        );
-    };
-    Ok(value)
+}
+
+/// The common checks of a JSON request; `Err` is the response LINE would
+/// give.
+fn check(
+    shared: &Shared,
+    endpoint: &'static str,
+    request: &HttpRequest,
+    body: &[u8],
+) -> Result<Value, Box<HttpResponse>> {
+    authorize(shared, endpoint, request)?;
+    serde_json::from_slice::<Value>(body).map_err(|_| {
+        shared.0.lock().unwrap().attempts.push((endpoint, 400));
+        Box::new(error(400, "The request body could not be parsed as JSON"))
+    })
 }
 
 fn details_response(problems: Vec<(String, String)>) -> HttpResponse {
@@ -458,19 +478,10 @@ async fn push(shared: Shared, request: HttpRequest, body: web::Bytes) -> HttpRes
     HttpResponse::Ok().json(json!({ "sentMessages": [] }))
 }
 
-/// Whether the request carries the channel access token.
-fn authorized(shared: &Shared, request: &HttpRequest) -> bool {
-    request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        == Some(&format!("Bearer {}", shared.1))
-}
-
 /// GET /v2/bot/message/quota: the monthly limit, as LINE gives it.
 async fn quota(shared: Shared, request: HttpRequest) -> HttpResponse {
-    if !authorized(&shared, &request) {
-        return error(401, "Authentication failed.");
+    if let Err(response) = authorize(&shared, "quota", &request) {
+        return *response;
     }
     match shared.0.lock().unwrap().push_limit {
         Some(limit) => HttpResponse::Ok().json(json!({ "type": "limited", "value": limit })),
@@ -481,8 +492,8 @@ async fn quota(shared: Shared, request: HttpRequest) -> HttpResponse {
 /// GET /v2/bot/message/quota/consumption: the messages pushed this month
 /// (replies are free).
 async fn consumption(shared: Shared, request: HttpRequest) -> HttpResponse {
-    if !authorized(&shared, &request) {
-        return error(401, "Authentication failed.");
+    if let Err(response) = authorize(&shared, "quota.consumption", &request) {
+        return *response;
     }
     let pushed: usize = shared
         .0

@@ -49,6 +49,10 @@
     ".feedback{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin-top:8px;font-size:.9em}",
     ".feedback button{min-width:88px;min-height:44px;border:2px solid #111;border-radius:8px;background:#fff;font-size:1em;cursor:pointer}",
     ".typing{align-self:flex-start;color:#333;font-style:italic}",
+    ".banner{padding:10px 14px;background:#b3261e;color:#fff;font-weight:bold;white-space:pre-wrap;word-break:break-word}",
+    ".banner[hidden]{display:none}",
+    ".banner a{color:#fff;text-decoration:underline}",
+    ".notice{margin-bottom:8px;padding:6px 10px;border-left:6px solid #b3261e;background:#fdecea;color:#7a1a14;font-size:.9em}",
     "form{display:flex;gap:8px;padding:8px;border-top:2px solid #111;background:#fff}",
     "textarea{flex:1;min-height:48px;max-height:120px;resize:none;padding:8px;border:2px solid #111;border-radius:8px;font-size:1em;line-height:1.4}",
     "form button{min-width:72px;min-height:48px;border:none;border-radius:8px;background:" + COLOR + ";color:#fff;font-size:1em;font-weight:bold;cursor:pointer}",
@@ -87,6 +91,11 @@
   closeButton.setAttribute("aria-label", "閉じる");
   header.append(title, sizeButton, closeButton);
 
+  // Disaster mode's notice, above the conversation while it is on.
+  var banner = el("div", "banner");
+  banner.setAttribute("role", "status");
+  banner.hidden = true;
+
   var log = el("div", "log");
   log.setAttribute("role", "log");
   var live = el("div", "sr");
@@ -105,7 +114,7 @@
   send.type = "submit";
   form.append(label, input, send);
 
-  panel.append(header, log, live, form);
+  panel.append(header, banner, log, live, form);
   wrap.append(launcher, panel);
   root.appendChild(wrap);
   (document.body || document.documentElement).appendChild(host);
@@ -123,6 +132,7 @@
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", String(open));
     if (open) {
+      checkNotice();
       if (!log.childNodes.length) start();
       input.focus();
     } else if (restoreFocus) {
@@ -157,6 +167,29 @@
     ask({ text: "メニュー" }, null);
   }
 
+  function checkNotice() {
+    fetch(API + "/api/v1/notice").then(function (response) {
+      return response.ok ? response.json() : null;
+    }).then(function (json) {
+      if (json) showNotice(json.notice);
+    }).catch(function () {});
+  }
+
+  function showNotice(notice) {
+    while (banner.firstChild) banner.removeChild(banner.firstChild);
+    banner.hidden = !notice;
+    if (!notice) return;
+    banner.appendChild(document.createTextNode("【災害情報】" + notice.text));
+    if (notice.link && /^https?:\/\//.test(notice.link)) {
+      banner.appendChild(document.createElement("br"));
+      var a = el("a", "", "詳しくはこちら");
+      a.href = notice.link;
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      banner.appendChild(a);
+    }
+  }
+
   function ask(body, shown) {
     if (shown) { remember({ me: shown }); }
     if (state.session) body.session_id = state.session;
@@ -174,6 +207,7 @@
     }).then(function (result) {
       if (!result.ok) throw new Error(result.status === 429 ? "busy" : "error");
       state.session = result.json.session_id;
+      showNotice(result.json.notice || null);
       remember({ bot: result.json });
     }).catch(function (error) {
       remember({ bot: { kind: "error", text: error.message === "busy"
@@ -200,6 +234,7 @@
     }
     var reply = item.bot;
     var bubble = el("div", "msg bot");
+    if (reply.notice) bubble.appendChild(el("div", "notice", "【災害情報】" + reply.notice.text));
     bubble.appendChild(el("div", "", reply.text));
     var actions = el("div", "actions");
     (reply.links || []).forEach(function (link) {
