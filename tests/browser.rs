@@ -704,3 +704,87 @@ async fn an_editor_drafts_a_phrasing_an_approver_publishes_and_restores() {
     .await;
     assert_eq!(versions, json!(2));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_switch_disaster_mode_and_the_widget_shows_its_banner() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some((client, _driver)) = browser(profile.path()).await else {
+        return;
+    };
+    let password = "窓口-bosai-2026";
+    let (address, _data) = start_server_with(|settings| {
+        settings.admin.users = vec![madoguchi::config::AdminUser {
+            name: "bosai".into(),
+            password_hash: madoguchi::admin::auth::hash_password(password).unwrap(),
+            role: madoguchi::config::Role::Approver,
+            departments: Vec::new(),
+        }];
+    })
+    .await;
+    let notice = "大雨のため避難指示が出ています。";
+
+    sign_in(&client, address, "bosai", password).await;
+    click(&client, Locator::LinkText("災害モード")).await;
+    wait_until(
+        &client,
+        "document.querySelector('#notice')",
+        "the disaster form",
+    )
+    .await;
+    type_into(&client, Locator::Id("notice"), notice).await;
+    type_into(&client, Locator::Id("link"), "https://example.org/bousai").await;
+    click(&client, Locator::Css("form.disaster button")).await;
+    wait_until(
+        &client,
+        "document.querySelector('p.disaster-on')",
+        "disaster mode on",
+    )
+    .await;
+
+    // A resident opens the widget on a phone.
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("http://{address}/")).await.unwrap();
+    shadow(&client, ".launcher").await.click().await.unwrap();
+    let banner = format!("{HOST}.querySelector('.banner')");
+    wait_until(&client, &format!("!{banner}.hidden"), "the banner").await;
+    let shown = js(&client, &format!("return {banner}.textContent;")).await;
+    assert_eq!(shown, json!(format!("【災害情報】{notice}詳しくはこちら")));
+    let link = js(
+        &client,
+        &format!("return {banner}.querySelector('a').href;"),
+    )
+    .await;
+    assert_eq!(link, json!("https://example.org/bousai"));
+    ask_for_a_procedure(&client, "an answer during disaster mode").await;
+    let first_line = js(
+        &client,
+        &format!("return [...{HOST}.querySelectorAll('.msg.bot')].pop().firstChild.textContent;"),
+    )
+    .await;
+    assert_eq!(first_line, json!(format!("【災害情報】{notice}")));
+    save_screenshot(&client, "widget-disaster-mode.png").await;
+
+    // Switched off (the staff member is still signed in), the banner goes
+    // at the next opening.
+    client.set_window_size(1280, 900).await.unwrap();
+    client
+        .goto(&format!("http://{address}/admin/disaster"))
+        .await
+        .unwrap();
+    click(&client, Locator::Css("form.disaster-off button")).await;
+    wait_until(
+        &client,
+        "document.querySelector('p.ok')",
+        "disaster mode off",
+    )
+    .await;
+    client.set_window_size(390, 844).await.unwrap();
+    client.goto(&format!("http://{address}/")).await.unwrap();
+    wait_until(
+        &client,
+        &format!("{HOST}.querySelector('.panel:not([hidden])')"),
+        "the widget, still open",
+    )
+    .await;
+    wait_until(&client, &format!("{banner}.hidden"), "the banner gone").await;
+}

@@ -179,7 +179,7 @@ fn markup(
                     } }
                 }
                 @if current.is_some() {
-                    form method="post" action="/admin/disaster" {
+                    form.disaster-off method="post" action="/admin/disaster" {
                         input type="hidden" name="csrf" value=(csrf);
                         input type="hidden" name="action" value="off";
                         button.secondary type="submit" { "災害モードを終了する" }
