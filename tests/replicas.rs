@@ -849,3 +849,61 @@ async fn a_rolling_upgrade_under_load_fails_no_request_and_loses_no_event() {
     done.assert_events_answered_once(&front, &setup.api, false)
         .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disaster_mode_switched_on_one_replica_reaches_the_other() {
+    let Some(setup) = Setup::new().await else {
+        return;
+    };
+    let (a, b) = (setup.replica(), setup.replica());
+    let client = client();
+    let notice = |url: String| {
+        let client = client.clone();
+        async move {
+            client
+                .get(format!("{url}/api/v1/notice"))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["notice"]
+                .clone()
+        }
+    };
+    let switch = |action: &'static str| {
+        let (client, url) = (client.clone(), a.url.clone());
+        async move {
+            let session = sign_in(&client, &url).await;
+            let csrf = page_csrf(&client, &format!("{url}/admin/disaster"), &session).await;
+            post_form(
+                &client,
+                &format!("{url}/admin/disaster"),
+                &session,
+                &[("csrf", &csrf), ("action", action), ("notice", "避難指示が出ています")],
+            )
+            .await
+        }
+    };
+    let becomes = |on: bool| {
+        let notice = notice.clone();
+        let url = b.url.clone();
+        async move {
+            let deadline = Instant::now() + WAIT;
+            while notice(url.clone()).await.is_null() == on {
+                assert!(Instant::now() < deadline, "B did not follow the switch");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+
+    assert_eq!(switch("on").await.0, 303);
+    becomes(true).await;
+    let reply = chat(&client, &b.url, "visitor", "避難所はどこ").await;
+    assert_eq!(reply["notice"]["text"], "避難指示が出ています", "{reply}");
+
+    assert_eq!(switch("off").await.0, 303);
+    becomes(false).await;
+    let reply = chat(&client, &b.url, "visitor", "避難所はどこ").await;
+    assert!(reply.get("notice").is_none(), "{reply}");
+}
