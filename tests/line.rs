@@ -854,6 +854,36 @@ async fn arbitrary_signed_bodies_get_200_or_4xx_never_5xx() {
 }
 
 #[tokio::test]
+async fn rich_menu_taps_are_answered_and_tab_switches_pass_silently() {
+    let server = LineServer::start().await;
+    assert_eq!(
+        server.deliver(&fixture("richmenu-answer.json")).await,
+        StatusCode::OK
+    );
+    let answer = texts(&server.replies(1).await[0]);
+    assert!(answer.contains("避難所"), "{answer}");
+
+    let switch = fixture("richmenu-switch.json");
+    assert_eq!(
+        switch["events"][0]["postback"]["data"],
+        madoguchi::channels::line::webhook::PostbackData::MenuSwitch("disaster".into()).encode(),
+        "the data the rich menu's tab carries"
+    );
+    assert_eq!(server.deliver(&switch).await, StatusCode::OK);
+    server.settled().await;
+    assert_eq!(
+        server
+            .api
+            .received()
+            .iter()
+            .filter(|r| r.endpoint == "reply")
+            .count(),
+        1
+    );
+    assert!(!server.metrics().await.contains("unknown_postback"));
+}
+
+#[tokio::test]
 async fn joining_a_group_and_new_members_get_a_short_introduction() {
     let server = LineServer::start().await;
     for (n, file) in ["join.json", "member-joined.json"].into_iter().enumerate() {

@@ -880,7 +880,11 @@ async fn disaster_mode_switched_on_one_replica_reaches_the_other() {
                 &client,
                 &format!("{url}/admin/disaster"),
                 &session,
-                &[("csrf", &csrf), ("action", action), ("notice", "避難指示が出ています")],
+                &[
+                    ("csrf", &csrf),
+                    ("action", action),
+                    ("notice", "避難指示が出ています"),
+                ],
             )
             .await
         }
