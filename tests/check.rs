@@ -432,3 +432,33 @@ fn rich_menu_images_must_be_png_or_jpeg_of_a_menu_size() {
         "{text}"
     );
 }
+
+#[test]
+fn shelters_need_a_place_on_earth_and_a_name_of_their_own() {
+    let faq = FaqCopy::new();
+    faq.edit("shelters.yaml", "latitude: 35.2158", "latitude: 135.2158");
+    faq.edit(
+        "shelters.yaml",
+        "name: 東中学校（デモ）",
+        "name: 市民会館（デモ）",
+    );
+    let (ok, text) = check(faq.path());
+    assert!(!ok, "{text}");
+    let file = faq.path().join("shelters.yaml");
+    let at = |needle: &str| {
+        format!(
+            "{}:{}:",
+            file.display(),
+            faq.line_of("shelters.yaml", needle)
+        )
+    };
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&at("name: 中央小学校")) && l.contains("has no place on Earth")),
+        "{text}"
+    );
+    assert!(
+        text.contains("the shelter 「市民会館（デモ）」 is listed twice"),
+        "{text}"
+    );
+}

@@ -980,23 +980,65 @@ async fn the_dashboard_shows_this_months_pushes_and_warns_before_the_limit() {
 }
 
 #[tokio::test]
-async fn a_shared_location_is_answered_with_the_shelters() {
+async fn a_shared_location_is_answered_with_the_nearest_shelters() {
     let server = LineServer::start().await;
-    assert_eq!(
-        server.deliver(&fixture("location.json")).await,
-        StatusCode::OK
-    );
+    let location = fixture("location.json");
+    assert_eq!(server.deliver(&location).await, StatusCode::OK);
     let replies = server.replies(1).await;
-    let text = texts(&replies[0]);
+    let messages = replies[0].body["messages"].as_array().unwrap();
+
+    // First the three nearest shelters of the content, nearest first.
+    let here = &location["events"][0]["message"];
+    let (latitude, longitude) = (
+        here["latitude"].as_f64().unwrap(),
+        here["longitude"].as_f64().unwrap(),
+    );
     let engine = common::demo_engine();
+    let expected: Vec<String> =
+        madoguchi::faq::shelter::nearest(&engine.content().shelters, latitude, longitude, 3)
+            .into_iter()
+            .map(|(s, _)| s.name.clone())
+            .collect();
+    assert_eq!(expected.len(), 3, "the demo lists shelters");
+    let cards = messages[0]["contents"]["contents"]
+        .as_array()
+        .expect("a carousel");
+    let names: Vec<&str> = cards
+        .iter()
+        .map(|card| card["body"]["contents"][0]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, expected);
+    let first = &cards[0];
+    assert!(
+        first["body"]["contents"][2]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("（直線距離）")
+    );
+    let map = first["footer"]["contents"][0]["action"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(map.starts_with("https://maps.gsi.go.jp/#17/35."), "{map}");
+    assert!(
+        messages[0]["altText"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("近くの避難所：{}（", expected[0])),
+        "{}",
+        messages[0]["altText"]
+    );
+
+    // Then the content's answer about shelters.
+    let text = texts(&replies[0]);
     let madoguchi::engine::Decision::Answer(shelters) = engine.answer("hinanjo").unwrap() else {
         panic!("the demo content names its shelters' entry")
     };
     assert!(text.contains(shelters.text.trim()), "{text}");
 
-    // Content that names no entry for locations asks for words instead.
+    // Content without shelters or an entry for locations asks for words.
     let faq = common::FaqCopy::new();
     faq.edit("rules.yaml", "location_answer: hinanjo\n", "");
+    std::fs::remove_file(faq.path().join("shelters.yaml")).unwrap();
     let plain = LineServer::start_with(|s| s.faq_dir = faq.path().to_path_buf()).await;
     assert_eq!(
         plain.deliver(&fixture("location.json")).await,

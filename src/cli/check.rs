@@ -22,7 +22,7 @@ pub fn run(global: &Global, dir: Option<PathBuf>) -> Result<ExitCode> {
         Ok((content, warnings)) => {
             eprint!("{warnings}");
             println!(
-                "{}: {} entries in {} categories, {} flows, {} procedures, {} departments, {} LINE rich menus; {} warnings",
+                "{}: {} entries in {} categories, {} flows, {} procedures, {} departments, {} LINE rich menus, {} shelters; {} warnings",
                 faq.display(),
                 content.entries.len(),
                 content.categories.len(),
@@ -30,6 +30,7 @@ pub fn run(global: &Global, dir: Option<PathBuf>) -> Result<ExitCode> {
                 content.procedures.len(),
                 content.departments.len(),
                 content.rich_menus.as_ref().map_or(0, |m| m.menus.len()),
+                content.shelters.len(),
                 warnings.warnings().count()
             );
         }

@@ -13,6 +13,7 @@ use super::model::{
     TopicFile,
 };
 use super::rich_menu::{MenuTargets, RichMenus, load_rich_menus};
+use super::shelter::{SHELTERS_FILE, Shelter, load_shelters};
 use super::source::{Known, SourceText, Unread};
 use crate::diagnostic::{Diagnostic, Diagnostics, edit_distance, yaml_error};
 use crate::text::normalize;
@@ -37,6 +38,8 @@ pub struct Content {
     pub categories: Vec<String>,
     /// LINE's rich menus, when `line/rich-menus.yaml` describes them.
     pub rich_menus: Option<RichMenus>,
+    /// Evacuation shelters with coordinates, from `shelters.yaml`.
+    pub shelters: Vec<Shelter>,
     /// A short hash of every file read (its path within the directory and
     /// its text): tells content versions apart, the same wherever the
     /// directory is.
@@ -156,6 +159,7 @@ impl Content {
             flows: &flows,
         };
         let rich_menus = load_rich_menus(dir, &mut read, &targets, &mut diagnostics);
+        let shelters = load_shelters(dir, &mut read, &mut diagnostics);
         if let Some(rules) = &rules {
             check_rules(&rules_path, rules, &known, &mut diagnostics);
         }
@@ -186,6 +190,7 @@ impl Content {
                         flows,
                         categories,
                         rich_menus,
+                        shelters,
                         version,
                     },
                     diagnostics,
@@ -270,7 +275,8 @@ fn topic_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
                 }
             } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
                 && !(current == dir
-                    && [PROCEDURES_FILE, DEPARTMENTS_FILE, RULES_FILE].contains(&name.as_str()))
+                    && [PROCEDURES_FILE, DEPARTMENTS_FILE, RULES_FILE, SHELTERS_FILE]
+                        .contains(&name.as_str()))
             {
                 files.push(path);
             }

@@ -5,6 +5,7 @@ pub mod import;
 mod load;
 pub mod model;
 pub mod rich_menu;
+pub mod shelter;
 mod source;
 
 pub use flow::{Flow, FlowChoice, Step, Target};

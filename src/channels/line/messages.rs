@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::webhook::PostbackData;
 use crate::engine::{Answer, Choice, ChoiceValue, Contact, Decision, Link};
+use crate::faq::shelter::Shelter;
 use crate::store::disaster::DisasterNotice;
 
 /// Most messages in one reply or push.
@@ -646,6 +647,78 @@ pub fn with_notice(mut messages: Vec<Message>, notice: Option<&DisasterNotice>) 
         messages[0] = Message::text(said);
     }
     messages
+}
+
+/// `first` before the messages, when there is room for it.
+pub fn with_first(mut messages: Vec<Message>, first: Option<Message>) -> Vec<Message> {
+    if let Some(first) = first
+        && messages.len() < MAX_MESSAGES
+    {
+        messages.insert(0, first);
+    }
+    messages
+}
+
+/// The nearest shelters as a carousel of cards: name, address, distance as
+/// the crow flies, the disasters it takes people in for, and a button to
+/// the place on 地理院地図 (the Geospatial Information Authority's map).
+/// `None` when there are none.
+pub fn shelters(nearest: &[(&Shelter, f64)]) -> Option<Message> {
+    if nearest.is_empty() {
+        return None;
+    }
+    let distance = |metres: f64| {
+        if metres < 1_000.0 {
+            format!("約{}m", (metres / 10.0).round() as u64 * 10)
+        } else {
+            format!("約{:.1}km", metres / 1_000.0)
+        }
+    };
+    let bubbles: Vec<serde_json::Value> = nearest
+        .iter()
+        .take(MAX_BUBBLES)
+        .map(|(shelter, metres)| {
+            let body: Vec<serde_json::Value> = [
+                text_component(&shelter.name, "md", None).map(|mut t| {
+                    t["weight"] = "bold".into();
+                    t
+                }),
+                text_component(&shelter.address, "sm", Some("#555555")),
+                text_component(
+                    &format!("ここから{}（直線距離）", distance(*metres)),
+                    "sm",
+                    None,
+                ),
+                text_component(&shelter.kinds.join("・"), "xs", Some("#888888")),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            let map = format!(
+                "https://maps.gsi.go.jp/#17/{:.6}/{:.6}/",
+                shelter.latitude, shelter.longitude
+            );
+            serde_json::json!({
+                "type": "bubble", "size": "kilo",
+                "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
+                "footer": {"type": "box", "layout": "vertical", "contents": [
+                    button(&Action::Uri { label: "地図で見る".into(), uri: map }, "primary")
+                ]}
+            })
+        })
+        .collect();
+    let alt_text = nearest
+        .iter()
+        .map(|(shelter, metres)| format!("{}（{}）", shelter.name, distance(*metres)))
+        .collect::<Vec<_>>()
+        .join("、");
+    Some(Message {
+        body: MessageBody::Flex {
+            alt_text: shorten(&format!("近くの避難所：{alt_text}"), MAX_ALT_TEXT),
+            contents: serde_json::json!({"type": "carousel", "contents": bubbles}),
+        },
+        quick_reply: None,
+    })
 }
 
 /// The notice as said in LINE: marked, with its link.

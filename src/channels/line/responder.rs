@@ -10,11 +10,15 @@ use super::client::{LineClient, RetryKey, SendError};
 use super::messages::{self, Message};
 use super::webhook::{Event, PostbackData, Source};
 use crate::channels::dialogue::{Asker, Turn};
+use crate::faq::shelter::nearest;
 
 /// Said when a resident sends a sticker, photo, location…
 const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
 /// Said to a resident who adds the account as a friend.
 const GREETING: &str = "友だち追加ありがとうございます。海津市のよくある質問にお答えします。「住民票をコンビニで取りたい」のように入力するか、分類を選んでください。";
+/// Shelters named to a resident who shares a location.
+const SHELTERS_SHOWN: usize = 3;
+
 /// Said when the bot is added to a group, and to members who join one.
 const GROUP_INTRO: &str = "海津市のよくある質問にお答えするボットです。このグループでは、わたしあてにメンション（@）して質問してください。個別のトークでも質問できます。";
 /// Said after 「役に立った」.
@@ -109,11 +113,34 @@ impl Responder {
                     self.ignore(event, "not_mentioned");
                     return None;
                 }
-                if message.kind == "location"
-                    && let Some(answer) = engine.location_answer()
-                {
-                    // Someone who shares where they are asks where to go.
-                    return self.reply(user, Turn::Picked(&answer), None).await;
+                if message.kind == "location" {
+                    // Someone who shares where they are asks where to go:
+                    // the nearest shelters, then the content's answer.
+                    let nearest = match (message.latitude, message.longitude) {
+                        (Some(latitude), Some(longitude)) => nearest(
+                            &engine.content().shelters,
+                            latitude,
+                            longitude,
+                            SHELTERS_SHOWN,
+                        ),
+                        _ => Vec::new(),
+                    };
+                    let shelters = messages::shelters(&nearest);
+                    match engine.location_answer() {
+                        Some(answer) => {
+                            return self
+                                .reply_after(user, Turn::Picked(&answer), None, shelters)
+                                .await;
+                        }
+                        None if shelters.is_some() => {
+                            let notice = self.deps.dialogue.disaster.current();
+                            return Some(messages::with_notice(
+                                shelters.into_iter().collect(),
+                                notice.as_deref(),
+                            ));
+                        }
+                        None => {}
+                    }
                 }
                 if message.kind != "text" {
                     return Some(messages::text_with_choices(
@@ -196,6 +223,18 @@ impl Responder {
         turn: Turn<'_>,
         message: Option<String>,
     ) -> Option<Vec<Message>> {
+        self.reply_after(user, turn, message, None).await
+    }
+
+    /// [`Self::reply`] with `lead` before the reply (after disaster mode's
+    /// notice).
+    async fn reply_after(
+        &self,
+        user: &str,
+        turn: Turn<'_>,
+        message: Option<String>,
+        lead: Option<Message>,
+    ) -> Option<Vec<Message>> {
         let asker = Asker {
             channel: "line",
             user: user.to_string(),
@@ -204,7 +243,7 @@ impl Responder {
         };
         let reply = self.deps.dialogue.take(&asker, turn).await?;
         Some(messages::with_notice(
-            messages::render(&reply.decision, &reply.id),
+            messages::with_first(messages::render(&reply.decision, &reply.id), lead),
             reply.notice.as_deref(),
         ))
     }

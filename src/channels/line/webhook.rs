@@ -75,6 +75,9 @@ pub struct Message {
     pub id: Option<String>,
     pub text: Option<String>,
     pub mention: Option<Mention>,
+    /// Where a location message was sent from (degrees).
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// Mentions in a text message.
