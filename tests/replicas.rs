@@ -890,7 +890,6 @@ async fn disaster_mode_switched_on_one_replica_reaches_the_other() {
         }
     };
     let becomes = |on: bool| {
-        let notice = notice.clone();
         let url = b.url.clone();
         async move {
             let deadline = Instant::now() + WAIT;
