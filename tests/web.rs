@@ -332,6 +332,7 @@ async fn the_openapi_document_matches_the_routes() {
     for route in [
         "/api/v1/chat",
         "/api/v1/feedback",
+        "/api/v1/notice",
         "/api/openapi.json",
         "/healthz",
         "/metrics",
