@@ -45,20 +45,14 @@ impl Admin {
         let data = tempfile::tempdir().unwrap();
         let mut settings = common::settings(data.path());
         settings.faq_dir = faq.path().to_path_buf();
-        let hash = hash_password(PASSWORD).unwrap();
-        settings.admin.users = [
-            (USER, Role::Admin),
-            (EDITOR, Role::Editor),
-            (APPROVER, Role::Approver),
-        ]
-        .into_iter()
-        .map(|(name, role)| AdminUser {
-            name: name.into(),
-            password_hash: hash.clone(),
-            role,
-            departments: Vec::new(),
-        })
-        .collect();
+        settings.admin.users = common::staff(
+            &[
+                (USER, Role::Admin),
+                (EDITOR, Role::Editor),
+                (APPROVER, Role::Approver),
+            ],
+            PASSWORD,
+        );
         settings.admin.require_second_approver = true;
         settings.admin.watch_interval_ms = watch_interval_ms;
         let app = Application::build(settings).expect("server starts");

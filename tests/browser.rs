@@ -713,12 +713,8 @@ async fn staff_switch_disaster_mode_and_the_widget_shows_its_banner() {
     };
     let password = "窓口-bosai-2026";
     let (address, _data) = start_server_with(|settings| {
-        settings.admin.users = vec![madoguchi::config::AdminUser {
-            name: "bosai".into(),
-            password_hash: madoguchi::admin::auth::hash_password(password).unwrap(),
-            role: madoguchi::config::Role::Approver,
-            departments: Vec::new(),
-        }];
+        settings.admin.users =
+            common::staff(&[("bosai", madoguchi::config::Role::Approver)], password);
     })
     .await;
     let notice = "大雨のため避難指示が出ています。";

@@ -11,10 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::FaqCopy;
 use common::line_api::LineApi;
-use madoguchi::admin::auth::hash_password;
 use madoguchi::channels::line::signature;
 use madoguchi::channels::line::webhook::PostbackData;
-use madoguchi::config::{AdminUser, Role};
+use madoguchi::config::Role;
 use madoguchi::engine::ChoiceValue;
 use madoguchi::server::Application;
 use serde_json::{Value, json};
@@ -51,20 +50,14 @@ impl City {
         settings.line.api_base = api.base();
         settings.line.data_api_base = api.base();
         settings.line.loading_after_ms = 60_000;
-        let hash = hash_password(PASSWORD).unwrap();
-        settings.admin.users = [
-            (STAFF, Role::Approver),
-            (EDITOR, Role::Editor),
-            (ADMIN, Role::Admin),
-        ]
-        .into_iter()
-        .map(|(name, role)| AdminUser {
-            name: name.into(),
-            password_hash: hash.clone(),
-            role,
-            departments: Vec::new(),
-        })
-        .collect();
+        settings.admin.users = common::staff(
+            &[
+                (STAFF, Role::Approver),
+                (EDITOR, Role::Editor),
+                (ADMIN, Role::Admin),
+            ],
+            PASSWORD,
+        );
         // The operator's config: the same data, content and account.
         let config = data.path().join("madoguchi.toml");
         std::fs::write(
@@ -132,15 +125,7 @@ impl City {
     }
 
     async fn web_notice(&self) -> Value {
-        self.client
-            .get(format!("{}/api/v1/notice", self.url()))
-            .send()
-            .await
-            .unwrap()
-            .json::<Value>()
-            .await
-            .unwrap()["notice"]
-            .clone()
+        common::disaster_notice(&self.client, &self.url()).await
     }
 
     /// Sends a resident's LINE message and returns the texts of the reply's
@@ -187,37 +172,11 @@ impl City {
     /// leads.
     async fn switch(&self, user: &str, form: &[(&str, &str)]) -> (u16, String) {
         let session = common::sign_in(&self.client, &self.url(), user, PASSWORD).await;
-        let page = common::page(
-            &self.client,
-            &format!("{}/admin/disaster", self.url()),
-            &session,
-        )
-        .await;
-        let marker = "name=\"csrf\" value=\"";
-        let start = page.find(marker).expect("a CSRF token") + marker.len();
-        let csrf = page[start..start + 40].to_string();
+        let url = format!("{}/admin/disaster", self.url());
+        let csrf = common::page_csrf(&self.client, &url, &session).await;
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(form);
-        let response = self
-            .client
-            .post(format!("{}/admin/disaster", self.url()))
-            .header("cookie", &session)
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(fields)
-                    .finish(),
-            )
-            .send()
-            .await
-            .unwrap();
-        let location = response
-            .headers()
-            .get("location")
-            .and_then(|l| l.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        (response.status().as_u16(), location)
+        common::post_form(&self.client, &url, &session, &fields).await
     }
 
     /// Waits until the widget's notice is `wanted` (`null` for off).

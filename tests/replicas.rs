@@ -419,43 +419,6 @@ async fn an_event_acknowledged_by_a_replica_that_dies_is_answered_by_another() {
     }
 }
 
-/// A form post with the session cookie; returns the status and where it
-/// redirects.
-async fn post_form(
-    client: &reqwest::Client,
-    url: &str,
-    session: &str,
-    form: &[(&str, &str)],
-) -> (u16, String) {
-    let response = client
-        .post(url)
-        .header("cookie", session)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(
-            url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(form)
-                .finish(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (response.status().as_u16(), location)
-}
-
-/// A page's first form token.
-async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String {
-    let page = common::page(client, url, session).await;
-    let marker = "name=\"csrf\" value=\"";
-    let start = page.find(marker).expect("a CSRF token") + marker.len();
-    page[start..start + 40].to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn content_published_on_one_replica_is_served_by_the_other() {
     let Some(setup) = Setup::new().await else {
@@ -475,8 +438,8 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
     let marker = "data-key=\"";
     let start = unanswered.find(marker).expect("an unanswered group") + marker.len();
     let key = unanswered[start..].split('"').next().unwrap().to_string();
-    let csrf = page_csrf(&client, &format!("{}/admin", a.url), &session).await;
-    let (status, location) = post_form(
+    let csrf = common::page_csrf(&client, &format!("{}/admin", a.url), &session).await;
+    let (status, location) = common::post_form(
         &client,
         &format!("{}/admin/unanswered/phrasing", a.url),
         &session,
@@ -485,7 +448,7 @@ async fn content_published_on_one_replica_is_served_by_the_other() {
     .await;
     assert_eq!(status, 303, "{location}");
     let draft = location.strip_prefix("/admin/drafts/").expect("a draft");
-    let (status, location) = post_form(
+    let (status, location) = common::post_form(
         &client,
         &format!("{}/admin/drafts/{draft}/publish", a.url),
         &session,
@@ -859,24 +822,14 @@ async fn disaster_mode_switched_on_one_replica_reaches_the_other() {
     let client = client();
     let notice = |url: String| {
         let client = client.clone();
-        async move {
-            client
-                .get(format!("{url}/api/v1/notice"))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()["notice"]
-                .clone()
-        }
+        async move { common::disaster_notice(&client, &url).await }
     };
     let switch = |action: &'static str| {
         let (client, url) = (client.clone(), a.url.clone());
         async move {
             let session = sign_in(&client, &url).await;
-            let csrf = page_csrf(&client, &format!("{url}/admin/disaster"), &session).await;
-            post_form(
+            let csrf = common::page_csrf(&client, &format!("{url}/admin/disaster"), &session).await;
+            common::post_form(
                 &client,
                 &format!("{url}/admin/disaster"),
                 &session,

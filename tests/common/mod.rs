@@ -151,6 +151,74 @@ pub async fn page(client: &reqwest::Client, url: &str, session: &str) -> String 
         .unwrap()
 }
 
+/// Staff with these names and roles, all with `password`.
+pub fn staff(
+    members: &[(&str, madoguchi::config::Role)],
+    password: &str,
+) -> Vec<madoguchi::config::AdminUser> {
+    let hash = madoguchi::admin::auth::hash_password(password).unwrap();
+    members
+        .iter()
+        .map(|(name, role)| madoguchi::config::AdminUser {
+            name: name.to_string(),
+            password_hash: hash.clone(),
+            role: *role,
+            departments: Vec::new(),
+        })
+        .collect()
+}
+
+/// The CSRF token of the staff page at `url`.
+pub async fn page_csrf(client: &reqwest::Client, url: &str, session: &str) -> String {
+    let page = page(client, url, session).await;
+    let marker = "name=\"csrf\" value=\"";
+    let start = page.find(marker).expect("a CSRF token") + marker.len();
+    page[start..start + 40].to_string()
+}
+
+/// A form post with the session cookie; returns the status and where it
+/// redirects.
+pub async fn post_form(
+    client: &reqwest::Client,
+    url: &str,
+    session: &str,
+    form: &[(&str, &str)],
+) -> (u16, String) {
+    let response = client
+        .post(url)
+        .header("cookie", session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(
+            url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (response.status().as_u16(), location)
+}
+
+/// Disaster mode's notice as the widget reads it from the server at
+/// `url`: null while the mode is off.
+pub async fn disaster_notice(client: &reqwest::Client, url: &str) -> serde_json::Value {
+    client
+        .get(format!("{url}/api/v1/notice"))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["notice"]
+        .clone()
+}
+
 /// A free port on 127.0.0.1 (free when asked: bind it soon).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
