@@ -98,6 +98,8 @@ on_both_stores!(
     the_line_queue_answers_each_event_once_in_chat_order_on_any_replica,
     a_message_taken_back_leaves_the_log,
     disaster_mode_is_shared_and_every_switch_is_audited,
+    tickets_carry_a_handoff_from_waiting_to_closed,
+    staff_notices_are_claimed_once_and_retried,
 );
 
 /// A store on the PostgreSQL database at `url`, as a replica opens it.
@@ -968,5 +970,159 @@ fn disaster_mode_is_shared_and_every_switch_is_audited(open: Open) {
                 "大雨のため避難指示が出ています https://example.org/bousai".into()
             ),
         ]
+    );
+}
+
+fn tickets_carry_a_handoff_from_waiting_to_closed(open: Open) {
+    use madoguchi::store::handoff::{MessageKind, NewTicket, TicketState};
+    let (one, other) = (open(), open());
+    let new = NewTicket {
+        channel: "line",
+        resident: "resident-1",
+        address: Some("sealed"),
+        department: "shimin",
+        left_message: false,
+        context: "[]",
+    };
+    let id = one
+        .open_ticket(&new, Some("電話は090-1234-5678です"))
+        .unwrap();
+    let ticket = other
+        .active_ticket("resident-1")
+        .unwrap()
+        .expect("open on every replica");
+    assert_eq!((ticket.id, ticket.state), (id, TicketState::Waiting));
+    assert_eq!(other.active_ticket("resident-2").unwrap(), None);
+    let first = other.ticket_messages(id, 0).unwrap();
+    assert_eq!(first.len(), 1);
+    assert!(!first[0].text.contains("1234"), "masked: {}", first[0].text);
+
+    assert!(other.take_ticket(id, "tanaka").unwrap());
+    let reply = one
+        .add_ticket_message(id, "tanaka", MessageKind::Staff, "担当の田中です。")
+        .unwrap()
+        .expect("added");
+    one.add_ticket_message(id, "tanaka", MessageKind::Note, "内部メモ")
+        .unwrap();
+    let after_first = other.ticket_messages(id, first[0].id).unwrap();
+    assert_eq!(after_first.len(), 2);
+    assert_eq!(after_first[0].id, reply);
+    let taken = one.ticket(id).unwrap().unwrap();
+    assert_eq!(taken.state, TicketState::Open);
+    assert_eq!(taken.assignee.as_deref(), Some("tanaka"));
+    assert!(taken.first_reply_at.is_some());
+
+    assert!(other.transfer_ticket(id, "zeimu").unwrap());
+    let moved = one.ticket(id).unwrap().unwrap();
+    assert_eq!(
+        (moved.department.as_str(), moved.state),
+        ("zeimu", TicketState::Waiting)
+    );
+    assert!(one.close_ticket(id, "staff", Some("conveni-what")).unwrap());
+    assert!(
+        !other.close_ticket(id, "resident", None).unwrap(),
+        "closed once"
+    );
+    assert_eq!(
+        one.add_ticket_message(id, "", MessageKind::Resident, "まだ")
+            .unwrap(),
+        None
+    );
+    assert_eq!(other.active_ticket("resident-1").unwrap(), None);
+    let closed = other.latest_ticket("resident-1").unwrap().unwrap();
+    assert_eq!(closed.close_reason.as_deref(), Some("staff"));
+    assert_eq!(closed.answer_entry.as_deref(), Some("conveni-what"));
+
+    // Idle tickets time out, except messages left outside office hours.
+    let idle = one
+        .open_ticket(
+            &NewTicket {
+                resident: "resident-3",
+                ..new.clone()
+            },
+            None,
+        )
+        .unwrap();
+    let left = one
+        .open_ticket(
+            &NewTicket {
+                resident: "resident-4",
+                left_message: true,
+                ..new.clone()
+            },
+            None,
+        )
+        .unwrap();
+    let expired = other.expire_tickets(i64::MAX).unwrap();
+    assert_eq!(expired.iter().map(|t| t.id).collect::<Vec<_>>(), [idle]);
+    assert!(
+        one.expire_tickets(i64::MAX).unwrap().is_empty(),
+        "expired once"
+    );
+    assert_eq!(
+        one.ticket(left).unwrap().unwrap().state,
+        TicketState::Waiting
+    );
+
+    let summary = one.handoff_summary(0).unwrap();
+    let zeimu = summary
+        .departments
+        .iter()
+        .find(|d| d.department == "zeimu")
+        .unwrap();
+    assert_eq!((zeimu.tickets, zeimu.closed, zeimu.resolved), (1, 1, 1));
+    let shimin = summary
+        .departments
+        .iter()
+        .find(|d| d.department == "shimin")
+        .unwrap();
+    assert_eq!((shimin.tickets, shimin.closed, shimin.resolved), (2, 1, 0));
+    assert_eq!(summary.per_day.iter().map(|(_, n)| n).sum::<i64>(), 3);
+}
+
+fn staff_notices_are_claimed_once_and_retried(open: Open) {
+    use madoguchi::store::handoff::NewTicket;
+    let (one, other) = (open(), open());
+    let ticket = one
+        .open_ticket(
+            &NewTicket {
+                channel: "web",
+                resident: "r",
+                address: None,
+                department: "shimin",
+                left_message: false,
+                context: "[]",
+            },
+            None,
+        )
+        .unwrap();
+    one.queue_staff_notice(ticket, "http://127.0.0.1:9/hook", "{}")
+        .unwrap();
+    let claimed = one.claim_staff_notice(60_000).unwrap().expect("due");
+    assert_eq!(
+        (claimed.url.as_str(), claimed.attempts),
+        ("http://127.0.0.1:9/hook", 0)
+    );
+    assert_eq!(
+        other.claim_staff_notice(60_000).unwrap(),
+        None,
+        "leased to one"
+    );
+    other.staff_notice_done(claimed.id, false, Some(0)).unwrap();
+    let again = other
+        .claim_staff_notice(60_000)
+        .unwrap()
+        .expect("due again");
+    assert_eq!(again.attempts, 1);
+    one.staff_notice_done(again.id, true, None).unwrap();
+    assert_eq!(one.claim_staff_notice(60_000).unwrap(), None);
+    let summary = other.handoff_summary(0).unwrap();
+    assert_eq!(
+        (
+            summary.notices_sent,
+            summary.notices_failed,
+            summary.notices_pending
+        ),
+        (1, 0, 0)
     );
 }

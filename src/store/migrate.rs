@@ -7,7 +7,7 @@ use super::{Store, StoreError};
 
 /// The tables moved, parents before children, and their columns; the first
 /// column orders the pages and is unique, except where noted.
-const TABLES: [(&str, &str); 12] = [
+const TABLES: [(&str, &str); 15] = [
     (
         "replies",
         "id, created_at, channel, session, decision, entry_id, content_version, text, typed, words, confidence, candidates, client, source_message",
@@ -26,6 +26,15 @@ const TABLES: [(&str, &str); 12] = [
     ),
     ("audit_log", "id, at, actor, action, detail"),
     ("disaster_mode", "scope, notice, link, since, switched_by"),
+    (
+        "tickets",
+        "id, channel, resident, address, department, state, assignee, left_message, context, created_at, first_reply_at, last_activity_at, closed_at, close_reason, answer_entry",
+    ),
+    ("ticket_messages", "id, ticket_id, author, kind, text, at"),
+    (
+        "staff_notices",
+        "id, ticket_id, url, body, attempts, next_at, sent_at, failed_at",
+    ),
     ("secrets", "name, value"),
     ("admin_sessions", "id, user_name, csrf, expires_at"),
     ("line_events", "event_id, expires_at"),
@@ -35,7 +44,15 @@ const TABLES: [(&str, &str); 12] = [
 
 /// Tables whose `id` numbers new rows: the target counts on from the
 /// largest id copied.
-const NUMBERED: [&str; 4] = ["drafts", "revisions", "audit_log", "line_queue"];
+const NUMBERED: [&str; 7] = [
+    "drafts",
+    "revisions",
+    "audit_log",
+    "line_queue",
+    "tickets",
+    "ticket_messages",
+    "staff_notices",
+];
 
 /// Rows read and written at a time.
 const PAGE: i64 = 1_000;

@@ -5,6 +5,7 @@
 pub mod content;
 pub mod database;
 pub mod disaster;
+pub mod handoff;
 pub mod log;
 pub mod migrate;
 pub mod postgres;
