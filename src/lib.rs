@@ -11,6 +11,7 @@ pub mod disaster;
 pub mod engine;
 pub mod eval;
 pub mod faq;
+pub mod handoff;
 pub mod hours;
 pub mod index;
 pub mod metrics;

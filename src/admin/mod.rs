@@ -24,6 +24,7 @@ use crate::config::AdminSettings;
 use crate::disaster::DisasterMode;
 use crate::engine::SharedEngine;
 use crate::faq::Date;
+use crate::handoff::Handoff;
 use crate::reload::Reloader;
 use crate::store::log::{GroupStatus, groups_csv};
 use crate::store::{Store, StoreError};
@@ -52,6 +53,7 @@ pub struct AdminState {
     /// LINE.
     line: Option<LineAccount>,
     disaster: Arc<DisasterMode>,
+    handoff: Arc<Handoff>,
     require_second_approver: bool,
     /// One publish at a time, so that none writes over another's files.
     publishing: tokio::sync::Mutex<()>,
@@ -69,6 +71,7 @@ pub struct AdminDeps {
     /// The LINE account; `None` without LINE.
     pub line: Option<LineAccount>,
     pub disaster: Arc<DisasterMode>,
+    pub handoff: Arc<Handoff>,
 }
 
 impl AdminState {
@@ -82,6 +85,7 @@ impl AdminState {
             follower,
             line,
             disaster,
+            handoff,
         } = deps;
         Ok(AdminState {
             users: Users::new(settings.users.clone())?,
@@ -102,6 +106,7 @@ impl AdminState {
             follower,
             line,
             disaster,
+            handoff,
             require_second_approver: settings.require_second_approver,
             publishing: tokio::sync::Mutex::new(()),
         })
@@ -118,29 +123,31 @@ pub struct LineAccount {
 /// Registers the admin routes.
 pub fn configure(config: &mut web::ServiceConfig) {
     config.service(
-        disaster::configure(content::configure(web::scope("/admin")))
-            .wrap(
-                actix_web::middleware::DefaultHeaders::new()
-                    .add((
-                        header::CONTENT_SECURITY_POLICY,
-                        pages::CONTENT_SECURITY_POLICY.as_str(),
-                    ))
-                    .add((header::X_FRAME_OPTIONS, "DENY"))
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "same-origin")),
-            )
-            .route("", web::get().to(dashboard))
-            .route("/", web::get().to(dashboard))
-            .route("/login", web::get().to(login_form))
-            .route("/login", web::post().to(login))
-            .route("/logout", web::post().to(logout))
-            .route("/unanswered", web::get().to(unanswered))
-            .route("/unanswered", web::post().to(mark_group))
-            .route("/feedback", web::get().to(feedback))
-            .route("/export/log.csv", web::get().to(export_log))
-            .route("/export/unanswered.csv", web::get().to(export_groups))
-            .route("/reload", web::post().to(reload))
-            .default_service(web::to(not_found)),
+        inbox::configure(disaster::configure(content::configure(web::scope(
+            "/admin",
+        ))))
+        .wrap(
+            actix_web::middleware::DefaultHeaders::new()
+                .add((
+                    header::CONTENT_SECURITY_POLICY,
+                    pages::CONTENT_SECURITY_POLICY.as_str(),
+                ))
+                .add((header::X_FRAME_OPTIONS, "DENY"))
+                .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .add((header::REFERRER_POLICY, "same-origin")),
+        )
+        .route("", web::get().to(dashboard))
+        .route("/", web::get().to(dashboard))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/unanswered", web::get().to(unanswered))
+        .route("/unanswered", web::post().to(mark_group))
+        .route("/feedback", web::get().to(feedback))
+        .route("/export/log.csv", web::get().to(export_log))
+        .route("/export/unanswered.csv", web::get().to(export_groups))
+        .route("/reload", web::post().to(reload))
+        .default_service(web::to(not_found)),
     );
 }
 
@@ -233,6 +240,7 @@ macro_rules! or_respond {
 mod content;
 mod content_pages;
 mod disaster;
+mod inbox;
 
 /// Runs a store call on the blocking pool; a failure becomes the error page.
 async fn on_store<T: Send + 'static>(
@@ -401,6 +409,20 @@ async fn dashboard(
             }),
         }
     }
+    let handoffs = if state.handoff.enabled() {
+        let since = (unix_now() - DASHBOARD_DAYS * 86_400) * 1000;
+        Some(or_respond!(
+            on_store(&state, move |store| store.handoff_summary(since)).await
+        ))
+    } else {
+        None
+    };
+    let names: std::collections::HashMap<String, String> = engine
+        .content()
+        .departments
+        .iter()
+        .map(|(id, d)| (id.clone(), d.name.clone()))
+        .collect();
     let line = match &state.line {
         Some(account) => Some(pages::LinePushes {
             quota: account.client.push_quota().await,
@@ -419,6 +441,7 @@ async fn dashboard(
                 overdue: &overdue,
                 line: line.as_ref(),
                 disaster: state.disaster.current().as_deref(),
+                handoffs: handoffs.as_ref().map(|h| (h, &names)),
             },
             flash,
         ),

@@ -7,6 +7,7 @@ use crate::channels::line::PushQuota;
 use crate::reload::ContentStatus;
 use crate::store::EntryFeedback;
 use crate::store::disaster::DisasterNotice;
+use crate::store::handoff::HandoffSummary;
 use crate::store::log::{GroupStatus, ReviewGroup, Summary, japan_time};
 
 const CSS: &str = "
@@ -32,6 +33,8 @@ form.entry label{display:block;margin-top:.8rem;font-weight:600}form.entry input
 textarea{font-size:1rem;font-family:inherit;padding:.4rem;border:1px solid #8a94a3;border-radius:6px}textarea.yaml{width:100%;font-family:monospace}
 .field-error{display:block;color:#b00020;font-weight:600}pre.diff{background:#fff;border:1px solid #ccc;padding:.6rem;overflow-x:auto;font-size:.9rem}
 .not-publishable{background:#fff4e5;border:1px solid #b36b00;border-radius:8px;padding:.6rem 1rem}
+.messages{list-style:none;padding:0}.messages li{margin:.4rem 0;padding:.4rem .7rem;border-radius:8px;background:#eef4fb}
+.messages li.from-resident{background:#fff}.messages li.from-staff{background:#e8f5e9}.messages li.from-note{background:#fff4e5}.messages li.from-system{background:transparent;font-style:italic}
 .disaster-on{background:#b3261e;color:#fff;border-radius:8px;padding:.6rem 1rem;font-weight:600}.disaster-on a{color:#fff}
 form.disaster label{display:block;margin-top:.8rem;font-weight:600}form.disaster input[type=text],form.disaster textarea{width:100%;box-sizing:border-box}
 button.danger{background:#b3261e;border-color:#b3261e}
@@ -45,7 +48,7 @@ pub static CONTENT_SECURITY_POLICY: std::sync::LazyLock<String> = std::sync::Laz
     use sha2::Digest as _;
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(CSS));
     format!(
-        "default-src 'none'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'sha256-{hash}'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 });
 
@@ -76,6 +79,7 @@ pub fn layout(title: &str, csrf: &str, body: Markup) -> Markup {
                     nav { a href="/admin/drafts" { "下書き" } }
                     nav { a href="/admin/revisions" { "公開の履歴" } }
                     nav { a href="/admin/audit" { "操作記録" } }
+                    nav { a href="/admin/inbox" { "職員への相談" } }
                     nav { a href="/admin/disaster" { "災害モード" } }
                     form method="post" action="/admin/logout" {
                         input type="hidden" name="csrf" value=(csrf);
@@ -209,6 +213,12 @@ pub struct Dashboard<'a> {
     pub overdue: &'a [OverdueReviews],
     pub line: Option<&'a LinePushes>,
     pub disaster: Option<&'a DisasterNotice>,
+    /// Handoffs to staff, when some department takes them; department
+    /// names by id.
+    pub handoffs: Option<(
+        &'a HandoffSummary,
+        &'a std::collections::HashMap<String, String>,
+    )>,
 }
 
 pub fn dashboard(csrf: &str, shown: &Dashboard, flash: Option<&str>) -> Markup {
@@ -219,6 +229,7 @@ pub fn dashboard(csrf: &str, shown: &Dashboard, flash: Option<&str>) -> Markup {
         overdue,
         line,
         disaster,
+        handoffs,
     } = *shown;
     let votes = summary.helpful + summary.not_helpful;
     layout(
@@ -295,6 +306,27 @@ pub fn dashboard(csrf: &str, shown: &Dashboard, flash: Option<&str>) -> Markup {
                         }
                         Err(why) => { p.warning { "LINE から送信数を読めませんでした: " (why) } }
                     }
+                }
+            }
+            @if let Some((handoffs, names)) = handoffs {
+                section.handoffs {
+                    h2 { "職員への相談（この30日間）" }
+                    table {
+                        thead { tr { th { "課" } th { "相談" } th { "職員が終了" } th { "最初の返信まで（中央値）" } } }
+                        tbody {
+                            @for d in &handoffs.departments {
+                                tr {
+                                    td { (names.get(&d.department).unwrap_or(&d.department)) }
+                                    td.num { (d.tickets) }
+                                    td.num { @if d.closed > 0 { (percent(d.resolved as f64 / d.closed as f64)) } @else { "—" } }
+                                    td.num { @match d.median_first_reply_ms { Some(ms) => { (ms / 60_000) "分" (ms / 1000 % 60) "秒" } None => { "—" } } }
+                                }
+                            }
+                        }
+                    }
+                    p { "日別: " @for (day, count) in &handoffs.per_day { (day) " " (count) "件　" } }
+                    p { "チャットツールへの通知: 送信 " (handoffs.notices_sent) " 件・失敗 " (handoffs.notices_failed) " 件・送信待ち " (handoffs.notices_pending) " 件"
+                        " ／ " a href="/admin/export/handoffs.csv" { "CSV" } }
                 }
             }
             @if !overdue.is_empty() {

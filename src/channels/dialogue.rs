@@ -9,10 +9,16 @@ use crate::disaster::DisasterMode;
 use crate::engine::{
     ChoiceValue, Conversation, Decision, Engine, Explanation, SharedEngine, Situation,
 };
+use crate::handoff::{Handoff, Resident, ResidentTurn};
+use crate::hours::Clock;
 use crate::metrics::Metrics;
 use crate::store::disaster::DisasterNotice;
+use crate::store::handoff::TicketState;
 use crate::store::retry::ReplyLog;
 use crate::store::{ReplyRecord, StoreError};
+
+/// Said on the website when a message went to staff.
+const SENT_TO_STAFF: &str = "職員に送りました。";
 
 /// What a resident did.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +39,17 @@ pub struct Reply {
     pub decision: Decision,
     /// Disaster mode's notice, said before the reply while it is on.
     pub notice: Option<Arc<DisasterNotice>>,
+    /// The resident's ticket, while staff have the conversation.
+    pub ticket: Option<TicketStatus>,
+}
+
+/// A resident's ticket as the channels show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TicketStatus {
+    pub id: i64,
+    pub state: TicketState,
+    /// The message went to staff: the bot says nothing.
+    pub to_staff: bool,
 }
 
 /// Who takes a turn, and what the channel knows of the request.
@@ -50,6 +67,8 @@ pub struct Asker {
     /// The channel's message being answered (a pseudonym of its id), so
     /// that the log can forget it when the resident takes it back.
     pub message: Option<String>,
+    /// Where staff replies can be pushed (LINE: the sealed user id).
+    pub address: Option<String>,
 }
 
 /// What the channels share to hold conversations.
@@ -59,15 +78,61 @@ pub struct Dialogue {
     pub conversations: Arc<ConversationKeeper>,
     pub metrics: Arc<Metrics>,
     pub disaster: Arc<DisasterMode>,
+    pub handoff: Arc<Handoff>,
+    /// The instant office hours are judged at.
+    pub clock: Clock,
 }
 
 impl Dialogue {
     /// Takes one turn of the asker's conversation. `None` when a picked
     /// button names something the content no longer has.
     pub async fn take(&self, asker: &Asker, turn: Turn<'_>) -> Option<Reply> {
+        let (user, new) = (asker.user.as_str(), asker.new);
+        let notice = self.disaster.current();
+        if let Turn::Typed(message) = turn
+            && !new
+            && self.handoff.enabled()
+            && let Some(ticket) = self.handoff.active(user).await
+        {
+            // Staff have the conversation: the message is theirs.
+            match self.handoff.from_resident(ticket, message).await {
+                Ok(ResidentTurn::Sent { ticket, state }) => {
+                    return Some(Reply {
+                        id: String::new(),
+                        decision: Decision::Rule {
+                            rule: "handoff".into(),
+                            text: SENT_TO_STAFF.into(),
+                            choices: Vec::new(),
+                            contact: None,
+                            links: Vec::new(),
+                        },
+                        notice,
+                        ticket: Some(TicketStatus {
+                            id: ticket,
+                            state,
+                            to_staff: true,
+                        }),
+                    });
+                }
+                Ok(ResidentTurn::BackToBot) => {
+                    return self.turn(asker, Turn::Typed("メニュー"), notice).await;
+                }
+                Err(err) => tracing::error!(error = %err, "the message could not reach staff"),
+            }
+        }
+        self.turn(asker, turn, notice).await
+    }
+
+    /// A turn with the bot: the engine decides, unless the resident picks a
+    /// person; a person is offered when the bot cannot help.
+    async fn turn(
+        &self,
+        asker: &Asker,
+        turn: Turn<'_>,
+        notice: Option<Arc<DisasterNotice>>,
+    ) -> Option<Reply> {
         let (channel, user, new) = (asker.channel, asker.user.as_str(), asker.new);
         let engine = self.engine.get();
-        let notice = self.disaster.current();
         let situation = Situation {
             disaster: notice.is_some(),
         };
@@ -76,15 +141,51 @@ impl Dialogue {
         } else {
             self.conversations.get(user).await
         };
-        let (decision, explanation, text) = match turn {
-            Turn::Typed(message) => match engine.respond_in(&conversation, message, situation) {
+        let handoff_to = match turn {
+            Turn::Picked(ChoiceValue::Handoff(department)) => Some(department.clone()),
+            Turn::Typed(message) => match conversation.pick(message) {
+                Some(ChoiceValue::Handoff(department)) => Some(department),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut ticket = None;
+        let (decision, explanation, text) = match (handoff_to, turn) {
+            (Some(department), _) if self.handoff.enabled() => {
+                let resident = Resident {
+                    channel,
+                    key: user,
+                    address: asker.address.as_deref(),
+                };
+                let decision = match self
+                    .handoff
+                    .start(resident, &department, &conversation)
+                    .await
+                {
+                    Ok(decision) => {
+                        ticket = self.handoff.active(user).await.map(|t| TicketStatus {
+                            id: t.id,
+                            state: t.state,
+                            to_staff: false,
+                        });
+                        decision
+                    }
+                    Err(err) => {
+                        tracing::error!(error = %err, "the conversation could not be handed over");
+                        engine.fallback()
+                    }
+                };
+                (decision, None, format!("［職員に相談］{department}"))
+            }
+            (_, Turn::Typed(message)) => match engine.respond_in(&conversation, message, situation)
+            {
                 Ok((decision, explanation)) => (decision, Some(explanation), message.to_string()),
                 Err(err) => {
                     tracing::error!(error = %err, "the engine failed");
                     (engine.fallback(), None, message.to_string())
                 }
             },
-            Turn::Picked(choice) => {
+            (_, Turn::Picked(choice)) => {
                 let decision = engine.choose(choice)?;
                 let text = match (choice, &decision) {
                     (_, Decision::Answer(answer)) => format!("［選択］{}", answer.question),
@@ -94,14 +195,20 @@ impl Dialogue {
                 };
                 (decision, None, text)
             }
-            Turn::Unhelpful => {
+            (_, Turn::Unhelpful) => {
+                conversation.unhelpful += 1;
                 let answered = conversation.last_answer.clone().unwrap_or_default();
                 let decision = engine.after_unhelpful(&conversation, &answered);
                 (decision, None, "［役に立たなかった］".to_string())
             }
         };
         let mut decision = decision;
-        engine.note_office_hours(&mut decision, jiff::Timestamp::now());
+        engine.note_office_hours(&mut decision, self.clock.now());
+        if ticket.is_none()
+            && let Some(person) = self.handoff.offer(&decision, &conversation)
+        {
+            decision.offer(person);
+        }
         self.metrics.count(
             "madoguchi_decisions_total",
             &[("channel", channel), ("kind", decision.kind())],
@@ -119,12 +226,17 @@ impl Dialogue {
         record.source_message = asker.message.clone();
         let id = record.id.clone();
         conversation.record(&decision, explanation.as_ref());
+        conversation.remember_turn(
+            crate::text::mask::mask_keeping(&record.text, &engine.public_numbers()),
+            &decision,
+        );
         let kept = self.conversations.keep(user, conversation);
         self.log.record(record, kept).await;
         Some(Reply {
             id,
             decision,
             notice,
+            ticket,
         })
     }
 

@@ -39,8 +39,57 @@ pub struct Settings {
     pub log: LogSettings,
     pub store: StoreSettings,
     pub admin: AdminSettings,
+    pub handoff: HandoffSettings,
     pub policy: Policy,
     pub weights: Weights,
+}
+
+/// Handing a conversation to staff (有人対応).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HandoffSettings {
+    /// The departments (ids in departments.yaml) whose staff answer
+    /// residents in chat, in their counter's opening hours; none: handoff
+    /// is off.
+    pub departments: Vec<String>,
+    /// Incoming webhooks of staff's chat tools (LINE WORKS, Teams, Slack or
+    /// any HTTP receiver of JSON), told of each new ticket of a department.
+    pub webhooks: Vec<HandoffWebhook>,
+    /// Said before the conversation is handed over.
+    pub privacy_notice: String,
+    /// A ticket with nothing from either side for this long is closed (a
+    /// message left outside office hours waits for staff instead).
+    pub idle_minutes: u64,
+    /// Where the staff pages are, for the links in notices to staff
+    /// (`https://chat.example.jp`); empty: the notice carries the path.
+    pub admin_url: String,
+    /// Attempts to deliver a notice to staff's chat tool.
+    pub notice_attempts: u32,
+    /// Wait before retrying a notice, doubled at each retry.
+    pub notice_backoff_ms: u64,
+}
+
+/// Where a department's staff are told of new tickets.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffWebhook {
+    /// The department's id in departments.yaml.
+    pub department: String,
+    pub url: String,
+}
+
+impl Default for HandoffSettings {
+    fn default() -> Self {
+        HandoffSettings {
+            departments: Vec::new(),
+            webhooks: Vec::new(),
+            privacy_notice: "個人情報を守るため、マイナンバー、パスワード、カードの番号はチャットに書かないでください。".into(),
+            idle_minutes: 30,
+            admin_url: String::new(),
+            notice_attempts: 6,
+            notice_backoff_ms: 2_000,
+        }
+    }
 }
 
 /// The staff pages under `/admin`.
@@ -258,6 +307,7 @@ impl Default for Settings {
             log: LogSettings::default(),
             store: StoreSettings::default(),
             admin: AdminSettings::default(),
+            handoff: HandoffSettings::default(),
             policy: Policy::default(),
             weights: Weights::default(),
         }

@@ -20,7 +20,17 @@ pub struct Conversation {
     /// The candidates of the last question searched, best first: offered
     /// again when an answer did not help.
     pub candidates: Vec<String>,
+    /// How often the resident said 「役に立たなかった」.
+    #[serde(default)]
+    pub unhelpful: u32,
+    /// The last turns (masked message, what the bot did), oldest first:
+    /// what staff see when the conversation is handed to them.
+    #[serde(default)]
+    pub recent: Vec<(String, String)>,
 }
+
+/// Turns kept in [`Conversation::recent`].
+const RECENT_TURNS: usize = 6;
 
 impl Conversation {
     /// Takes in the reply just given (and its explanation, when the engine
@@ -38,6 +48,19 @@ impl Conversation {
                 .iter()
                 .map(|c| c.id.clone())
                 .collect();
+        }
+    }
+
+    /// Remembers a turn for a handover: the message (masked by the caller)
+    /// and what the bot did.
+    pub fn remember_turn(&mut self, message: String, decision: &Decision) {
+        let did = match decision.answer_id() {
+            Some(id) => format!("{}: {id}", decision.kind()),
+            None => decision.kind().to_string(),
+        };
+        self.recent.push((message, did));
+        if self.recent.len() > RECENT_TURNS {
+            self.recent.remove(0);
         }
     }
 
@@ -163,6 +186,7 @@ mod tests {
                     label: "税金".into(),
                 },
             ],
+            ..Conversation::default()
         }
     }
 

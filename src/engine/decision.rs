@@ -38,6 +38,9 @@ pub enum Decision {
         text: String,
         contact: Option<Contact>,
         links: Vec<Link>,
+        /// Offered beside the contact (a person, when staff take handoffs).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        choices: Vec<Choice>,
     },
 }
 
@@ -99,9 +102,21 @@ impl Decision {
         match self {
             Decision::Choices { choices, .. }
             | Decision::Rule { choices, .. }
-            | Decision::Flow { choices, .. } => choices,
+            | Decision::Flow { choices, .. }
+            | Decision::Fallback { choices, .. } => choices,
             Decision::Answer(answer) => &answer.related,
-            Decision::Fallback { .. } => &[],
+        }
+    }
+
+    /// Offers one more choice, after the others; answers offer their
+    /// related questions only.
+    pub fn offer(&mut self, choice: Choice) {
+        match self {
+            Decision::Choices { choices, .. }
+            | Decision::Rule { choices, .. }
+            | Decision::Flow { choices, .. }
+            | Decision::Fallback { choices, .. } => choices.push(choice),
+            Decision::Answer(_) => {}
         }
     }
 
@@ -175,6 +190,9 @@ pub enum ChoiceValue {
     /// The next page of a long list, as `page:category` (pages from 1; an
     /// empty category is the menu of categories).
     More(String),
+    /// A person of this department (handoff; the channels hand it over,
+    /// the engine does not).
+    Handoff(String),
 }
 
 impl ChoiceValue {
@@ -186,7 +204,8 @@ impl ChoiceValue {
             | ChoiceValue::Step(id)
             | ChoiceValue::Procedure(id)
             | ChoiceValue::Contact(id)
-            | ChoiceValue::More(id) => id,
+            | ChoiceValue::More(id)
+            | ChoiceValue::Handoff(id) => id,
         }
     }
 }

@@ -92,6 +92,7 @@ impl Engine {
             ChoiceValue::Entry(id) => self.answer(id),
             ChoiceValue::Category(name) => self.category(name),
             ChoiceValue::More(id) => self.more(id),
+            ChoiceValue::Handoff(_) => None,
             ChoiceValue::Step(path) => {
                 let (flow, step) = path.split_once('/')?;
                 let flow = self.content.flow(flow)?;
@@ -206,6 +207,7 @@ impl Engine {
                 text: self.content.rules.fallback.message.trim_end().to_string(),
                 contact,
                 links,
+                choices: Vec::new(),
             };
         }
         let mut choices = others;

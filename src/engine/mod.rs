@@ -493,6 +493,7 @@ impl Engine {
             text: self.content.rules.fallback.message.trim_end().to_string(),
             contact,
             links,
+            choices: Vec::new(),
         }
     }
 

@@ -25,6 +25,32 @@ static HOLIDAY_DATES: LazyLock<BTreeSet<Date>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The instant office hours are judged at: the system's clock, or a fixed
+/// instant (tests, and trying out the evening service during the day).
+#[derive(Clone)]
+pub struct Clock(std::sync::Arc<dyn Fn() -> Timestamp + Send + Sync>);
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock(std::sync::Arc::new(Timestamp::now))
+    }
+
+    /// Always `at`.
+    pub fn fixed(at: Timestamp) -> Clock {
+        Clock(std::sync::Arc::new(move || at))
+    }
+
+    pub fn now(&self) -> Timestamp {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock({})", self.now())
+    }
+}
+
 /// The last day the holiday table covers; `check` warns before it ends.
 pub fn holidays_known_until() -> Option<Date> {
     HOLIDAY_DATES

@@ -16,6 +16,7 @@ use crate::authoring::follow::{FollowError, Follower};
 use crate::authoring::workspace::Workspace;
 use crate::channels::conversations::ConversationKeeper;
 use crate::channels::dialogue::Dialogue;
+use crate::channels::line::handoff::LinePush;
 use crate::channels::line::{LineChannel, LineDeps, Workers};
 use crate::channels::web::{self as web_channel, WebState};
 use crate::client::{ClientAddress, RateLimiter, TrustedProxies, network_of};
@@ -23,6 +24,8 @@ use crate::config::Settings;
 use crate::diagnostic::Diagnostics;
 use crate::disaster::DisasterMode;
 use crate::engine::{Engine, EngineError, SharedEngine};
+use crate::handoff::Handoff;
+use crate::hours::Clock;
 use crate::metrics::Metrics;
 use crate::reload::Reloader;
 use crate::store::pseudonym::Pseudonyms;
@@ -66,6 +69,12 @@ impl Application {
     /// Loads the content, opens the database and binds the address (port 0
     /// picks a free one).
     pub fn build(settings: Settings) -> Result<Application, StartError> {
+        Application::build_with_clock(settings, Clock::system())
+    }
+
+    /// [`Application::build`], judging office hours at the instants
+    /// `clock` gives (tests run at fixed instants).
+    pub fn build_with_clock(settings: Settings, clock: Clock) -> Result<Application, StartError> {
         let (store, pseudonyms) = outside_the_runtime(|| {
             let store = Store::open_configured(&settings.data_dir, &settings.store)?;
             let pseudonyms = Pseudonyms::of_store(&store, &settings.data_dir)?;
@@ -111,6 +120,21 @@ impl Application {
         let engine = Arc::new(SharedEngine::new(engine));
         housekeeping(store.clone(), engine.clone(), settings.log.retention_days);
         let disaster = outside_the_runtime(|| DisasterMode::load(store.clone()));
+        let handoff = Handoff::new(
+            settings.handoff.clone(),
+            store.clone(),
+            engine.clone(),
+            clock.clone(),
+            metrics.clone(),
+        );
+        if settings.line.enabled() {
+            let push = LinePush::new(&settings.line, metrics.clone(), pseudonyms.clone())
+                .map_err(StartError::Line)?;
+            handoff.set_messenger(Arc::new(push));
+        }
+        if handoff.enabled() {
+            handoff.clone().run_in_background();
+        }
         disaster.clone().follow();
         let log = ReplyLog::new(store.clone(), metrics.clone(), LOG_RETRY_CAPACITY);
         log.retry_in_background();
@@ -125,6 +149,8 @@ impl Application {
             )),
             metrics: metrics.clone(),
             disaster: disaster.clone(),
+            handoff: handoff.clone(),
+            clock,
         });
         let reloader = Arc::new(Reloader::new(
             engine.clone(),
@@ -154,6 +180,7 @@ impl Application {
                     follower: follower.clone(),
                     line: line_account(&settings.line, &metrics)?,
                     disaster: disaster.clone(),
+                    handoff: handoff.clone(),
                 },
             )
             .map_err(StartError::Admin)?,

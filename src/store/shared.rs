@@ -17,7 +17,8 @@ pub struct StoredSession {
     pub csrf: String,
 }
 
-pub(super) fn now_ms() -> i64 {
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

@@ -1162,6 +1162,7 @@ mod tests {
                             text,
                             contact,
                             links,
+                            choices,
                         },
                     }
                 })
@@ -1256,6 +1257,7 @@ mod tests {
                     department_id: "shimin".into(),
                 }),
                 links: vec![],
+                choices: vec![],
             },
             "r",
         );

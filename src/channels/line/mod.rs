@@ -4,6 +4,7 @@
 //! the Messaging API off the request path.
 
 mod client;
+pub mod handoff;
 pub mod messages;
 mod queue;
 mod responder;

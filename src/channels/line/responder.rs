@@ -56,7 +56,13 @@ impl Responder {
         let user = self.deps.pseudonyms.of("line", &chat_id);
         let span = tracing::info_span!("line_event", kind = %event.kind, user = %user);
         async {
-            let work = self.answer(&event, &source, &user);
+            let asker = Asker {
+                channel: "line",
+                user: user.clone(),
+                address: Some(self.deps.pseudonyms.seal(&chat_id)),
+                ..Asker::default()
+            };
+            let work = self.answer(&event, &source, &asker);
             tokio::pin!(work);
             // The loading animation is for one-to-one chats.
             let loading_in = source.is_user().then_some(chat_id.as_str());
@@ -103,7 +109,8 @@ impl Responder {
     }
 
     /// The messages answering the event, if it calls for an answer.
-    async fn answer(&self, event: &Event, source: &Source, user: &str) -> Option<Vec<Message>> {
+    async fn answer(&self, event: &Event, source: &Source, asker: &Asker) -> Option<Vec<Message>> {
+        let user = asker.user.as_str();
         let engine = self.deps.dialogue.engine.get();
         match event.kind.as_str() {
             "message" => {
@@ -129,7 +136,7 @@ impl Responder {
                     match engine.location_answer() {
                         Some(answer) => {
                             return self
-                                .reply_after(user, Turn::Picked(&answer), None, shelters)
+                                .reply_after(asker, Turn::Picked(&answer), None, shelters)
                                 .await;
                         }
                         None if shelters.is_some() => {
@@ -154,13 +161,13 @@ impl Responder {
                     .take(self.deps.max_text_chars)
                     .collect();
                 let id = message.id.as_deref().map(|id| self.message_key(id));
-                self.reply(user, Turn::Typed(&text), id).await
+                self.reply(asker, Turn::Typed(&text), id).await
             }
             "postback" => {
                 let data = event.postback.as_ref()?;
                 match PostbackData::decode(&data.data) {
                     Some(PostbackData::Choice(choice)) => {
-                        match self.reply(user, Turn::Picked(&choice), None).await {
+                        match self.reply(asker, Turn::Picked(&choice), None).await {
                             Some(messages) => Some(messages),
                             None => Some(messages::text_with_choices(
                                 CHOICE_GONE,
@@ -179,7 +186,7 @@ impl Responder {
                         if helpful {
                             Some(messages::plain(THANKS_HELPFUL))
                         } else {
-                            self.reply(user, Turn::Unhelpful, None).await
+                            self.reply(asker, Turn::Unhelpful, None).await
                         }
                     }
                     Some(PostbackData::MenuSwitch(_)) => None,
@@ -216,32 +223,34 @@ impl Responder {
 
     /// Takes a turn of the user's conversation (answering the message
     /// `message`, if typed) and renders the reply; `None` when a tapped
-    /// button names nothing any more.
+    /// button names nothing any more. A message that went to staff gets
+    /// no reply.
     async fn reply(
         &self,
-        user: &str,
+        asker: &Asker,
         turn: Turn<'_>,
         message: Option<String>,
     ) -> Option<Vec<Message>> {
-        self.reply_after(user, turn, message, None).await
+        self.reply_after(asker, turn, message, None).await
     }
 
     /// [`Self::reply`] with `lead` before the reply (after disaster mode's
     /// notice).
     async fn reply_after(
         &self,
-        user: &str,
+        asker: &Asker,
         turn: Turn<'_>,
         message: Option<String>,
         lead: Option<Message>,
     ) -> Option<Vec<Message>> {
         let asker = Asker {
-            channel: "line",
-            user: user.to_string(),
             message,
-            ..Asker::default()
+            ..asker.clone()
         };
         let reply = self.deps.dialogue.take(&asker, turn).await?;
+        if reply.ticket.is_some_and(|t| t.to_staff) {
+            return Some(Vec::new());
+        }
         Some(messages::with_notice(
             messages::with_first(messages::render(&reply.decision, &reply.id), lead),
             reply.notice.as_deref(),

@@ -42,6 +42,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/openapi.json", web::get().to(openapi))
         .route("/api/v1/chat", web::post().to(chat))
         .route("/api/v1/notice", web::get().to(notice))
+        .route("/api/v1/handoff", web::get().to(handoff_news))
         .route("/api/v1/feedback", web::post().to(feedback));
 }
 
@@ -152,6 +153,7 @@ async fn take_turn(
         client: Some(network_of(ClientAddress::of(request))),
         new,
         message: None,
+        address: None,
     };
     let taken = state.dialogue.take(&asker, turn).await;
     let reply = match (taken, turn) {
@@ -203,6 +205,64 @@ async fn feedback(
         }
         None => Ok(HttpResponse::NoContent().finish()),
     }
+}
+
+/// What the widget asks while staff have its conversation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewsQuery {
+    pub session_id: String,
+    /// The last message the widget has (0: none).
+    #[serde(default)]
+    pub after: i64,
+    /// Answer at once rather than waiting for news.
+    #[serde(default)]
+    pub now: bool,
+}
+
+/// How long a request for staff's replies waits for one.
+const NEWS_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Staff's replies to the session's ticket after `after`, and its state;
+/// waits up to 20 s for one (long polling, which every proxy passes).
+async fn handoff_news(
+    state: web::Data<WebState>,
+    request: HttpRequest,
+    query: web::Query<NewsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    check_rate(&state, &request)?;
+    if !valid_session_id(&query.session_id) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_session_id",
+            "session_id must be 1–64 letters, digits, '-' or '_'",
+        ));
+    }
+    let resident = state.pseudonyms.of("web", &query.session_id);
+    let wait = if query.now {
+        std::time::Duration::ZERO
+    } else {
+        NEWS_WAIT
+    };
+    let news = state
+        .dialogue
+        .handoff
+        .news(&resident, query.after, wait)
+        .await
+        .map_err(ApiError::internal)?;
+    let body = match news {
+        None => serde_json::json!({ "ticket": null, "messages": [] }),
+        Some((ticket, messages)) => serde_json::json!({
+            "ticket": { "id": ticket.id, "state": ticket.state },
+            "messages": messages
+                .iter()
+                .map(|m| serde_json::json!({ "id": m.id, "kind": m.kind, "text": m.text, "at": m.at }))
+                .collect::<Vec<_>>(),
+        }),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(body))
 }
 
 /// Disaster mode's notice, for the widget's banner: `{"notice": null}`

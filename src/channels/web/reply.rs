@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::channels::dialogue::Reply;
+use crate::channels::dialogue::{Reply, TicketStatus};
 use crate::engine::{Choice, Confidence, Contact, Decision, Link};
 use crate::store::disaster::DisasterNotice;
 
@@ -30,6 +30,10 @@ pub struct WebReply {
     /// absent while the mode is off.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notice: Option<Notice>,
+    /// The resident's ticket while staff have the conversation: the widget
+    /// then fetches staff's replies from /api/v1/handoff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketStatus>,
 }
 
 /// Disaster mode's notice as the widget shows it.
@@ -57,6 +61,7 @@ impl WebReply {
             id: reply_id,
             decision,
             notice,
+            ticket,
         } = reply;
         let mut reply = WebReply {
             session_id,
@@ -71,6 +76,7 @@ impl WebReply {
             confidence: None,
             ask_feedback: false,
             notice: notice.as_deref().map(Notice::from),
+            ticket,
         };
         if let Decision::Answer(answer) = decision {
             reply.entry_id = Some(answer.id);

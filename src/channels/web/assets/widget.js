@@ -12,8 +12,24 @@
   var TITLE = script.getAttribute("data-title") || "AIチャットボット";
   var COLOR = /^#[0-9a-fA-F]{3,8}$/.test(script.getAttribute("data-color") || "") ? script.getAttribute("data-color") : "#00529b";
   var STORE = "madoguchi:" + API;
+  // Kept across closing the page while staff have the conversation.
+  var HANDOFF = "madoguchi-handoff:" + API;
 
   var state = load() || { session: null, open: false, large: false, log: [] };
+  if (!state.session) {
+    var left = loadHandoff();
+    if (left) { state.session = left.session; state.ticket = { id: left.ticket, state: "waiting" }; state.after = 0; }
+  }
+
+  function loadHandoff() {
+    try { return JSON.parse(localStorage.getItem(HANDOFF)); } catch (e) { return null; }
+  }
+  function saveHandoff() {
+    try {
+      if (state.ticket) localStorage.setItem(HANDOFF, JSON.stringify({ session: state.session, ticket: state.ticket.id }));
+      else localStorage.removeItem(HANDOFF);
+    } catch (e) { /* private mode */ }
+  }
 
   function load() {
     try { return JSON.parse(sessionStorage.getItem(STORE)); } catch (e) { return null; }
@@ -52,6 +68,14 @@
     ".banner{padding:10px 14px;background:#b3261e;color:#fff;font-weight:bold;white-space:pre-wrap;word-break:break-word}",
     ".banner[hidden]{display:none}",
     ".banner a{color:#fff;text-decoration:underline}",
+    ".handoff{display:flex;align-items:center;gap:8px;padding:8px 12px;background:#fff4d6;border-bottom:2px solid #b36b00;color:#5c3700;font-weight:bold}",
+    ".handoff[hidden]{display:none}",
+    ".handoff span{flex:1}",
+    ".handoff button{min-height:44px;border:2px solid #5c3700;border-radius:8px;background:#fff;color:#5c3700;font-size:.9em;cursor:pointer}",
+    ".staff{align-self:flex-start;background:#fff8e6;border:2px solid #b36b00}",
+    ".staff b{display:block;font-size:.85em;color:#5c3700}",
+    ".system{align-self:center;color:#333;font-size:.9em;font-style:italic;text-align:center}",
+    ".sent{align-self:flex-end;color:#333;font-size:.85em}",
     ".notice{margin-bottom:8px;padding:6px 10px;border-left:6px solid #b3261e;background:#fdecea;color:#7a1a14;font-size:.9em}",
     "form{display:flex;gap:8px;padding:8px;border-top:2px solid #111;background:#fff}",
     "textarea{flex:1;min-height:48px;max-height:120px;resize:none;padding:8px;border:2px solid #111;border-radius:8px;font-size:1em;line-height:1.4}",
@@ -96,6 +120,16 @@
   banner.setAttribute("role", "status");
   banner.hidden = true;
 
+  // While staff have the conversation.
+  var handoffBar = el("div", "handoff");
+  handoffBar.setAttribute("role", "status");
+  handoffBar.hidden = true;
+  var handoffText = el("span", "", "");
+  var backButton = el("button", "", "ボットに戻る");
+  backButton.type = "button";
+  backButton.addEventListener("click", function () { ask({ text: "ボットに戻る" }, "ボットに戻る"); });
+  handoffBar.append(handoffText, backButton);
+
   var log = el("div", "log");
   log.setAttribute("role", "log");
   var live = el("div", "sr");
@@ -114,7 +148,7 @@
   send.type = "submit";
   form.append(label, input, send);
 
-  panel.append(header, banner, log, live, form);
+  panel.append(header, banner, handoffBar, log, live, form);
   wrap.append(launcher, panel);
   root.appendChild(wrap);
   (document.body || document.documentElement).appendChild(host);
@@ -163,8 +197,47 @@
   });
 
   function start() {
-    if (state.log.length) { state.log.forEach(function (item) { render(item, false); }); return; }
+    showHandoff();
+    if (state.log.length || state.ticket) {
+      state.log.forEach(function (item) { render(item, false); });
+      poll();
+      return;
+    }
     ask({ text: "メニュー" }, null);
+  }
+
+  function showHandoff() {
+    handoffBar.hidden = !state.ticket;
+    if (state.ticket) {
+      handoffText.textContent = state.ticket.state === "open" ? "職員が対応しています" : "職員の対応をお待ちください";
+    }
+    saveHandoff();
+  }
+
+  // Staff's replies, fetched while they have the conversation (the server
+  // holds each request until there is news, up to 20 s).
+  var polling = false;
+  function poll() {
+    if (!state.ticket || polling || !state.session) return;
+    polling = true;
+    fetch(API + "/api/v1/handoff?session_id=" + encodeURIComponent(state.session) + "&after=" + (state.after || 0))
+      .then(function (response) { if (!response.ok) throw new Error("status"); return response.json(); })
+      .then(function (news) {
+        polling = false;
+        (news.messages || []).forEach(function (message) {
+          state.after = Math.max(state.after || 0, message.id);
+          remember(message.kind === "staff" ? { staff: message.text } : { system: message.text });
+        });
+        if (!news.ticket || news.ticket.state === "closed") {
+          state.ticket = null;
+        } else {
+          state.ticket = { id: news.ticket.id, state: news.ticket.state };
+        }
+        save();
+        showHandoff();
+        poll();
+      })
+      .catch(function () { polling = false; setTimeout(poll, 3000); });
   }
 
   function checkNotice() {
@@ -208,7 +281,17 @@
       if (!result.ok) throw new Error(result.status === 429 ? "busy" : "error");
       state.session = result.json.session_id;
       showNotice(result.json.notice || null);
-      remember({ bot: result.json });
+      var ticket = result.json.ticket;
+      if (ticket && ticket.to_staff) {
+        remember({ sent: "職員に送りました" });
+      } else {
+        remember({ bot: result.json });
+      }
+      state.ticket = ticket ? { id: ticket.id, state: ticket.state } : null;
+      if (!ticket) state.after = 0;
+      save();
+      showHandoff();
+      poll();
     }).catch(function (error) {
       remember({ bot: { kind: "error", text: error.message === "busy"
         ? "ただいま混み合っています。少し待ってからもう一度お試しください。"
@@ -229,6 +312,20 @@
   function render(item, announce) {
     if (item.me) {
       log.appendChild(el("div", "msg me", item.me));
+      scroll();
+      return;
+    }
+    if (item.staff || item.system || item.sent) {
+      var note;
+      if (item.staff) {
+        note = el("div", "msg staff");
+        note.appendChild(el("b", "", "職員"));
+        note.appendChild(el("div", "", item.staff));
+      } else {
+        note = el("div", item.system ? "system" : "sent", item.system || item.sent);
+      }
+      log.appendChild(note);
+      if (announce) live.textContent = item.staff || item.system || item.sent;
       scroll();
       return;
     }
