@@ -784,3 +784,150 @@ async fn staff_switch_disaster_mode_and_the_widget_shows_its_banner() {
     .await;
     wait_until(&client, &format!("{banner}.hidden"), "the banner gone").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resident_is_handed_to_staff_who_reply_in_the_inbox_and_hand_back() {
+    let (resident_profile, staff_profile) =
+        (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let Some((resident, _resident_driver)) = browser(resident_profile.path()).await else {
+        return;
+    };
+    let Some((staff, _staff_driver)) = browser(staff_profile.path()).await else {
+        return;
+    };
+    let password = "窓口-inbox-2026";
+    let data = tempfile::tempdir().unwrap();
+    let mut settings = common::settings(data.path());
+    settings.admin.users = common::staff(&[("soumu", madoguchi::config::Role::Editor)], password);
+    settings.handoff.departments = vec!["somu".into()];
+    // A Wednesday at 10:00 in Japan: the counter is open.
+    let clock = madoguchi::hours::Clock::fixed("2026-12-02T01:00:00Z".parse().unwrap());
+    let app = Application::build_with_clock(settings, clock).expect("server starts");
+    let address = app.address();
+    tokio::spawn(app.run_until_stopped());
+
+    // Staff keep the inbox open.
+    sign_in(&staff, address, "soumu", password).await;
+    click(&staff, Locator::LinkText("職員への相談")).await;
+    wait_until(
+        &staff,
+        "document.querySelector('#live p.ok')",
+        "an empty inbox",
+    )
+    .await;
+
+    // A resident asks for a person in the widget.
+    resident.goto(&format!("http://{address}/")).await.unwrap();
+    shadow(&resident, ".launcher").await.click().await.unwrap();
+    wait_until(
+        &resident,
+        &format!("{HOST}.querySelectorAll('.msg.bot').length >= 1"),
+        "the menu",
+    )
+    .await;
+    let input = shadow(&resident, "textarea").await;
+    input.send_keys("職員と話したい").await.unwrap();
+    shadow(&resident, "form button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let person = format!(
+        "[...{HOST}.querySelectorAll('.actions button')].find(b => b.textContent.startsWith('職員に相談する'))"
+    );
+    wait_until(&resident, &person, "the offer of a person").await;
+    js(&resident, &format!("{person}.click(); return true;")).await;
+    wait_until(
+        &resident,
+        &format!("!{HOST}.querySelector('.handoff').hidden"),
+        "the handoff bar",
+    )
+    .await;
+    let bar = js(
+        &resident,
+        &format!("return {HOST}.querySelector('.handoff span').textContent;"),
+    )
+    .await;
+    assert_eq!(bar, json!("職員の対応をお待ちください"));
+    let input = shadow(&resident, "textarea").await;
+    input.send_keys("児童手当の振込日を知りたい").await.unwrap();
+    shadow(&resident, "form button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_until(
+        &resident,
+        &format!("{HOST}.querySelector('.sent')"),
+        "the message sent to staff",
+    )
+    .await;
+
+    // The ticket appears in the staff's inbox without a reload.
+    wait_until(
+        &staff,
+        "document.querySelector('#live a[href^=\"/admin/inbox/\"]')",
+        "the new ticket",
+    )
+    .await;
+    js(
+        &staff,
+        "document.querySelector('#live a[href^=\"/admin/inbox/\"]').click(); return true;",
+    )
+    .await;
+    wait_until(&staff, "document.querySelector('#take')", "the ticket page").await;
+    let page = js(&staff, "return document.body.innerText;").await;
+    assert!(
+        page.as_str()
+            .unwrap()
+            .contains("児童手当の振込日を知りたい"),
+        "{page}"
+    );
+    click(&staff, Locator::Id("take")).await;
+    wait_until(&staff, "!document.querySelector('#take')", "taken").await;
+    type_into(
+        &staff,
+        Locator::Id("reply"),
+        "毎年2月・6月・10月の10日です。",
+    )
+    .await;
+    click(&staff, Locator::Id("send")).await;
+    wait_until(
+        &staff,
+        "document.body.innerText.includes('毎年2月・6月・10月の10日です。')",
+        "the reply kept",
+    )
+    .await;
+    save_screenshot(&staff, "handoff-staff.png").await;
+
+    // The reply appears in the resident's widget, without a reload.
+    wait_until(
+        &resident,
+        &format!("[...{HOST}.querySelectorAll('.msg.staff')].some(m => m.textContent.includes('毎年2月・6月・10月の10日です。'))"),
+        "the staff reply in the widget",
+    )
+    .await;
+    let bar = js(
+        &resident,
+        &format!("return {HOST}.querySelector('.handoff span').textContent;"),
+    )
+    .await;
+    assert_eq!(bar, json!("職員が対応しています"));
+    save_screenshot(&resident, "handoff-resident.png").await;
+
+    // Staff close: the widget says so and the bot answers again.
+    click(&staff, Locator::Id("close")).await;
+    wait_until(
+        &staff,
+        "location.pathname === '/admin/inbox'",
+        "back to the inbox",
+    )
+    .await;
+    wait_until(
+        &resident,
+        &format!("{HOST}.querySelector('.handoff').hidden && [...{HOST}.querySelectorAll('.system')].some(m => m.textContent.includes('職員との相談を終了しました'))"),
+        "the bot back",
+    )
+    .await;
+    ask_for_a_procedure(&resident, "the bot's answer after the handoff").await;
+}
