@@ -470,3 +470,52 @@ async fn on_the_website_staff_replies_reach_the_waiting_widget_and_back_to_the_b
     let ended = news(last).await;
     assert_eq!(ended["ticket"]["state"], "closed", "{ended}");
 }
+
+#[tokio::test]
+async fn a_second_unhelpful_answer_offers_a_person() {
+    let city = City::start(OPEN, None).await;
+    let post = |path: &'static str, body: Value| {
+        let (client, url) = (city.client.clone(), city.url());
+        async move {
+            client
+                .post(format!("{url}{path}"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let offers_a_person = |reply: &Value| {
+        reply["choices"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["value"]["type"] == "handoff"))
+    };
+    let session = "web-resident-2";
+    let answer = post(
+        "/api/v1/chat",
+        json!({ "session_id": session, "text": "コンビニで住民票を取りたい" }),
+    )
+    .await;
+    assert_eq!(answer["kind"], "answer", "{answer}");
+    assert!(!offers_a_person(&answer));
+    let unhelpful = |reply: &Value| json!({ "reply_id": reply["reply_id"], "helpful": false, "session_id": session });
+    let first = post("/api/v1/feedback", unhelpful(&answer)).await;
+    assert!(!offers_a_person(&first), "not after the first: {first}");
+    let picked = first["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["type"] == "entry")
+        .expect("another candidate")
+        .clone();
+    let second_answer = post(
+        "/api/v1/chat",
+        json!({ "session_id": session, "choice": picked["value"] }),
+    )
+    .await;
+    let second = post("/api/v1/feedback", unhelpful(&second_answer)).await;
+    assert!(offers_a_person(&second), "after the second: {second}");
+}

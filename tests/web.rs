@@ -333,6 +333,7 @@ async fn the_openapi_document_matches_the_routes() {
         "/api/v1/chat",
         "/api/v1/feedback",
         "/api/v1/notice",
+        "/api/v1/handoff",
         "/api/openapi.json",
         "/healthz",
         "/metrics",
