@@ -863,3 +863,75 @@ async fn disaster_mode_switched_on_one_replica_reaches_the_other() {
     let reply = chat(&client, &b.url, "visitor", "避難所はどこ").await;
     assert!(reply.get("notice").is_none(), "{reply}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_reply_on_one_replica_reaches_a_widget_waiting_on_the_other() {
+    let Some(setup) = Setup::new().await else {
+        return;
+    };
+    let env = [("MADOGUCHI_HANDOFF_DEPARTMENTS", "somu")];
+    let (a, b) = (setup.replica_with(&env), setup.replica_with(&env));
+    let client = client();
+    let session = "handoff-visitor";
+    // Open or closed (the real clock), either choice opens a ticket.
+    let offer = chat(&client, &b.url, session, "人と話したい").await;
+    let person = offer["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["type"] == "handoff")
+        .unwrap_or_else(|| panic!("no person offered: {offer}"))["value"]
+        .clone();
+    let handed: Value = client
+        .post(format!("{}/api/v1/chat", b.url))
+        .json(&json!({ "session_id": session, "choice": person }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ticket = handed["ticket"]["id"].as_i64().expect("a ticket");
+
+    // The widget waits on B, asking again after each piece of news.
+    let waiting = tokio::spawn({
+        let (client, url) = (client.clone(), b.url.clone());
+        async move {
+            let (mut after, mut seen) = (0, String::new());
+            let deadline = Instant::now() + WAIT;
+            while !seen.contains("担当の者です。") {
+                assert!(Instant::now() < deadline, "no reply on B: {seen}");
+                let news: Value = client
+                    .get(format!(
+                        "{url}/api/v1/handoff?session_id={session}&after={after}"
+                    ))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                for message in news["messages"].as_array().unwrap() {
+                    after = message["id"].as_i64().unwrap();
+                    seen.push_str(message["text"].as_str().unwrap());
+                }
+            }
+        }
+    });
+    let staff = sign_in(&client, &a.url).await;
+    let url = format!("{}/admin/inbox/{ticket}", a.url);
+    let csrf = common::page_csrf(&client, &url, &staff).await;
+    let (status, _) = common::post_form(
+        &client,
+        &url,
+        &staff,
+        &[
+            ("csrf", &csrf),
+            ("action", "reply"),
+            ("text", "担当の者です。"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    waiting.await.unwrap();
+}
