@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use common::FaqCopy;
 use common::line_api::LineApi;
-use madoguchi::channels::line::signature;
 use madoguchi::channels::line::webhook::PostbackData;
 use madoguchi::config::Role;
 use madoguchi::engine::ChoiceValue;
@@ -141,17 +140,7 @@ impl City {
             "replyToken": format!("token-{n}"),
             "message": { "type": "text", "id": format!("{n}"), "quoteToken": "q", "text": text }
         }]});
-        let bytes = serde_json::to_vec(&body).unwrap();
-        let status = self
-            .client
-            .post(format!("{}/webhooks/line", self.url()))
-            .header("content-type", "application/json")
-            .header("x-line-signature", signature::sign(SECRET, &bytes))
-            .body(bytes)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = common::deliver_line(&self.client, &self.url(), SECRET, &body).await;
         assert_eq!(status, 200);
         let replies = self.api.wait_for("reply", n, WAIT).await;
         replies[n - 1].body["messages"]

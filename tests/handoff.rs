@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use common::line_api::LineApi;
-use madoguchi::channels::line::signature;
 use madoguchi::config::{HandoffWebhook, Role};
 use madoguchi::hours::Clock;
 use madoguchi::server::Application;
@@ -130,17 +129,7 @@ impl City {
 
     async fn deliver(&self, event: Value) {
         let body = json!({ "destination": "Ubot", "events": [event] });
-        let bytes = serde_json::to_vec(&body).unwrap();
-        let status = self
-            .client
-            .post(format!("{}/webhooks/line", self.url()))
-            .header("content-type", "application/json")
-            .header("x-line-signature", signature::sign(SECRET, &bytes))
-            .body(bytes)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let status = common::deliver_line(&self.client, &self.url(), SECRET, &body).await;
         assert_eq!(status, 200);
     }
 
@@ -209,6 +198,19 @@ impl City {
         let mut fields = vec![("csrf", csrf.as_str())];
         fields.extend_from_slice(form);
         common::post_form(&self.client, &url, &self.session, &fields).await
+    }
+
+    /// Staff reply on the ticket page; the reply is pushed to `resident`
+    /// (the first push of the test) with a retry key.
+    async fn reply_is_pushed(&self, ticket: i64, resident: &str, text: &str) {
+        let (status, _) = self
+            .staff(ticket, &[("action", "reply"), ("text", text)])
+            .await;
+        assert_eq!(status, 303);
+        let pushes = self.api.wait_for("push", 1, WAIT).await;
+        assert_eq!(pushes[0].body["to"], resident);
+        assert!(pushes[0].body["messages"].to_string().contains(text));
+        assert!(uuid::Uuid::parse_str(pushes[0].retry_key.as_deref().unwrap()).is_ok());
     }
 
     async fn page(&self, path: &str) -> String {
@@ -299,21 +301,8 @@ async fn in_office_hours_a_line_resident_talks_to_staff_and_back_to_the_bot() {
     );
 
     // Staff reply: pushed with a retry key.
-    let (status, _) = city
-        .staff(
-            ticket,
-            &[("action", "reply"), ("text", "委任状があれば取れます。")],
-        )
+    city.reply_is_pushed(ticket, resident, "委任状があれば取れます。")
         .await;
-    assert_eq!(status, 303);
-    let pushes = city.api.wait_for("push", 1, WAIT).await;
-    assert_eq!(pushes[0].body["to"], resident);
-    assert!(
-        pushes[0].body["messages"]
-            .to_string()
-            .contains("委任状があれば取れます。")
-    );
-    assert!(uuid::Uuid::parse_str(pushes[0].retry_key.as_deref().unwrap()).is_ok());
     assert!(
         city.page(&format!("/admin/inbox/{ticket}"))
             .await
@@ -372,20 +361,8 @@ async fn outside_office_hours_a_message_is_left_and_answered_by_push() {
     let start = inbox.find(marker).unwrap() + marker.len();
     let ticket: i64 = inbox[start..].split('"').next().unwrap().parse().unwrap();
 
-    let (status, _) = city
-        .staff(
-            ticket,
-            &[("action", "reply"), ("text", "郵送で受け付けます。")],
-        )
+    city.reply_is_pushed(ticket, resident, "郵送で受け付けます。")
         .await;
-    assert_eq!(status, 303);
-    let pushes = city.api.wait_for("push", 1, WAIT).await;
-    assert_eq!(pushes[0].body["to"], resident);
-    assert!(
-        pushes[0].body["messages"]
-            .to_string()
-            .contains("郵送で受け付けます。")
-    );
 }
 
 #[tokio::test]

@@ -71,7 +71,7 @@ fn fragment(markup: Markup) -> HttpResponse {
 }
 
 /// Department ids → names.
-fn department_names(state: &AdminState) -> HashMap<String, String> {
+pub(super) fn department_names(state: &AdminState) -> HashMap<String, String> {
     state
         .engine
         .get()

@@ -417,12 +417,7 @@ async fn dashboard(
     } else {
         None
     };
-    let names: std::collections::HashMap<String, String> = engine
-        .content()
-        .departments
-        .iter()
-        .map(|(id, d)| (id.clone(), d.name.clone()))
-        .collect();
+    let names = inbox::department_names(&state);
     let line = match &state.line {
         Some(account) => Some(pages::LinePushes {
             quota: account.client.push_quota().await,

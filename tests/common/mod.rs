@@ -219,6 +219,30 @@ pub async fn disaster_notice(client: &reqwest::Client, url: &str) -> serde_json:
         .clone()
 }
 
+/// Posts a LINE webhook body to the server at `url`, signed with the
+/// channel secret as LINE signs it; the status.
+pub async fn deliver_line(
+    client: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    body: &serde_json::Value,
+) -> u16 {
+    let bytes = serde_json::to_vec(body).unwrap();
+    client
+        .post(format!("{url}/webhooks/line"))
+        .header("content-type", "application/json")
+        .header(
+            "x-line-signature",
+            madoguchi::channels::line::signature::sign(secret, &bytes),
+        )
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// A free port on 127.0.0.1 (free when asked: bind it soon).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
