@@ -88,6 +88,11 @@ struct City {
 
 impl City {
     async fn start(at: &str, hook: Option<&Receiver>) -> City {
+        City::start_with(at, hook, &["somu"]).await
+    }
+
+    /// A city whose `departments` take handoffs.
+    async fn start_with(at: &str, hook: Option<&Receiver>, departments: &[&str]) -> City {
         let api = LineApi::start(TOKEN);
         let data = tempfile::tempdir().unwrap();
         let mut settings = common::settings(data.path());
@@ -96,7 +101,7 @@ impl City {
         settings.line.api_base = api.base();
         settings.line.loading_after_ms = 60_000;
         settings.admin.users = common::staff(&[(STAFF, Role::Approver)], PASSWORD);
-        settings.handoff.departments = vec!["somu".into()];
+        settings.handoff.departments = departments.iter().map(|d| d.to_string()).collect();
         settings.handoff.notice_backoff_ms = 20;
         settings.handoff.admin_url = "https://chat.example.jp".into();
         if let Some(hook) = hook {
@@ -505,4 +510,27 @@ async fn a_second_unhelpful_answer_offers_a_person() {
     .await;
     let second = post("/api/v1/feedback", unhelpful(&second_answer)).await;
     assert!(offers_a_person(&second), "after the second: {second}");
+}
+
+#[tokio::test]
+async fn when_the_question_names_no_department_that_takes_handoffs_the_resident_picks_one() {
+    let city = City::start_with(OPEN, None, &["kosodate", "zeimu"]).await;
+    let offer: Value = city
+        .client
+        .post(format!("{}/api/v1/chat", city.url()))
+        .json(&json!({ "text": "職員と話したい" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let offered: Vec<&str> = offer["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["value"]["type"] == "handoff")
+        .map(|c| c["value"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, ["kosodate", "zeimu"], "{offer}");
 }

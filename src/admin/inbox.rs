@@ -229,7 +229,7 @@ async fn ticket_page(
         return fragment(live);
     }
     let names = department_names(&state);
-    let context: Vec<(String, String)> = serde_json::from_str(&ticket.context).unwrap_or_default();
+    let context: TicketContext = serde_json::from_str(&ticket.context).unwrap_or_default();
     let csrf = session.csrf.clone();
     let open = ticket.state != TicketState::Closed;
     let action = format!("/admin/inbox/{id}");
@@ -243,10 +243,13 @@ async fn ticket_page(
                 section {
                     h2 { "相談 #" (id) "（" (names.get(&ticket.department).unwrap_or(&ticket.department)) "・" (channel_label(&ticket.channel)) "）" }
                     p { "受付 " (japan_time(ticket.created_at / 1000)) @if ticket.left_message { "・閉庁時間に残されたメッセージ" } }
-                    @if !context.is_empty() {
+                    @if !context.turns.is_empty() {
                         details open {
                             summary { "ボットとのやりとり（相談の前）" }
-                            table { tbody { @for (said, did) in &context { tr { td { (said) } td { code { (did) } } } } } }
+                            table { tbody { @for (said, did) in &context.turns { tr { td { (said) } td { code { (did) } } } } } }
+                            @if !context.candidates.is_empty() {
+                                p { "ボットの候補: " @for id in &context.candidates { a href=(format!("/admin/content/entry/{id}")) { code { (id) } } " " } }
+                            }
                         }
                     }
                     div #live data-refresh=(format!("/admin/inbox/{id}?part=1")) { (live) }
@@ -287,6 +290,17 @@ async fn ticket_page(
             },
         ),
     )
+}
+
+/// The conversation before the handover, as the ticket keeps it.
+#[derive(Default, Deserialize)]
+struct TicketContext {
+    /// The resident's messages (masked) and what the bot did.
+    #[serde(default)]
+    turns: Vec<(String, String)>,
+    /// The entries the engine had for the last question, best first.
+    #[serde(default)]
+    candidates: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -204,10 +204,10 @@ impl Dialogue {
         };
         let mut decision = decision;
         engine.note_office_hours(&mut decision, self.clock.now());
-        if ticket.is_none()
-            && let Some(person) = self.handoff.offer(&decision, &conversation)
-        {
-            decision.offer(person);
+        if ticket.is_none() {
+            for person in self.handoff.offer(&decision, &conversation) {
+                decision.offer(person);
+            }
         }
         self.metrics.count(
             "madoguchi_decisions_total",

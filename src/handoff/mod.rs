@@ -23,6 +23,8 @@ use crate::store::{Store, StoreError};
 
 /// What a resident types to leave staff and talk to the bot again.
 pub const BACK_TO_BOT: &str = "ボットに戻る";
+/// Departments offered at most, when the resident picks one.
+const MAX_OFFERED: usize = 4;
 /// How often idle tickets are looked for.
 const SWEEP_EVERY: Duration = Duration::from_secs(15);
 
@@ -125,11 +127,12 @@ impl Handoff {
 
     /// The choices to offer with `decision`: a person, when the resident
     /// asked for one (the rule `escalate`), got no answer, or found answers
-    /// unhelpful twice; for the department the decision names (else the
-    /// fallback's), when it takes handoffs.
-    pub fn offer(&self, decision: &Decision, conversation: &Conversation) -> Option<Choice> {
+    /// unhelpful twice. For the department the decision names, else the
+    /// best candidate's, when it takes handoffs; else the resident picks
+    /// among those that do.
+    pub fn offer(&self, decision: &Decision, conversation: &Conversation) -> Vec<Choice> {
         if !self.enabled() {
-            return None;
+            return Vec::new();
         }
         let asked = match decision {
             Decision::Rule { rule, .. } => rule == "escalate",
@@ -137,35 +140,50 @@ impl Handoff {
             _ => false,
         };
         if !asked && conversation.unhelpful < 2 {
-            return None;
+            return Vec::new();
         }
         let engine = self.engine.get();
-        let fallback = engine.content().rules.fallback.department.clone();
-        let department = decision
+        let content = engine.content();
+        let takes = |d: &String| self.settings.departments.contains(d);
+        let named = decision
             .contact()
             .map(|c| c.department_id.clone())
-            .filter(|d| self.settings.departments.contains(d))
+            .filter(takes)
             .or_else(|| {
-                self.settings
-                    .departments
-                    .contains(&fallback)
-                    .then_some(fallback)
-            })
-            .or_else(|| self.settings.departments.first().cloned())?;
-        let name = engine
-            .content()
-            .departments
-            .get(&department)
-            .map_or_else(|| department.clone(), |d| d.name.clone());
-        let label = if self.open_now(&department) {
-            format!("職員に相談する（{name}）")
-        } else {
-            format!("メッセージを残す（{name}）")
+                let best = content.entry(conversation.candidates.first()?)?;
+                content
+                    .department_of(best)
+                    .map(|d| d.id.clone())
+                    .filter(takes)
+            });
+        let departments = match named {
+            Some(department) => vec![department],
+            None => self
+                .settings
+                .departments
+                .iter()
+                .take(MAX_OFFERED)
+                .cloned()
+                .collect(),
         };
-        Some(Choice {
-            value: ChoiceValue::Handoff(department),
-            label,
-        })
+        departments
+            .into_iter()
+            .map(|department| {
+                let name = content
+                    .departments
+                    .get(&department)
+                    .map_or_else(|| department.clone(), |d| d.name.clone());
+                let label = if self.open_now(&department) {
+                    format!("職員に相談する（{name}）")
+                } else {
+                    format!("メッセージを残す（{name}）")
+                };
+                Choice {
+                    value: ChoiceValue::Handoff(department),
+                    label,
+                }
+            })
+            .collect()
     }
 
     /// The resident's ticket that is not closed.
@@ -194,7 +212,11 @@ impl Handoff {
             .get(department)
             .map_or_else(|| department.to_string(), |d| d.name.clone());
         let open = self.open_now(department);
-        let context = serde_json::to_string(&conversation.recent).unwrap_or_else(|_| "[]".into());
+        let context = serde_json::json!({
+            "turns": conversation.recent,
+            "candidates": conversation.candidates.iter().take(5).collect::<Vec<_>>(),
+        })
+        .to_string();
         let new = (
             resident.channel.to_string(),
             resident.key.to_string(),
