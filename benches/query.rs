@@ -14,7 +14,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use madoguchi::engine::{Engine, Policy};
 use madoguchi::eval::Benchmark;
 use madoguchi::eval::localgovfaq::LocalGovFaq;
-use madoguchi::faq::import::import_csv;
+use madoguchi::faq::import::{CityProfile, read_csv, topics};
 use madoguchi::index::{FaqIndex, Weights};
 use madoguchi::text::{Analyzer, Lexicon};
 
@@ -51,7 +51,8 @@ fn corpus_faq_dir(data: &Benchmark) -> tempfile::TempDir {
             .expect("csv");
     }
     let csv = csv.into_inner().expect("csv");
-    for (number, topic) in import_csv(csv.as_slice(), "somu", "尼崎市")
+    let read = read_csv(&csv).expect("import");
+    for (number, topic) in topics(&read, "somu", "尼崎市", &CityProfile::default())
         .expect("import")
         .iter()
         .enumerate()

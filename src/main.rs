@@ -42,9 +42,10 @@ enum Command {
     /// Measure retrieval: on our paraphrase tests (--queries) or on the
     /// localgovFAQ benchmark (--benchmark).
     Eval(cli::eval::Args),
-    /// Convert a generic FAQ CSV (質問, 回答; optional ID, 分類, URL) into
-    /// topic files.
-    ImportCsv(cli::import_csv::Args),
+    /// Turn FAQ data into topic files: the 子育てオープンデータ協議会 data
+    /// set (JSON or CSV), a generic FAQ CSV (質問, 回答; optional ID, 分類,
+    /// URL; UTF-8 or Shift_JIS) or an Excel .xlsx sheet.
+    Import(cli::import::Args),
     /// Hash a password for the config file's [admin] users (reads it from
     /// standard input).
     HashPassword,
@@ -91,7 +92,7 @@ fn main() -> ExitCode {
         Command::Check { dir } => cli::check::run(&global, dir),
         Command::Ask(args) => cli::ask::run(&global, args),
         Command::Eval(args) => cli::eval::run(&global, args),
-        Command::ImportCsv(args) => cli::import_csv::run(args),
+        Command::Import(args) => cli::import::run(args),
         Command::HashPassword => cli::hash_password::run(),
         Command::Replay(args) => cli::replay::run(&global, args),
         Command::Logs { command } => cli::logs::run(&global, command),

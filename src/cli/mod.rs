@@ -7,7 +7,7 @@ pub mod config;
 pub mod disaster;
 pub mod eval;
 pub mod hash_password;
-pub mod import_csv;
+pub mod import;
 pub mod line;
 pub mod line_send;
 pub mod logs;

@@ -21,6 +21,8 @@ use crate::text::normalize;
 pub const PROCEDURES_FILE: &str = "procedures.yaml";
 pub const DEPARTMENTS_FILE: &str = "departments.yaml";
 pub const RULES_FILE: &str = "rules.yaml";
+/// The city profile `madoguchi import` fills template placeholders from.
+pub const CITY_FILE: &str = "city.yaml";
 /// Subdirectories of `faq/` that hold no topic files.
 const NOT_TOPICS: [&str; 3] = ["tests", "flows", "line"];
 
@@ -121,6 +123,7 @@ impl Content {
                 }
             };
             let source = SourceText::new(&path, &text);
+            warn_placeholders(&path, &text, &mut diagnostics);
             if !categories.contains(&topic.category) {
                 categories.push(topic.category.clone());
             }
@@ -246,6 +249,27 @@ impl Content {
     }
 }
 
+/// A warning for each placeholder of an imported template left in a topic
+/// file (○○市, （電話番号）…), at its line: residents would read it.
+fn warn_placeholders(path: &Path, text: &str, diagnostics: &mut Diagnostics) {
+    for (offset, placeholder) in super::import::placeholders(text) {
+        let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        if text[line_start..offset].trim_start().starts_with('#') {
+            continue;
+        }
+        let (line, column) = crate::diagnostic::line_column(text, offset);
+        diagnostics.push(
+            Diagnostic::warning(
+                path,
+                line,
+                column,
+                format!("「{placeholder}」 is a placeholder of the FAQ template"),
+            )
+            .with_help("write the city's own text here, or fill it from city.yaml with `madoguchi import` (see faq/README.md)"),
+        );
+    }
+}
+
 /// Every topic file below `dir`, sorted, leaving out the catalogues and the
 /// directories that hold other kinds of file.
 fn topic_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
@@ -275,8 +299,14 @@ fn topic_files(dir: &Path, diagnostics: &mut Diagnostics) -> Vec<PathBuf> {
                 }
             } else if (name.ends_with(".yaml") || name.ends_with(".yml"))
                 && !(current == dir
-                    && [PROCEDURES_FILE, DEPARTMENTS_FILE, RULES_FILE, SHELTERS_FILE]
-                        .contains(&name.as_str()))
+                    && [
+                        PROCEDURES_FILE,
+                        DEPARTMENTS_FILE,
+                        RULES_FILE,
+                        SHELTERS_FILE,
+                        CITY_FILE,
+                    ]
+                    .contains(&name.as_str()))
             {
                 files.push(path);
             }
