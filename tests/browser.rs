@@ -931,3 +931,60 @@ async fn a_resident_is_handed_to_staff_who_reply_in_the_inbox_and_hand_back() {
     .await;
     ask_for_a_procedure(&resident, "the bot's answer after the handoff").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
+    let profile = tempfile::tempdir().unwrap();
+    let Some((client, _driver)) = browser(profile.path()).await else {
+        return;
+    };
+    let (address, _data) = start_server().await;
+    client.goto(&format!("http://{address}/")).await.unwrap();
+    shadow(&client, ".launcher").await.click().await.unwrap();
+    wait_until(
+        &client,
+        &format!("{HOST}.querySelectorAll('.msg.bot').length >= 1"),
+        "the menu",
+    )
+    .await;
+    let toggle = format!(
+        "[...{HOST}.querySelectorAll('header button')].find(b => b.textContent === 'ふりがな')"
+    );
+    js(&client, &format!("{toggle}.click(); return true;")).await;
+    assert_eq!(
+        js(
+            &client,
+            &format!("return {toggle}.getAttribute('aria-pressed');")
+        )
+        .await,
+        json!("true")
+    );
+    ask_for_a_procedure(&client, "an answer with furigana").await;
+    let readings = js(
+        &client,
+        &format!(
+            "const bubble = [...{HOST}.querySelectorAll('.msg.bot')].pop();
+             return [...bubble.querySelectorAll('ruby')].map(r => r.firstChild.textContent + ':' + r.querySelector('rt').textContent);"
+        ),
+    )
+    .await;
+    let readings: Vec<String> = serde_json::from_value(readings).unwrap();
+    for expected in [
+        "住民票:じゅうみんひょう",
+        "印鑑登録証明書:いんかんとうろくしょうめいしょ",
+        "全国:ぜんこく",
+    ] {
+        assert!(
+            readings.iter().any(|r| r == expected),
+            "{expected} in {readings:?}"
+        );
+    }
+    // Screen readers get the plain text once: the ruby is hidden from them.
+    let hidden = js(
+        &client,
+        &format!("const bubble = [...{HOST}.querySelectorAll('.msg.bot')].pop(); return bubble.querySelector('ruby').closest('[aria-hidden]') !== null && bubble.querySelector('.sr').textContent.includes('住民票の写し');"),
+    )
+    .await;
+    assert_eq!(hidden, json!(true));
+    save_screenshot(&client, "widget-furigana.png").await;
+}

@@ -744,7 +744,8 @@ fn differ_in_content(a: &str, b: &str) -> bool {
             let (old, new) = (op.old_range(), op.new_range());
             let changed_old: String = a.chars().skip(old.start).take(old.len()).collect();
             let changed_new: String = b.chars().skip(new.start).take(new.len()).collect();
-            !matches!(op.tag(), similar::DiffTag::Equal) && (content(&changed_old) || content(&changed_new))
+            !matches!(op.tag(), similar::DiffTag::Equal)
+                && (content(&changed_old) || content(&changed_new))
         })
 }
 

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::TextError;
 use super::dictionary::{system_dictionary, user_dictionary};
 use super::lexicon::Lexicon;
-use super::normalize::{fold_kana, is_kana, is_kanji, normalize};
+use super::normalize::{fold_kana, is_kana, is_kanji, katakana_to_hiragana, normalize};
 
 /// Spoken contractions that the dictionary does not know, and their
 /// written forms (なくしちゃった → なくしてしまった).
@@ -51,6 +51,48 @@ pub struct Analyzer {
     stopwords: FxHashSet<String>,
     /// Each written form of a word and the form searched for instead.
     variants: FxHashMap<String, String>,
+}
+
+/// A piece of text, with its reading when it is written in kanji.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RubySegment {
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<String>,
+}
+
+/// Splits the kana a word and its reading share at either end (送り仮名)
+/// from the part the reading belongs to: 取れ/とれ → ("", 取, と, れ).
+fn trim_okurigana(surface: &str, reading: &str) -> (String, String, String, String) {
+    let surface: Vec<char> = surface.chars().collect();
+    let reading: Vec<char> = reading.chars().collect();
+    let hira = |c: char| katakana_to_hiragana(c);
+    let (mut start, mut reading_start) = (0, 0);
+    while start < surface.len()
+        && reading_start < reading.len()
+        && !is_kanji(surface[start])
+        && hira(surface[start]) == reading[reading_start]
+    {
+        start += 1;
+        reading_start += 1;
+    }
+    let (mut end, mut reading_end) = (surface.len(), reading.len());
+    while end > start
+        && reading_end > reading_start
+        && !is_kanji(surface[end - 1])
+        && hira(surface[end - 1]) == reading[reading_end - 1]
+    {
+        end -= 1;
+        reading_end -= 1;
+    }
+    let text =
+        |range: std::ops::Range<usize>, chars: &[char]| chars[range].iter().collect::<String>();
+    (
+        text(0..start, &surface),
+        text(start..end, &surface),
+        text(reading_start..reading_end, &reading),
+        text(end..surface.len(), &surface),
+    )
 }
 
 impl Analyzer {
@@ -138,6 +180,46 @@ impl Analyzer {
         analysis.grams.extend(char_grams(&content_run));
         analysis.text = text;
         analysis
+    }
+
+    /// `text` as written, cut where kanji carry readings: each kanji run
+    /// with its reading in hiragana (ふりがな), the rest as it is.
+    pub fn ruby(&self, text: &str) -> Vec<RubySegment> {
+        let mut segments: Vec<RubySegment> = Vec::new();
+        let mut push = |text: &str, reading: Option<String>| {
+            if text.is_empty() {
+                return;
+            }
+            match (segments.last_mut(), &reading) {
+                (Some(last), None) if last.reading.is_none() => last.text.push_str(text),
+                _ => segments.push(RubySegment {
+                    text: text.to_string(),
+                    reading,
+                }),
+            }
+        };
+        let Ok(tokens) = self.segmenter.segment(Cow::Borrowed(text)) else {
+            push(text, None);
+            return segments;
+        };
+        for mut token in tokens {
+            let surface = token.surface.to_string();
+            let reading = token
+                .details()
+                .get(7)
+                .filter(|r| **r != "*" && !r.is_empty())
+                .map(|r| r.chars().map(katakana_to_hiragana).collect::<String>());
+            match reading.filter(|_| surface.chars().any(is_kanji)) {
+                Some(reading) => {
+                    let (before, core, core_reading, after) = trim_okurigana(&surface, &reading);
+                    push(&before, None);
+                    push(&core, Some(core_reading));
+                    push(&after, None);
+                }
+                None => push(&surface, None),
+            }
+        }
+        segments
     }
 
     /// The form searched for of a word written in one of its other ways

@@ -7,7 +7,7 @@ pub mod lexicon;
 pub mod mask;
 pub mod normalize;
 
-pub use analyzer::{Analysis, Analyzer};
+pub use analyzer::{Analysis, Analyzer, RubySegment};
 pub use lexicon::Lexicon;
 pub use normalize::normalize;
 

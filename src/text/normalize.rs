@@ -59,7 +59,8 @@ pub fn is_kanji(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '々' | '〆' | 'ヶ')
 }
 
-fn katakana_to_hiragana(c: char) -> char {
+/// ア → あ; other characters as they are.
+pub fn katakana_to_hiragana(c: char) -> char {
     match c {
         'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
         _ => c,

@@ -53,6 +53,9 @@ pub struct ChatRequest {
     pub session_id: Option<String>,
     pub text: Option<String>,
     pub choice: Option<ChoiceValue>,
+    /// Readings for the kanji of the reply (ふりがな).
+    #[serde(default)]
+    pub furigana: bool,
 }
 
 /// A feedback vote on one reply.
@@ -134,7 +137,10 @@ async fn chat(
             ));
         }
     };
-    let reply = take_turn(&state, &request, session_id, new_session, turn).await?;
+    let mut reply = take_turn(&state, &request, session_id, new_session, turn).await?;
+    if body.furigana {
+        reply = reply.with_furigana(state.dialogue.engine.get().index().analyzer());
+    }
     Ok(HttpResponse::Ok().json(reply))
 }
 

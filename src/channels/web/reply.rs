@@ -5,6 +5,7 @@ use serde::Serialize;
 use crate::channels::dialogue::{Reply, TicketStatus};
 use crate::engine::{Choice, Confidence, Contact, Decision, Link};
 use crate::store::disaster::DisasterNotice;
+use crate::text::{Analyzer, RubySegment};
 
 /// The body of a chat reply.
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +35,13 @@ pub struct WebReply {
     /// then fetches staff's replies from /api/v1/handoff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<TicketStatus>,
+    /// With `furigana`: the text cut into pieces, kanji with their
+    /// readings, for `<ruby>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_ruby: Option<Vec<RubySegment>>,
+    /// With `furigana`: each choice's label, likewise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices_ruby: Option<Vec<Vec<RubySegment>>>,
 }
 
 /// Disaster mode's notice as the widget shows it.
@@ -43,6 +51,20 @@ pub struct Notice {
     pub link: Option<String>,
     /// When it was switched on (Unix time).
     pub since: i64,
+}
+
+impl WebReply {
+    /// Adds the readings of the text and the choices' labels.
+    pub fn with_furigana(mut self, analyzer: &Analyzer) -> WebReply {
+        self.text_ruby = Some(analyzer.ruby(&self.text));
+        self.choices_ruby = Some(
+            self.choices
+                .iter()
+                .map(|c| analyzer.ruby(&c.label))
+                .collect(),
+        );
+        self
+    }
 }
 
 impl From<&DisasterNotice> for Notice {
@@ -77,6 +99,8 @@ impl WebReply {
             ask_feedback: false,
             notice: notice.as_deref().map(Notice::from),
             ticket,
+            text_ruby: None,
+            choices_ruby: None,
         };
         if let Decision::Answer(answer) = decision {
             reply.entry_id = Some(answer.id);

@@ -52,6 +52,7 @@
     "@media (max-width:480px){.panel{right:8px;left:8px;width:auto;bottom:88px;height:calc(100vh - 100px)}}",
     "header{display:flex;align-items:center;gap:8px;padding:8px 8px 8px 16px;background:" + COLOR + ";color:#fff}",
     "header h2{flex:1;margin:0;font-size:1em}",
+    "header button[aria-pressed=true]{background:#fff;color:" + COLOR + "}",
     "header button{min-width:44px;min-height:44px;border:2px solid #fff;border-radius:8px;background:transparent;color:#fff;font-size:16px;cursor:pointer}",
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f4f4f4}",
     ".msg{max-width:92%;padding:10px 14px;border-radius:12px;white-space:pre-wrap;word-break:break-word}",
@@ -80,6 +81,8 @@
     "form{display:flex;gap:8px;padding:8px;border-top:2px solid #111;background:#fff}",
     "textarea{flex:1;min-height:48px;max-height:120px;resize:none;padding:8px;border:2px solid #111;border-radius:8px;font-size:1em;line-height:1.4}",
     "form button{min-width:72px;min-height:48px;border:none;border-radius:8px;background:" + COLOR + ";color:#fff;font-size:1em;font-weight:bold;cursor:pointer}",
+    "rt{font-size:.55em;font-weight:normal}",
+    ".ruby{line-height:2.3}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}"
   ].join("\n");
   // A constructed stylesheet is not an inline style, so the widget keeps
@@ -110,10 +113,14 @@
   sizeButton.type = "button";
   sizeButton.setAttribute("aria-pressed", String(state.large));
   sizeButton.setAttribute("aria-label", "文字を大きくする");
+  var rubyButton = el("button", "", "ふりがな");
+  rubyButton.type = "button";
+  rubyButton.setAttribute("aria-pressed", String(!!state.furigana));
+  rubyButton.setAttribute("aria-label", "漢字にふりがなをつける");
   var closeButton = el("button", "", "✕");
   closeButton.type = "button";
   closeButton.setAttribute("aria-label", "閉じる");
-  header.append(title, sizeButton, closeButton);
+  header.append(title, rubyButton, sizeButton, closeButton);
 
   // Disaster mode's notice, above the conversation while it is on.
   var banner = el("div", "banner");
@@ -178,6 +185,11 @@
   closeButton.addEventListener("click", function () { setOpen(false, true); });
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); setOpen(false, true); }
+  });
+  rubyButton.addEventListener("click", function () {
+    state.furigana = !state.furigana;
+    rubyButton.setAttribute("aria-pressed", String(state.furigana));
+    save();
   });
   sizeButton.addEventListener("click", function () {
     state.large = !state.large;
@@ -266,6 +278,7 @@
   function ask(body, shown) {
     if (shown) { remember({ me: shown }); }
     if (state.session) body.session_id = state.session;
+    if (state.furigana) body.furigana = true;
     var typing = el("div", "typing", "回答を考えています…");
     typing.setAttribute("aria-hidden", "true");
     log.appendChild(typing);
@@ -332,7 +345,7 @@
     var reply = item.bot;
     var bubble = el("div", "msg bot");
     if (reply.notice) bubble.appendChild(el("div", "notice", "【災害情報】" + reply.notice.text));
-    bubble.appendChild(el("div", "", reply.text));
+    bubble.appendChild(withRuby(el("div", ""), reply.text, reply.text_ruby));
     var actions = el("div", "actions");
     (reply.links || []).forEach(function (link) {
       if (!link.url || !/^https?:\/\//.test(link.url)) return;
@@ -342,8 +355,8 @@
       a.rel = "noopener noreferrer";
       actions.appendChild(a);
     });
-    (reply.choices || []).forEach(function (choice) {
-      var b = el("button", "", choice.label);
+    (reply.choices || []).forEach(function (choice, i) {
+      var b = withRuby(el("button", ""), choice.label, reply.choices_ruby && reply.choices_ruby[i]);
       b.type = "button";
       b.addEventListener("click", function () { ask({ choice: choice.value }, choice.label); });
       actions.appendChild(b);
@@ -357,6 +370,24 @@
     log.appendChild(bubble);
     if (announce) live.textContent = reply.text;
     scroll();
+  }
+
+  // Text with readings over its kanji, when the server sent them: the
+  // ruby is hidden from screen readers, which read the plain text once.
+  function withRuby(node, text, segments) {
+    if (!segments) { node.textContent = text; return node; }
+    node.classList.add("ruby");
+    var shown = el("span");
+    shown.setAttribute("aria-hidden", "true");
+    segments.forEach(function (segment) {
+      if (!segment.reading) { shown.appendChild(document.createTextNode(segment.text)); return; }
+      var ruby = document.createElement("ruby");
+      ruby.appendChild(document.createTextNode(segment.text));
+      ruby.appendChild(el("rt", "", segment.reading));
+      shown.appendChild(ruby);
+    });
+    node.append(shown, el("span", "sr", text));
+    return node;
   }
 
   function feedback(reply) {
