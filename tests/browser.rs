@@ -987,4 +987,32 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
     .await;
     assert_eq!(hidden, json!(true));
     save_screenshot(&client, "widget-furigana.png").await;
+
+    // やさしい日本語: the answer staff wrote for it.
+    let easy_toggle = format!(
+        "[...{HOST}.querySelectorAll('header button')].find(b => b.textContent === 'やさしい')"
+    );
+    js(&client, &format!("{easy_toggle}.click(); return true;")).await;
+    let before = bot_messages(&client).await;
+    let input = shadow(&client, "textarea").await;
+    input.send_keys("ごみの分け方を教えて").await.unwrap();
+    shadow(&client, "form button").await.click().await.unwrap();
+    wait_until(
+        &client,
+        &format!("{HOST}.querySelectorAll('.msg.bot').length > {before}"),
+        "the easy answer",
+    )
+    .await;
+    let said = js(
+        &client,
+        &format!("return [...{HOST}.querySelectorAll('.msg.bot')].pop().querySelector('.sr').textContent;"),
+    )
+    .await;
+    assert!(
+        said.as_str()
+            .unwrap()
+            .starts_with("ごみは、もえるごみ、もえないごみ"),
+        "{said}"
+    );
+    save_screenshot(&client, "widget-easy-japanese.png").await;
 }

@@ -462,3 +462,30 @@ fn shelters_need_a_place_on_earth_and_a_name_of_their_own() {
         "{text}"
     );
 }
+
+#[test]
+fn a_hard_easy_japanese_answer_is_warned_of_at_its_line() {
+    let faq = FaqCopy::new();
+    faq.edit(
+        "kurashi.yaml",
+        "      ごみは、もえるごみ、もえないごみ、しげんごみに分けます。\n",
+        "      燃焼可能廃棄物及び不燃廃棄物を分別の上、所定の曜日に排出いたします。\n      分別しないわけではないが、なくはない。\n",
+    );
+    let (ok, text) = check(faq.path());
+    assert!(ok, "warnings only: {text}");
+    let file = faq.path().join("kurashi.yaml");
+    let line = faq.line_of("kurashi.yaml", "easy: |");
+    let at = format!("{}:{line}: warning: ", file.display());
+    for expected in [
+        "is kanji",
+        "uses 「いたします」",
+        "uses 「ないわけではない」",
+        "sentence 「燃焼可能廃棄物及び不燃廃棄物を分別の上、所定の曜日に排出いたします」 has",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&at) && l.contains(expected)),
+            "no `{expected}` at {at}:\n{text}"
+        );
+    }
+}

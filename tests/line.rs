@@ -1051,3 +1051,29 @@ async fn a_shared_location_is_answered_with_the_nearest_shelters() {
         texts(&replies[0])
     );
 }
+
+#[tokio::test]
+async fn a_resident_who_asks_for_easy_japanese_gets_it_in_line() {
+    let server = LineServer::start().await;
+    let engine = common::demo_engine();
+    let easy = engine
+        .content()
+        .entry("gomi-bunbetsu")
+        .and_then(|e| e.easy.clone())
+        .expect("the demo writes easy: for it");
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("やさしい日本語", USER, 1)]))
+            .await,
+        StatusCode::OK
+    );
+    assert!(texts(&server.replies(1).await[0]).contains("やさしい日本語でこたえます"));
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("ごみの分け方を教えて", USER, 2)]))
+            .await,
+        StatusCode::OK
+    );
+    let answer = texts(&server.replies(2).await[1]);
+    assert!(answer.contains(easy.lines().next().unwrap()), "{answer}");
+}

@@ -570,3 +570,53 @@ async fn a_choice_of_an_entry_outside_its_dates_is_refused_clearly() {
     assert_eq!(status, StatusCode::OK);
     assert_ne!(reply["entry_id"], "old-festival");
 }
+
+#[tokio::test]
+async fn easy_japanese_answers_come_with_furigana_where_staff_wrote_them() {
+    let server = TestServer::start().await;
+    let ask = |body: Value| {
+        let request = server.client.post(server.url("/api/v1/chat")).json(&body);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let engine = common::demo_engine();
+    let entry = engine.content().entry("gomi-bunbetsu").unwrap();
+    let easy = entry
+        .easy
+        .as_deref()
+        .expect("the demo writes easy: for it")
+        .trim_end();
+
+    let plain = ask(json!({ "text": "ごみの分け方を教えて" })).await;
+    assert_eq!(plain["entry_id"], "gomi-bunbetsu", "{plain}");
+    assert_eq!(plain["text"], entry.answer.trim_end());
+    assert!(plain.get("text_ruby").is_none());
+
+    let easier = ask(json!({ "text": "ごみの分け方を教えて", "easy": true })).await;
+    assert_eq!(easier["text"], easy, "{easier}");
+    let ruby = easier["text_ruby"]
+        .as_array()
+        .expect("ふりがな with やさしい日本語");
+    let joined: String = ruby.iter().map(|s| s["text"].as_str().unwrap()).collect();
+    assert_eq!(joined, easy);
+    assert!(
+        ruby.iter()
+            .any(|s| s["text"] == "朝" && s["reading"] == "あさ"),
+        "{ruby:?}"
+    );
+
+    // Saying so keeps it for the conversation (as LINE residents do).
+    let session = json!("easy-session");
+    let said = ask(json!({ "session_id": session, "text": "やさしい日本語" })).await;
+    assert!(
+        said["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("これから、やさしい日本語で"),
+        "{said}"
+    );
+    let later = ask(json!({ "session_id": session, "text": "ごみの分け方を教えて" })).await;
+    assert_eq!(later["text"], easy, "{later}");
+    ask(json!({ "session_id": session, "text": "ふつうの日本語" })).await;
+    let back = ask(json!({ "session_id": session, "text": "ごみの分け方を教えて" })).await;
+    assert_eq!(back["text"], entry.answer.trim_end(), "{back}");
+}

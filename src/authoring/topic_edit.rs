@@ -32,16 +32,17 @@ pub enum EditError {
 }
 
 /// Fields written as a block literal (`answer: |`).
-const BLOCK_TEXT_FIELDS: [&str; 1] = ["answer"];
+const BLOCK_TEXT_FIELDS: [&str; 2] = ["answer", "easy"];
 /// Lists written one item a line; the others as `[a, b]`.
 const BLOCK_LIST_FIELDS: [&str; 1] = ["phrasings"];
 /// The order fields are written in when an entry gains one.
-const FIELD_ORDER: [&str; 12] = [
+const FIELD_ORDER: [&str; 13] = [
     "id",
     "question",
     "phrasings",
     "keywords",
     "answer",
+    "easy",
     "category",
     "department",
     "procedures",

@@ -17,6 +17,20 @@ use crate::store::handoff::TicketState;
 use crate::store::retry::ReplyLog;
 use crate::store::{ReplyRecord, StoreError};
 
+/// Said when a resident asks for やさしい日本語, and when they go back.
+const EASY_ON: &str = "これから、やさしい日本語でこたえます。もとにもどすときは「ふつうの日本語」とおくってください。";
+const EASY_OFF: &str = "ふつうの日本語でお答えします。";
+
+/// Whether a message asks for やさしい日本語 (`true`) or back to the usual
+/// Japanese (`false`).
+fn language_request(message: &str) -> Option<bool> {
+    match crate::text::normalize(message).trim() {
+        "やさしい日本語" | "やさしいにほんご" => Some(true),
+        "ふつうの日本語" | "ふつうのにほんご" => Some(false),
+        _ => None,
+    }
+}
+
 /// Said on the website when a message went to staff.
 const SENT_TO_STAFF: &str = "職員に送りました。";
 
@@ -69,6 +83,8 @@ pub struct Asker {
     pub message: Option<String>,
     /// Where staff replies can be pushed (LINE: the sealed user id).
     pub address: Option<String>,
+    /// The channel asks for answers in やさしい日本語 (the widget's toggle).
+    pub easy: bool,
 }
 
 /// What the channels share to hold conversations.
@@ -150,7 +166,27 @@ impl Dialogue {
             _ => None,
         };
         let mut ticket = None;
+        let asked_language = match turn {
+            Turn::Typed(message) => language_request(message),
+            _ => None,
+        };
         let (decision, explanation, text) = match (handoff_to, turn) {
+            (_, Turn::Typed(message)) if asked_language.is_some() => {
+                let easy = asked_language == Some(true);
+                conversation.easy = easy;
+                let text = if easy { EASY_ON } else { EASY_OFF };
+                (
+                    Decision::Rule {
+                        rule: "easy_japanese".into(),
+                        text: text.into(),
+                        choices: Vec::new(),
+                        contact: None,
+                        links: Vec::new(),
+                    },
+                    None,
+                    message.to_string(),
+                )
+            }
             (Some(department), _) if self.handoff.enabled() => {
                 let resident = Resident {
                     channel,
@@ -203,6 +239,9 @@ impl Dialogue {
             }
         };
         let mut decision = decision;
+        if asker.easy || conversation.easy {
+            decision.use_easy();
+        }
         engine.note_office_hours(&mut decision, self.clock.now());
         if ticket.is_none() {
             for person in self.handoff.offer(&decision, &conversation) {

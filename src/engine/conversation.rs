@@ -23,6 +23,9 @@ pub struct Conversation {
     /// How often the resident said 「役に立たなかった」.
     #[serde(default)]
     pub unhelpful: u32,
+    /// The resident asked for やさしい日本語.
+    #[serde(default)]
+    pub easy: bool,
     /// The last turns (masked message, what the bot did), oldest first:
     /// what staff see when the conversation is handed to them.
     #[serde(default)]

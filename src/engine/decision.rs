@@ -108,6 +108,20 @@ impl Decision {
         }
     }
 
+    /// Says an answer in やさしい日本語 where staff wrote one; whether it did.
+    pub fn use_easy(&mut self) -> bool {
+        match self {
+            Decision::Answer(answer) => match answer.easy.take() {
+                Some(easy) => {
+                    answer.text = easy;
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        }
+    }
+
     /// Offers one more choice, after the others; answers offer their
     /// related questions only.
     pub fn offer(&mut self, choice: Choice) {
@@ -135,6 +149,9 @@ pub struct Answer {
     pub id: String,
     pub question: String,
     pub text: String,
+    /// The answer in やさしい日本語, where staff wrote one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub easy: Option<String>,
     pub links: Vec<Link>,
     pub contact: Option<Contact>,
     pub confidence: Confidence,

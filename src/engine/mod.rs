@@ -469,6 +469,7 @@ impl Engine {
             id: entry.id.clone(),
             question: entry.question.clone(),
             text: entry.answer.trim_end().to_string(),
+            easy: entry.easy.as_ref().map(|e| e.trim_end().to_string()),
             links: entry
                 .procedures
                 .iter()

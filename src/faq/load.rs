@@ -144,6 +144,7 @@ impl Content {
                     unread: &unread,
                 };
                 check_entry(&entry, &source, &known, &mut diagnostics);
+                warn_hard_easy_answer(&entry, &source, &mut diagnostics);
                 entries.push(entry);
             }
         }
@@ -246,6 +247,73 @@ impl Content {
             .department
             .as_ref()
             .and_then(|id| self.departments.get(id))
+    }
+}
+
+/// Sentences of an やさしい日本語 answer longer than this are hard to read.
+const EASY_SENTENCE_CHARS: usize = 30;
+/// Share of kanji above which an やさしい日本語 answer is hard to read.
+const EASY_KANJI_SHARE: f64 = 0.3;
+/// Double negatives and honorific forms that やさしい日本語 avoids.
+const EASY_AVOIDED: [(&str, &str); 9] = [
+    ("ないわけではない", "二重否定"),
+    ("なくはない", "二重否定"),
+    ("ないことはない", "二重否定"),
+    (
+        "なければならない",
+        "二重否定（「〜してください」と書きます）",
+    ),
+    ("いたします", "敬語（「します」と書きます）"),
+    ("させていただ", "敬語（「します」と書きます）"),
+    ("ございます", "敬語（「あります」と書きます）"),
+    ("申し上げ", "敬語"),
+    ("お越しください", "敬語（「来てください」と書きます）"),
+];
+
+/// Warnings for an `easy:` answer that breaks the usual guidelines of
+/// やさしい日本語: long sentences, many kanji, double negatives, honorifics.
+fn warn_hard_easy_answer(entry: &Entry, source: &SourceText, diagnostics: &mut Diagnostics) {
+    let Some(easy) = &entry.easy else {
+        return;
+    };
+    let (line, _) = source.find_after(entry.source.line, "easy:");
+    let mut warn = |message: String, help: &str| {
+        diagnostics.push(Diagnostic::warning(source.path(), line, 0, message).with_help(help));
+    };
+    for sentence in easy.split(['。', '！', '？', '\n']).map(str::trim) {
+        let length = sentence.chars().count();
+        if length > EASY_SENTENCE_CHARS {
+            warn(
+                format!("the やさしい日本語 sentence 「{sentence}」 has {length} characters"),
+                "keep each sentence to about 30 characters: one thing per sentence",
+            );
+        }
+    }
+    let letters: Vec<char> = easy.chars().filter(|c| c.is_alphanumeric()).collect();
+    let kanji = letters
+        .iter()
+        .filter(|c| crate::text::normalize::is_kanji(**c))
+        .count();
+    if !letters.is_empty() && kanji as f64 / letters.len() as f64 > EASY_KANJI_SHARE {
+        warn(
+            format!(
+                "{}% of the やさしい日本語 answer of `{}` is kanji",
+                kanji * 100 / letters.len(),
+                entry.id
+            ),
+            "write more words in hiragana (a third at most in kanji); ふりがな is added for residents",
+        );
+    }
+    for (form, what) in EASY_AVOIDED {
+        if easy.contains(form) {
+            warn(
+                format!(
+                    "the やさしい日本語 answer of `{}` uses 「{form}」: {what}",
+                    entry.id
+                ),
+                "use plain forms: 〜します, 〜してください",
+            );
+        }
     }
 }
 

@@ -38,6 +38,10 @@ pub struct Entry {
     pub keywords: Vec<String>,
     /// The answer, short enough to read on a phone.
     pub answer: String,
+    /// The answer in やさしい日本語 (short sentences, few kanji, plain
+    /// forms), for residents who ask for it.
+    #[serde(default)]
+    pub easy: Option<String>,
     /// Overrides the file's category.
     #[serde(default)]
     pub category: Option<String>,

@@ -202,7 +202,14 @@ impl Analyzer {
             push(text, None);
             return segments;
         };
+        // What the segmenter leaves out between tokens (line breaks,
+        // spaces) is kept as it is.
+        let mut written = 0;
         for mut token in tokens {
+            if token.byte_start > written {
+                push(&text[written..token.byte_start], None);
+            }
+            written = written.max(token.byte_end);
             let surface = token.surface.to_string();
             let reading = token
                 .details()
@@ -219,6 +226,7 @@ impl Analyzer {
                 None => push(&surface, None),
             }
         }
+        push(&text[written.min(text.len())..], None);
         segments
     }
 

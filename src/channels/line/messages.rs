@@ -747,6 +747,7 @@ mod tests {
             id: "juminhyo".into(),
             question: "住民票の写しを取りたい".into(),
             text: text.into(),
+            easy: None,
             links,
             contact: Some(Contact {
                 department: "市民課".into(),
@@ -1149,6 +1150,7 @@ mod tests {
                             id: "e".into(),
                             question,
                             text,
+                            easy: None,
                             links,
                             contact,
                             confidence: Confidence::High,

@@ -56,6 +56,9 @@ pub struct ChatRequest {
     /// Readings for the kanji of the reply (ふりがな).
     #[serde(default)]
     pub furigana: bool,
+    /// Answers in やさしい日本語 where staff wrote them (with ふりがな).
+    #[serde(default)]
+    pub easy: bool,
 }
 
 /// A feedback vote on one reply.
@@ -137,8 +140,8 @@ async fn chat(
             ));
         }
     };
-    let mut reply = take_turn(&state, &request, session_id, new_session, turn).await?;
-    if body.furigana {
+    let mut reply = take_turn(&state, &request, session_id, new_session, turn, body.easy).await?;
+    if body.furigana || body.easy {
         reply = reply.with_furigana(state.dialogue.engine.get().index().analyzer());
     }
     Ok(HttpResponse::Ok().json(reply))
@@ -152,6 +155,7 @@ async fn take_turn(
     session_id: String,
     new: bool,
     turn: Turn<'_>,
+    easy: bool,
 ) -> Result<WebReply, ApiError> {
     let asker = Asker {
         channel: "web",
@@ -160,6 +164,7 @@ async fn take_turn(
         new,
         message: None,
         address: None,
+        easy,
     };
     let taken = state.dialogue.take(&asker, turn).await;
     let reply = match (taken, turn) {
@@ -206,7 +211,8 @@ async fn feedback(
     }
     match session_id.filter(|id| valid_session_id(id) && !helpful) {
         Some(session_id) => {
-            let follow_up = take_turn(&state, &request, session_id, false, Turn::Unhelpful).await?;
+            let follow_up =
+                take_turn(&state, &request, session_id, false, Turn::Unhelpful, false).await?;
             Ok(HttpResponse::Ok().json(follow_up))
         }
         None => Ok(HttpResponse::NoContent().finish()),

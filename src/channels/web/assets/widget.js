@@ -53,7 +53,7 @@
     "header{display:flex;align-items:center;gap:8px;padding:8px 8px 8px 16px;background:" + COLOR + ";color:#fff}",
     "header h2{flex:1;margin:0;font-size:1em}",
     "header button[aria-pressed=true]{background:#fff;color:" + COLOR + "}",
-    "header button{min-width:44px;min-height:44px;border:2px solid #fff;border-radius:8px;background:transparent;color:#fff;font-size:16px;cursor:pointer}",
+    "header button{min-width:44px;min-height:44px;border:2px solid #fff;border-radius:8px;background:transparent;color:#fff;font-size:14px;padding:0 6px;cursor:pointer}",
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f4f4f4}",
     ".msg{max-width:92%;padding:10px 14px;border-radius:12px;white-space:pre-wrap;word-break:break-word}",
     ".bot{align-self:flex-start;background:#fff;border:1px solid #555}",
@@ -117,10 +117,14 @@
   rubyButton.type = "button";
   rubyButton.setAttribute("aria-pressed", String(!!state.furigana));
   rubyButton.setAttribute("aria-label", "漢字にふりがなをつける");
+  var easyButton = el("button", "", "やさしい");
+  easyButton.type = "button";
+  easyButton.setAttribute("aria-pressed", String(!!state.easy));
+  easyButton.setAttribute("aria-label", "やさしい日本語でこたえる");
   var closeButton = el("button", "", "✕");
   closeButton.type = "button";
   closeButton.setAttribute("aria-label", "閉じる");
-  header.append(title, rubyButton, sizeButton, closeButton);
+  header.append(title, easyButton, rubyButton, sizeButton, closeButton);
 
   // Disaster mode's notice, above the conversation while it is on.
   var banner = el("div", "banner");
@@ -185,6 +189,11 @@
   closeButton.addEventListener("click", function () { setOpen(false, true); });
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); setOpen(false, true); }
+  });
+  easyButton.addEventListener("click", function () {
+    state.easy = !state.easy;
+    easyButton.setAttribute("aria-pressed", String(state.easy));
+    save();
   });
   rubyButton.addEventListener("click", function () {
     state.furigana = !state.furigana;
@@ -279,6 +288,7 @@
     if (shown) { remember({ me: shown }); }
     if (state.session) body.session_id = state.session;
     if (state.furigana) body.furigana = true;
+    if (state.easy) body.easy = true;
     var typing = el("div", "typing", "回答を考えています…");
     typing.setAttribute("aria-hidden", "true");
     log.appendChild(typing);
