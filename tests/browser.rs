@@ -863,6 +863,15 @@ async fn a_resident_is_handed_to_staff_who_reply_in_the_inbox_and_hand_back() {
     )
     .await;
 
+    // The conversation survives a page navigation in the same tab.
+    resident.goto(&format!("http://{address}/")).await.unwrap();
+    wait_until(
+        &resident,
+        &format!("{HOST}.querySelector('.sent') && !{HOST}.querySelector('.handoff').hidden"),
+        "the handoff after navigating",
+    )
+    .await;
+
     // The ticket appears in the staff's inbox without a reload.
     wait_until(
         &staff,
@@ -914,6 +923,18 @@ async fn a_resident_is_handed_to_staff_who_reply_in_the_inbox_and_hand_back() {
     .await;
     assert_eq!(bar, json!("職員が対応しています"));
     save_screenshot(&resident, "handoff-resident.png").await;
+
+    // A resident who closed the page (the tab's storage gone) sees the
+    // reply when they open the widget again in that browser.
+    js(&resident, "sessionStorage.clear(); return true;").await;
+    resident.goto(&format!("http://{address}/")).await.unwrap();
+    shadow(&resident, ".launcher").await.click().await.unwrap();
+    wait_until(
+        &resident,
+        &format!("[...{HOST}.querySelectorAll('.msg.staff')].some(m => m.textContent.includes('毎年2月・6月・10月の10日です。'))"),
+        "the staff reply after reopening",
+    )
+    .await;
 
     // Staff close: the widget says so and the bot answers again.
     click(&staff, Locator::Id("close")).await;
