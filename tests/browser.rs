@@ -190,6 +190,28 @@ async fn publish(client: &Client) {
     .await;
 }
 
+/// Opens the demo page and the widget, and waits for its menu.
+async fn open_widget(client: &Client, address: std::net::SocketAddr) {
+    client.goto(&format!("http://{address}/")).await.unwrap();
+    shadow(client, ".launcher").await.click().await.unwrap();
+    wait_until(
+        client,
+        &format!("{HOST}.querySelectorAll('.msg.bot').length >= 1"),
+        "the menu",
+    )
+    .await;
+}
+
+/// Types `text` into the open widget and sends it.
+async fn send(client: &Client, text: &str) {
+    shadow(client, "textarea")
+        .await
+        .send_keys(text)
+        .await
+        .unwrap();
+    shadow(client, "form button").await.click().await.unwrap();
+}
+
 /// Types a question whose answer has a procedure link into the open
 /// widget, sends it, and waits for the link.
 async fn ask_for_a_procedure(client: &Client, what: &str) {
@@ -222,15 +244,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
         return;
     };
     let (address, _data) = start_server().await;
-    client.goto(&format!("http://{address}/")).await.unwrap();
-
-    shadow(&client, ".launcher").await.click().await.unwrap();
-    wait_until(
-        &client,
-        &format!("{HOST}.querySelectorAll('.msg.bot').length >= 1"),
-        "the menu",
-    )
-    .await;
+    open_widget(&client, address).await;
     ask_for_a_procedure(&client, "the answer's procedure link").await;
 
     let link = shadow(&client, "a.proc").await;
@@ -275,9 +289,7 @@ async fn a_resident_asks_picks_a_choice_and_gives_feedback() {
 
     // 「引っ越しの手続き」 starts the moving flow; its buttons lead to the answer.
     let before = bot_messages(&client).await;
-    let input = shadow(&client, "textarea").await;
-    input.send_keys("引っ越しの手続き").await.unwrap();
-    shadow(&client, "form button").await.click().await.unwrap();
+    send(&client, "引っ越しの手続き").await;
     wait_until(
         &client,
         &format!("{HOST}.querySelectorAll('.msg.bot').length > {before}"),
@@ -817,14 +829,7 @@ async fn a_resident_is_handed_to_staff_who_reply_in_the_inbox_and_hand_back() {
     .await;
 
     // A resident asks for a person in the widget.
-    resident.goto(&format!("http://{address}/")).await.unwrap();
-    shadow(&resident, ".launcher").await.click().await.unwrap();
-    wait_until(
-        &resident,
-        &format!("{HOST}.querySelectorAll('.msg.bot').length >= 1"),
-        "the menu",
-    )
-    .await;
+    open_widget(&resident, address).await;
     let input = shadow(&resident, "textarea").await;
     input.send_keys("職員と話したい").await.unwrap();
     shadow(&resident, "form button")
@@ -960,14 +965,7 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
         return;
     };
     let (address, _data) = start_server().await;
-    client.goto(&format!("http://{address}/")).await.unwrap();
-    shadow(&client, ".launcher").await.click().await.unwrap();
-    wait_until(
-        &client,
-        &format!("{HOST}.querySelectorAll('.msg.bot').length >= 1"),
-        "the menu",
-    )
-    .await;
+    open_widget(&client, address).await;
     let toggle = format!(
         "[...{HOST}.querySelectorAll('header button')].find(b => b.textContent === 'ふりがな')"
     );
@@ -1015,9 +1013,7 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
     );
     js(&client, &format!("{easy_toggle}.click(); return true;")).await;
     let before = bot_messages(&client).await;
-    let input = shadow(&client, "textarea").await;
-    input.send_keys("ごみの分け方を教えて").await.unwrap();
-    shadow(&client, "form button").await.click().await.unwrap();
+    send(&client, "ごみの分け方を教えて").await;
     wait_until(
         &client,
         &format!("{HOST}.querySelectorAll('.msg.bot').length > {before}"),
