@@ -112,15 +112,8 @@ impl City {
 
     /// A web chat turn.
     async fn web(&self, text: &str) -> Value {
-        self.client
-            .post(format!("{}/api/v1/chat", self.url()))
-            .json(&json!({ "text": text }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        let url = format!("{}/api/v1/chat", self.url());
+        common::post_json(&self.client, &url, &json!({ "text": text })).await
     }
 
     async fn web_notice(&self) -> Value {

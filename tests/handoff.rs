@@ -218,6 +218,11 @@ impl City {
         assert!(uuid::Uuid::parse_str(pushes[0].retry_key.as_deref().unwrap()).is_ok());
     }
 
+    /// A JSON POST to the server.
+    async fn post(&self, path: &str, body: Value) -> Value {
+        common::post_json(&self.client, &format!("{}{path}", self.url()), &body).await
+    }
+
     async fn page(&self, path: &str) -> String {
         common::page(
             &self.client,
@@ -373,20 +378,7 @@ async fn outside_office_hours_a_message_is_left_and_answered_by_push() {
 #[tokio::test]
 async fn on_the_website_staff_replies_reach_the_waiting_widget_and_back_to_the_bot_ends_it() {
     let city = City::start(OPEN, None).await;
-    let chat = |body: Value| {
-        let (client, url) = (city.client.clone(), city.url());
-        async move {
-            client
-                .post(format!("{url}/api/v1/chat"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
+    let chat = |body: Value| city.post("/api/v1/chat", body);
     let offer = chat(json!({ "session_id": "web-resident-1", "text": "人と話したい" })).await;
     let person = offer["choices"]
         .as_array()
@@ -466,20 +458,7 @@ async fn on_the_website_staff_replies_reach_the_waiting_widget_and_back_to_the_b
 #[tokio::test]
 async fn a_second_unhelpful_answer_offers_a_person() {
     let city = City::start(OPEN, None).await;
-    let post = |path: &'static str, body: Value| {
-        let (client, url) = (city.client.clone(), city.url());
-        async move {
-            client
-                .post(format!("{url}{path}"))
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
-    };
+    let post = |path: &'static str, body: Value| city.post(path, body);
     let offers_a_person = |reply: &Value| {
         reply["choices"]
             .as_array()
@@ -515,16 +494,9 @@ async fn a_second_unhelpful_answer_offers_a_person() {
 #[tokio::test]
 async fn when_the_question_names_no_department_that_takes_handoffs_the_resident_picks_one() {
     let city = City::start_with(OPEN, None, &["kosodate", "zeimu"]).await;
-    let offer: Value = city
-        .client
-        .post(format!("{}/api/v1/chat", city.url()))
-        .json(&json!({ "text": "職員と話したい" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let offer = city
+        .post("/api/v1/chat", json!({ "text": "職員と話したい" }))
+        .await;
     let offered: Vec<&str> = offer["choices"]
         .as_array()
         .unwrap()

@@ -243,6 +243,23 @@ pub async fn deliver_line(
         .as_u16()
 }
 
+/// POSTs `body` as JSON to `url` and reads the JSON answer.
+pub async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    client
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A free port on 127.0.0.1 (free when asked: bind it soon).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
