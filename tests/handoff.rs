@@ -506,3 +506,44 @@ async fn when_the_question_names_no_department_that_takes_handoffs_the_resident_
         .collect();
     assert_eq!(offered, ["kosodate", "zeimu"], "{offer}");
 }
+
+#[tokio::test]
+async fn the_entry_staff_close_a_ticket_with_is_suggested_for_the_unanswered_question() {
+    let city = City::start(OPEN, None).await;
+    let session = "web-resident-3";
+    let question = "宇宙旅行の申し込み方法";
+    let fallback = city
+        .post(
+            "/api/v1/chat",
+            json!({ "session_id": session, "text": question }),
+        )
+        .await;
+    assert_eq!(fallback["kind"], "fallback", "{fallback}");
+    let person = fallback["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["type"] == "handoff")
+        .unwrap_or_else(|| panic!("a person offered with the fallback: {fallback}"))
+        .clone();
+    let handed = city
+        .post(
+            "/api/v1/chat",
+            json!({ "session_id": session, "choice": person["value"] }),
+        )
+        .await;
+    let ticket = handed["ticket"]["id"].as_i64().expect("a ticket");
+    let (status, _) = city
+        .staff(ticket, &[("action", "close"), ("entry", "online-help")])
+        .await;
+    assert_eq!(status, 303);
+    let review = city.page("/admin/unanswered").await;
+    let group = review.find(question).expect("the question is under review");
+    let first_option = review[group..]
+        .split("<option value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert_eq!(first_option, "online-help", "{review}");
+    assert!(review.contains("職員が相談で答えた回答"));
+}

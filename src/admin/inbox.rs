@@ -292,6 +292,22 @@ async fn ticket_page(
     )
 }
 
+/// The entries staff named when closing tickets, with what the resident
+/// had asked the bot before: for the review of unanswered questions.
+pub(super) fn answered_by_staff(tickets: &[Ticket]) -> Vec<(Vec<String>, String)> {
+    tickets
+        .iter()
+        .filter_map(|ticket| {
+            let entry = ticket.answer_entry.clone()?;
+            let context: TicketContext = serde_json::from_str(&ticket.context).ok()?;
+            Some((
+                context.turns.into_iter().map(|(said, _)| said).collect(),
+                entry,
+            ))
+        })
+        .collect()
+}
+
 /// The conversation before the handover, as the ticket keeps it.
 #[derive(Default, Deserialize)]
 struct TicketContext {

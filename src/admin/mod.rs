@@ -479,10 +479,28 @@ async fn unanswered(
         .get(&session.user)
         .map(|u| u.departments.clone())
         .unwrap_or_default();
+    // Entries staff answered such questions with in a handoff come first.
+    let since_ms = (unix_now() - REVIEW_DAYS * 86_400) * 1000;
+    let tickets = or_respond!(on_store(&state, move |store| store.tickets(since_ms)).await);
+    let answered = inbox::answered_by_staff(&tickets);
     let mut groups: Vec<_> = groups
         .into_iter()
         .map(|group| {
-            let suggested = content::suggestions(&engine, &group.examples);
+            let mut suggested = content::suggestions(&engine, &group.examples);
+            if let Some(entry) = answered
+                .iter()
+                .find(|(asked, _)| group.examples.iter().any(|e| asked.contains(e)))
+                .and_then(|(_, id)| engine.live_entry(id))
+            {
+                suggested.retain(|(id, _)| *id != entry.id);
+                suggested.insert(
+                    0,
+                    (
+                        entry.id.clone(),
+                        format!("{}（職員が相談で答えた回答）", entry.question),
+                    ),
+                );
+            }
             let department = suggested
                 .first()
                 .and_then(|(id, _)| engine.content().entry(id))
