@@ -604,6 +604,22 @@ async fn easy_japanese_answers_come_with_furigana_where_staff_wrote_them() {
         "{ruby:?}"
     );
 
+    // Sent once, kept for the session; sent false, dropped.
+    let kept = json!("kept-session");
+    ask(json!({ "session_id": kept, "text": "ごみの分け方を教えて", "easy": true })).await;
+    let later = ask(json!({ "session_id": kept, "text": "ごみの分け方を教えて" })).await;
+    assert_eq!(later["text"], easy, "{later}");
+    assert!(later["text_ruby"].is_array(), "{later}");
+    let plain_again =
+        ask(json!({ "session_id": kept, "text": "ごみの分け方を教えて", "easy": false })).await;
+    assert_eq!(plain_again["text"], entry.answer.trim_end());
+    let furigana =
+        ask(json!({ "session_id": kept, "text": "ごみの分け方を教えて", "furigana": true })).await;
+    assert!(furigana["text_ruby"].is_array());
+    let still = ask(json!({ "session_id": kept, "text": "ごみの分け方を教えて" })).await;
+    assert!(still["text_ruby"].is_array(), "{still}");
+    assert_eq!(still["text"], entry.answer.trim_end());
+
     // Saying so keeps it for the conversation (as LINE residents do).
     let session = json!("easy-session");
     let said = ask(json!({ "session_id": session, "text": "やさしい日本語" })).await;

@@ -55,6 +55,8 @@ pub struct Reply {
     pub notice: Option<Arc<DisasterNotice>>,
     /// The resident's ticket, while staff have the conversation.
     pub ticket: Option<TicketStatus>,
+    /// The resident reads with ふりがな.
+    pub furigana: bool,
 }
 
 /// A resident's ticket as the channels show it.
@@ -83,8 +85,17 @@ pub struct Asker {
     pub message: Option<String>,
     /// Where staff replies can be pushed (LINE: the sealed user id).
     pub address: Option<String>,
-    /// The channel asks for answers in やさしい日本語 (the widget's toggle).
-    pub easy: bool,
+    /// How the resident wants to read (the widget's toggles), when the
+    /// channel says; kept for the conversation.
+    pub reading: Reading,
+}
+
+/// How a resident asked to read answers; `None`: as before in the
+/// conversation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reading {
+    pub easy: Option<bool>,
+    pub furigana: Option<bool>,
 }
 
 /// What the channels share to hold conversations.
@@ -128,6 +139,7 @@ impl Dialogue {
                             state,
                             to_staff: true,
                         }),
+                        furigana: false,
                     });
                 }
                 Ok(ResidentTurn::BackToBot) => {
@@ -166,6 +178,12 @@ impl Dialogue {
             _ => None,
         };
         let mut ticket = None;
+        if let Some(easy) = asker.reading.easy {
+            conversation.easy = easy;
+        }
+        if let Some(furigana) = asker.reading.furigana {
+            conversation.furigana = furigana;
+        }
         let asked_language = match turn {
             Turn::Typed(message) => language_request(message),
             _ => None,
@@ -239,9 +257,11 @@ impl Dialogue {
             }
         };
         let mut decision = decision;
-        if asker.easy || conversation.easy {
+        if conversation.easy {
             decision.use_easy();
         }
+        // やさしい日本語 comes with ふりがな.
+        let furigana = conversation.furigana || conversation.easy;
         engine.note_office_hours(&mut decision, self.clock.now());
         if ticket.is_none() {
             for person in self.handoff.offer(&decision, &conversation) {
@@ -276,6 +296,7 @@ impl Dialogue {
             decision,
             notice,
             ticket,
+            furigana,
         })
     }
 

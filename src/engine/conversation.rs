@@ -26,6 +26,9 @@ pub struct Conversation {
     /// The resident asked for やさしい日本語.
     #[serde(default)]
     pub easy: bool,
+    /// The resident asked for ふりがな.
+    #[serde(default)]
+    pub furigana: bool,
     /// The last turns (masked message, what the bot did), oldest first:
     /// what staff see when the conversation is handed to them.
     #[serde(default)]

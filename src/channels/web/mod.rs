@@ -13,7 +13,7 @@ pub use reply::WebReply;
 
 pub use super::ApiError;
 
-use super::dialogue::{Asker, Dialogue, Turn};
+use super::dialogue::{Asker, Dialogue, Reading, Turn};
 use crate::client::{ClientAddress, RateLimiter, network_of};
 use crate::config::WebSettings;
 use crate::engine::ChoiceValue;
@@ -53,12 +53,14 @@ pub struct ChatRequest {
     pub session_id: Option<String>,
     pub text: Option<String>,
     pub choice: Option<ChoiceValue>,
-    /// Readings for the kanji of the reply (ふりがな).
+    /// Readings for the kanji of replies (ふりがな); kept for the session
+    /// once sent.
     #[serde(default)]
-    pub furigana: bool,
-    /// Answers in やさしい日本語 where staff wrote them (with ふりがな).
+    pub furigana: Option<bool>,
+    /// Answers in やさしい日本語 where staff wrote them (with ふりがな);
+    /// kept for the session once sent.
     #[serde(default)]
-    pub easy: bool,
+    pub easy: Option<bool>,
 }
 
 /// A feedback vote on one reply.
@@ -140,10 +142,11 @@ async fn chat(
             ));
         }
     };
-    let mut reply = take_turn(&state, &request, session_id, new_session, turn, body.easy).await?;
-    if body.furigana || body.easy {
-        reply = reply.with_furigana(state.dialogue.engine.get().index().analyzer());
-    }
+    let reading = Reading {
+        easy: body.easy,
+        furigana: body.furigana,
+    };
+    let reply = take_turn(&state, &request, session_id, new_session, turn, reading).await?;
     Ok(HttpResponse::Ok().json(reply))
 }
 
@@ -155,7 +158,7 @@ async fn take_turn(
     session_id: String,
     new: bool,
     turn: Turn<'_>,
-    easy: bool,
+    reading: Reading,
 ) -> Result<WebReply, ApiError> {
     let asker = Asker {
         channel: "web",
@@ -164,7 +167,7 @@ async fn take_turn(
         new,
         message: None,
         address: None,
-        easy,
+        reading,
     };
     let taken = state.dialogue.take(&asker, turn).await;
     let reply = match (taken, turn) {
@@ -172,7 +175,13 @@ async fn take_turn(
         (None, Turn::Picked(choice)) => return Err(unknown_choice(choice)),
         (None, _) => return Err(ApiError::internal("no reply")),
     };
-    Ok(WebReply::new(reply, session_id))
+    let furigana = reply.furigana;
+    let reply = WebReply::new(reply, session_id);
+    Ok(if furigana {
+        reply.with_furigana(state.dialogue.engine.get().index().analyzer())
+    } else {
+        reply
+    })
 }
 
 fn unknown_choice(choice: &ChoiceValue) -> ApiError {
@@ -211,8 +220,15 @@ async fn feedback(
     }
     match session_id.filter(|id| valid_session_id(id) && !helpful) {
         Some(session_id) => {
-            let follow_up =
-                take_turn(&state, &request, session_id, false, Turn::Unhelpful, false).await?;
+            let follow_up = take_turn(
+                &state,
+                &request,
+                session_id,
+                false,
+                Turn::Unhelpful,
+                Reading::default(),
+            )
+            .await?;
             Ok(HttpResponse::Ok().json(follow_up))
         }
         None => Ok(HttpResponse::NoContent().finish()),

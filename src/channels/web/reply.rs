@@ -84,6 +84,7 @@ impl WebReply {
             decision,
             notice,
             ticket,
+            furigana: _,
         } = reply;
         let mut reply = WebReply {
             session_id,

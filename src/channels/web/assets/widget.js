@@ -287,8 +287,9 @@
   function ask(body, shown) {
     if (shown) { remember({ me: shown }); }
     if (state.session) body.session_id = state.session;
-    if (state.furigana) body.furigana = true;
-    if (state.easy) body.easy = true;
+    // Said every time: the server keeps the last for the session.
+    body.furigana = !!state.furigana;
+    body.easy = !!state.easy;
     var typing = el("div", "typing", "回答を考えています…");
     typing.setAttribute("aria-hidden", "true");
     log.appendChild(typing);
