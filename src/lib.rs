@@ -13,6 +13,7 @@ pub mod eval;
 pub mod faq;
 pub mod handoff;
 pub mod hours;
+pub mod i18n;
 pub mod index;
 pub mod metrics;
 pub mod reload;

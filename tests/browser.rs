@@ -72,6 +72,8 @@ async fn browser(profile: &std::path::Path) -> Option<(Client, Driver)> {
                 format!("--user-data-dir={}", profile.display())
             ],
             "prefs": {
+                // A resident whose browser is in Japanese.
+                "intl.accept_languages": "ja",
                 "download.default_directory": profile.join("downloads"),
                 "download.prompt_for_download": false
             }
@@ -967,7 +969,7 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
     let (address, _data) = start_server().await;
     open_widget(&client, address).await;
     let toggle = format!(
-        "[...{HOST}.querySelectorAll('header button')].find(b => b.textContent === 'ふりがな')"
+        "[...{HOST}.querySelectorAll('.tools button')].find(b => b.textContent === 'ふりがな')"
     );
     js(&client, &format!("{toggle}.click(); return true;")).await;
     assert_eq!(
@@ -1009,7 +1011,7 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
 
     // やさしい日本語: the answer staff wrote for it.
     let easy_toggle = format!(
-        "[...{HOST}.querySelectorAll('header button')].find(b => b.textContent === 'やさしい')"
+        "[...{HOST}.querySelectorAll('.tools button')].find(b => b.textContent === 'やさしい')"
     );
     js(&client, &format!("{easy_toggle}.click(); return true;")).await;
     let before = bot_messages(&client).await;
@@ -1032,4 +1034,31 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
         "{said}"
     );
     save_screenshot(&client, "widget-easy-japanese.png").await;
+
+    // English, chosen in the widget.
+    js(
+        &client,
+        &format!("const s = {HOST}.querySelector('.tools select'); s.value = 'en'; s.dispatchEvent(new Event('change')); return true;"),
+    )
+    .await;
+    let before = bot_messages(&client).await;
+    send(&client, "How can I apply for a My Number Card?").await;
+    wait_until(
+        &client,
+        &format!("{HOST}.querySelectorAll('.msg.bot').length > {before}"),
+        "the English answer",
+    )
+    .await;
+    let said = js(
+        &client,
+        &format!("const b = [...{HOST}.querySelectorAll('.msg.bot')].pop(); return (b.querySelector('.sr') || b).textContent;"),
+    )
+    .await;
+    assert!(
+        said.as_str()
+            .unwrap()
+            .contains("You can apply for a My Number Card online"),
+        "{said}"
+    );
+    save_screenshot(&client, "widget-english.png").await;
 }

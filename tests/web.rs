@@ -636,3 +636,90 @@ async fn easy_japanese_answers_come_with_furigana_where_staff_wrote_them() {
     let back = ask(json!({ "session_id": session, "text": "ごみの分け方を教えて" })).await;
     assert_eq!(back["text"], entry.answer.trim_end(), "{back}");
 }
+
+#[tokio::test]
+async fn residents_are_answered_in_their_language_where_the_content_has_it() {
+    let server = TestServer::start().await;
+    let ask = |body: Value, accept: Option<&'static str>| {
+        let mut request = server.client.post(server.url("/api/v1/chat")).json(&body);
+        if let Some(accept) = accept {
+            request = request.header("accept-language", accept);
+        }
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let engine = common::demo_engine();
+    let english = |id: &str| {
+        engine.content().entry(id).unwrap().answers[&madoguchi::i18n::Lang::En]
+            .trim_end()
+            .to_string()
+    };
+
+    let typed = ask(
+        json!({ "text": "How can I apply for a My Number Card?", "lang": "en" }),
+        None,
+    )
+    .await;
+    assert_eq!(typed["entry_id"], "mynumber-apply", "{typed}");
+    assert_eq!(typed["text"], english("mynumber-apply"));
+
+    // The browser's language, for a new conversation; kept after.
+    let session = json!("pt-session");
+    let portuguese = ask(
+        json!({ "session_id": session, "text": "Como separar o lixo?" }),
+        Some("pt-BR,pt;q=0.9,ja;q=0.5"),
+    )
+    .await;
+    assert_eq!(portuguese["entry_id"], "gomi-bunbetsu", "{portuguese}");
+    assert!(
+        portuguese["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Separe o lixo"),
+        "{portuguese}"
+    );
+
+    // Asked in Japanese, answered in the resident's language.
+    let japanese = ask(
+        json!({ "session_id": session, "text": "コンビニで住民票を取りたい" }),
+        None,
+    )
+    .await;
+    assert_eq!(japanese["entry_id"], "conveni-what", "{japanese}");
+    assert!(
+        japanese["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Com o cartão My Number"),
+        "{japanese}"
+    );
+
+    // No translation: the Japanese answer after a note in their language.
+    let untranslated = ask(
+        json!({ "session_id": session, "text": "印鑑証明を取りたい" }),
+        None,
+    )
+    .await;
+    let text = untranslated["text"].as_str().unwrap();
+    assert!(
+        untranslated["entry_id"].is_string()
+            && text.starts_with("Esta resposta está disponível apenas em japonês."),
+        "{untranslated}"
+    );
+
+    // Nothing found in their language: the apology in it.
+    let nothing = ask(json!({ "text": "spaceship license", "lang": "en" }), None).await;
+    assert_eq!(nothing["kind"], "fallback");
+    assert!(
+        nothing["text"].as_str().unwrap().starts_with("Sorry,"),
+        "{nothing}"
+    );
+
+    let refused = server
+        .client
+        .post(server.url("/api/v1/chat"))
+        .json(&json!({ "text": "hello", "lang": "xx" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+}

@@ -36,13 +36,15 @@ const BLOCK_TEXT_FIELDS: [&str; 2] = ["answer", "easy"];
 /// Lists written one item a line; the others as `[a, b]`.
 const BLOCK_LIST_FIELDS: [&str; 1] = ["phrasings"];
 /// The order fields are written in when an entry gains one.
-const FIELD_ORDER: [&str; 13] = [
+const FIELD_ORDER: [&str; 15] = [
     "id",
     "question",
     "phrasings",
     "keywords",
     "answer",
     "easy",
+    "answers",
+    "phrasings_by_language",
     "category",
     "department",
     "procedures",

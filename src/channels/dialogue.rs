@@ -11,6 +11,7 @@ use crate::engine::{
 };
 use crate::handoff::{Handoff, Resident, ResidentTurn};
 use crate::hours::Clock;
+use crate::i18n::Lang;
 use crate::metrics::Metrics;
 use crate::store::disaster::DisasterNotice;
 use crate::store::handoff::TicketState;
@@ -29,6 +30,15 @@ fn language_request(message: &str) -> Option<bool> {
         "ふつうの日本語" | "ふつうのにほんご" => Some(false),
         _ => None,
     }
+}
+
+/// Whether a message is written in Japanese: it has kana (or, unless the
+/// resident reads Chinese, kanji).
+fn is_japanese(message: &str, lang: Lang) -> bool {
+    message.chars().any(|c| {
+        crate::text::normalize::is_kana(c)
+            || (lang != Lang::Zh && crate::text::normalize::is_kanji(c))
+    })
 }
 
 /// Said on the website when a message went to staff.
@@ -96,6 +106,11 @@ pub struct Asker {
 pub struct Reading {
     pub easy: Option<bool>,
     pub furigana: Option<bool>,
+    /// The language to answer in.
+    pub lang: Option<Lang>,
+    /// The language to start a conversation in when none was chosen (the
+    /// browser's).
+    pub lang_hint: Option<Lang>,
 }
 
 /// What the channels share to hold conversations.
@@ -184,6 +199,12 @@ impl Dialogue {
         if let Some(furigana) = asker.reading.furigana {
             conversation.furigana = furigana;
         }
+        match (asker.reading.lang, conversation.lang) {
+            (Some(lang), _) => conversation.lang = Some(lang),
+            (None, None) => conversation.lang = asker.reading.lang_hint,
+            (None, Some(_)) => {}
+        }
+        let lang = conversation.lang.unwrap_or(Lang::Ja);
         let asked_language = match turn {
             Turn::Typed(message) => language_request(message),
             _ => None,
@@ -231,6 +252,11 @@ impl Dialogue {
                 };
                 (decision, None, format!("［職員に相談］{department}"))
             }
+            (_, Turn::Typed(message)) if lang != Lang::Ja && !is_japanese(message, lang) => (
+                engine.ask_in_language(lang, message),
+                None,
+                message.to_string(),
+            ),
             (_, Turn::Typed(message)) => match engine.respond_in(&conversation, message, situation)
             {
                 Ok((decision, explanation)) => (decision, Some(explanation), message.to_string()),
@@ -257,9 +283,10 @@ impl Dialogue {
             }
         };
         let mut decision = decision;
-        if conversation.easy {
+        if conversation.easy && lang == Lang::Ja {
             decision.use_easy();
         }
+        let translated = engine.in_language(&mut decision, lang);
         // やさしい日本語 comes with ふりがな.
         let furigana = conversation.furigana || conversation.easy;
         engine.note_office_hours(&mut decision, self.clock.now());
@@ -283,6 +310,10 @@ impl Dialogue {
         );
         record.client = asker.client.clone();
         record.source_message = asker.message.clone();
+        if !translated {
+            // Staff see what residents asked for in other languages.
+            record.decision = "untranslated".into();
+        }
         let id = record.id.clone();
         conversation.record(&decision, explanation.as_ref());
         conversation.remember_turn(

@@ -29,6 +29,9 @@ pub struct Conversation {
     /// The resident asked for ふりがな.
     #[serde(default)]
     pub furigana: bool,
+    /// The language the resident is answered in, once known.
+    #[serde(default)]
+    pub lang: Option<crate::i18n::Lang>,
     /// The last turns (masked message, what the bot did), oldest first:
     /// what staff see when the conversation is handed to them.
     #[serde(default)]

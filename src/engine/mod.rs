@@ -5,6 +5,7 @@
 mod conversation;
 mod decision;
 mod dialogue;
+mod languages;
 mod rules;
 
 use std::collections::HashMap;
@@ -96,6 +97,8 @@ pub struct Engine {
     /// The phone numbers the content publishes (digits only), which the
     /// query log leaves unmasked.
     public_numbers: Arc<[String]>,
+    /// The entries' phrasings in other languages.
+    languages: languages::Languages,
 }
 
 impl Engine {
@@ -169,7 +172,9 @@ impl Engine {
             flow_triggers: Vec::new(),
             asked: Default::default(),
             public_numbers: public_numbers.into(),
+            languages: Default::default(),
         };
+        engine.languages = languages::Languages::build(&engine.content);
         engine.flow_triggers = engine.flow_triggers();
         Ok(engine)
     }

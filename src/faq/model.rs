@@ -42,6 +42,13 @@ pub struct Entry {
     /// forms), for residents who ask for it.
     #[serde(default)]
     pub easy: Option<String>,
+    /// The answer in other languages (`en`, `pt`, `zh`, `vi`, `tl`).
+    #[serde(default)]
+    pub answers: std::collections::BTreeMap<crate::i18n::Lang, String>,
+    /// How residents ask in other languages; the first is shown as the
+    /// question.
+    #[serde(default)]
+    pub phrasings_by_language: std::collections::BTreeMap<crate::i18n::Lang, Vec<String>>,
     /// Overrides the file's category.
     #[serde(default)]
     pub category: Option<String>,

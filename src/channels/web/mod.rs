@@ -17,6 +17,7 @@ use super::dialogue::{Asker, Dialogue, Reading, Turn};
 use crate::client::{ClientAddress, RateLimiter, network_of};
 use crate::config::WebSettings;
 use crate::engine::ChoiceValue;
+use crate::i18n::Lang;
 use crate::store::pseudonym::Pseudonyms;
 
 /// The widget script embedded in the binary.
@@ -61,6 +62,10 @@ pub struct ChatRequest {
     /// kept for the session once sent.
     #[serde(default)]
     pub easy: Option<bool>,
+    /// The language to answer in (BCP 47: ja, en, pt, zh, vi, tl); without
+    /// it, the browser's Accept-Language; kept for the session.
+    #[serde(default)]
+    pub lang: Option<String>,
 }
 
 /// A feedback vote on one reply.
@@ -142,9 +147,26 @@ async fn chat(
             ));
         }
     };
+    let lang = match body.lang.as_deref() {
+        Some(tag) => Some(Lang::parse(tag).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_lang",
+                format!("lang `{tag}` is not one of ja, en, pt, zh, vi, tl"),
+            )
+        })?),
+        None => None,
+    };
     let reading = Reading {
         easy: body.easy,
         furigana: body.furigana,
+        lang,
+        // A conversation without a chosen language follows the browser's.
+        lang_hint: request
+            .headers()
+            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language),
     };
     let reply = take_turn(&state, &request, session_id, new_session, turn, reading).await?;
     Ok(HttpResponse::Ok().json(reply))

@@ -52,7 +52,9 @@
     "@media (max-width:480px){.panel{right:8px;left:8px;width:auto;bottom:88px;height:calc(100vh - 100px)}}",
     "header{display:flex;align-items:center;gap:8px;padding:8px 8px 8px 16px;background:" + COLOR + ";color:#fff}",
     "header h2{flex:1;margin:0;font-size:1em}",
-    "header button[aria-pressed=true]{background:#fff;color:" + COLOR + "}",
+    ".tools{display:flex;gap:6px;flex-wrap:wrap;padding:6px 8px;background:#eef3f8;border-bottom:1px solid #555}",
+    ".tools select,.tools button{min-height:44px;border:2px solid " + COLOR + ";border-radius:8px;background:#fff;color:#003366;font-size:14px;padding:0 8px;cursor:pointer}",
+    ".tools button[aria-pressed=true]{background:" + COLOR + ";color:#fff}",
     "header button{min-width:44px;min-height:44px;border:2px solid #fff;border-radius:8px;background:transparent;color:#fff;font-size:14px;padding:0 6px;cursor:pointer}",
     ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f4f4f4}",
     ".msg{max-width:92%;padding:10px 14px;border-radius:12px;white-space:pre-wrap;word-break:break-word}",
@@ -121,10 +123,22 @@
   easyButton.type = "button";
   easyButton.setAttribute("aria-pressed", String(!!state.easy));
   easyButton.setAttribute("aria-label", "やさしい日本語でこたえる");
+  // The language, each named in itself; the browser's until chosen.
+  var langSelect = document.createElement("select");
+  langSelect.setAttribute("aria-label", "言語 / Language");
+  [["", "言語"], ["ja", "日本語"], ["en", "English"], ["pt", "Português"], ["zh", "中文"], ["vi", "Tiếng Việt"], ["tl", "Tagalog"]].forEach(function (pair) {
+    var option = el("option", "", pair[1]);
+    option.value = pair[0];
+    langSelect.appendChild(option);
+  });
+  langSelect.value = state.lang || "";
   var closeButton = el("button", "", "✕");
   closeButton.type = "button";
   closeButton.setAttribute("aria-label", "閉じる");
-  header.append(title, easyButton, rubyButton, sizeButton, closeButton);
+  header.append(title, closeButton);
+  // How to read the answers: language, やさしい日本語, ふりがな, size.
+  var tools = el("div", "tools");
+  tools.append(langSelect, easyButton, rubyButton, sizeButton);
 
   // Disaster mode's notice, above the conversation while it is on.
   var banner = el("div", "banner");
@@ -159,7 +173,7 @@
   send.type = "submit";
   form.append(label, input, send);
 
-  panel.append(header, banner, handoffBar, log, live, form);
+  panel.append(header, tools, banner, handoffBar, log, live, form);
   wrap.append(launcher, panel);
   root.appendChild(wrap);
   (document.body || document.documentElement).appendChild(host);
@@ -189,6 +203,10 @@
   closeButton.addEventListener("click", function () { setOpen(false, true); });
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !panel.hidden) { event.preventDefault(); setOpen(false, true); }
+  });
+  langSelect.addEventListener("change", function () {
+    state.lang = langSelect.value || null;
+    save();
   });
   easyButton.addEventListener("click", function () {
     state.easy = !state.easy;
@@ -290,6 +308,7 @@
     // Said every time: the server keeps the last for the session.
     body.furigana = !!state.furigana;
     body.easy = !!state.easy;
+    if (state.lang) body.lang = state.lang;
     var typing = el("div", "typing", "回答を考えています…");
     typing.setAttribute("aria-hidden", "true");
     log.appendChild(typing);
