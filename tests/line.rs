@@ -1077,3 +1077,38 @@ async fn a_resident_who_asks_for_easy_japanese_gets_it_in_line() {
     let answer = texts(&server.replies(2).await[1]);
     assert!(answer.contains(easy.lines().next().unwrap()), "{answer}");
 }
+
+#[tokio::test]
+async fn a_resident_whose_line_is_in_english_is_answered_in_english() {
+    let server = LineServer::start().await;
+    let english_user = "U0000000000000000000000000000e001";
+    server.api.set_language(english_user, "en");
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event(
+                "How can I apply for a My Number Card?",
+                english_user,
+                1
+            )]))
+            .await,
+        StatusCode::OK
+    );
+    let answer = texts(&server.replies(1).await[0]);
+    assert!(
+        answer.contains("You can apply for a My Number Card online"),
+        "{answer}"
+    );
+    // A Japanese profile: Japanese as always.
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event(
+                "マイナンバーカードを申請したい",
+                USER,
+                2
+            )]))
+            .await,
+        StatusCode::OK
+    );
+    let answer = texts(&server.replies(2).await[1]);
+    assert!(answer.contains("オンライン申請"), "{answer}");
+}

@@ -331,6 +331,18 @@ impl LineClient {
         Ok(text)
     }
 
+    /// The language a user set in LINE (`ja`, `en`, `zh-Hant`…), if they
+    /// let the account see it.
+    pub async fn profile_language(&self, user_id: &str) -> Result<Option<String>, String> {
+        #[derive(serde::Deserialize)]
+        struct Profile {
+            #[serde(default)]
+            language: Option<String>,
+        }
+        let profile: Profile = self.get(&format!("/v2/bot/profile/{user_id}")).await?;
+        Ok(profile.language)
+    }
+
     /// Shows the loading animation in a one-to-one chat.
     pub async fn start_loading(&self, user_id: &str) -> Result<(), SendError> {
         let body = LoadingRequest {

@@ -9,8 +9,9 @@ use super::LineDeps;
 use super::client::{LineClient, RetryKey, SendError};
 use super::messages::{self, Message};
 use super::webhook::{Event, PostbackData, Source};
-use crate::channels::dialogue::{Asker, Turn};
+use crate::channels::dialogue::{Asker, Reading, Turn};
 use crate::faq::shelter::nearest;
+use crate::i18n::Lang;
 
 /// Said when a resident sends a sticker, photo, location…
 const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
@@ -60,6 +61,10 @@ impl Responder {
                 channel: "line",
                 user: user.clone(),
                 address: Some(self.deps.pseudonyms.seal(&chat_id)),
+                reading: Reading {
+                    lang_hint: self.profile_language(&event, &source, &user).await,
+                    ..Reading::default()
+                },
                 ..Asker::default()
             };
             let work = self.answer(&event, &source, &asker);
@@ -255,6 +260,33 @@ impl Responder {
             messages::with_first(messages::render(&reply.decision, &reply.id), lead),
             reply.notice.as_deref(),
         ))
+    }
+
+    /// The language of a resident's LINE profile, asked once per
+    /// conversation (until it knows its language) for their messages.
+    async fn profile_language(&self, event: &Event, source: &Source, user: &str) -> Option<Lang> {
+        let user_id = source
+            .user_id
+            .as_deref()
+            .filter(|_| event.kind == "message")?;
+        if self
+            .deps
+            .dialogue
+            .conversations
+            .get(user)
+            .await
+            .lang
+            .is_some()
+        {
+            return None;
+        }
+        match self.client.profile_language(user_id).await {
+            Ok(language) => language.as_deref().and_then(Lang::parse),
+            Err(err) => {
+                tracing::info!(error = %err, "the profile's language is unknown");
+                None
+            }
+        }
     }
 
     /// A LINE message id as the log keeps it: a pseudonym.

@@ -43,6 +43,8 @@ struct State {
     /// The account's monthly push limit; `None`: no limit.
     push_limit: Option<u64>,
     rich_menus: rich_menus::RichMenus,
+    /// Users' profile languages; unset: `ja`.
+    languages: std::collections::HashMap<String, String>,
 }
 
 /// The stand-in, running.
@@ -69,6 +71,7 @@ impl LineApi {
                     "/v2/bot/message/quota/consumption",
                     web::get().to(consumption),
                 )
+                .route("/v2/bot/profile/{user}", web::get().to(profile))
                 .configure(rich_menus::configure)
         })
         .workers(1)
@@ -91,6 +94,15 @@ impl LineApi {
     /// Sets the account's monthly push limit (`None`: no limit).
     pub fn set_push_limit(&self, limit: Option<u64>) {
         self.state.lock().unwrap().push_limit = limit;
+    }
+
+    /// Sets the language of a user's LINE profile.
+    pub fn set_language(&self, user: &str, language: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .languages
+            .insert(user.to_string(), language.to_string());
     }
 
     /// The rich menus the account shows.
@@ -527,4 +539,29 @@ async fn loading(shared: Shared, request: HttpRequest, body: web::Bytes) -> Http
         202,
     );
     HttpResponse::Accepted().json(json!({}))
+}
+
+/// GET /v2/bot/profile/{userId}: the user's profile. Failures asked for by
+/// the test are left to the calls that send messages.
+async fn profile(shared: Shared, request: HttpRequest, user: web::Path<String>) -> HttpResponse {
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    if token != Some(&format!("Bearer {}", shared.1)) {
+        return error(401, "Authentication failed.");
+    }
+    let language = shared
+        .0
+        .lock()
+        .unwrap()
+        .languages
+        .get(user.as_str())
+        .cloned()
+        .unwrap_or_else(|| "ja".into());
+    HttpResponse::Ok().json(json!({
+        "userId": user.as_str(),
+        "displayName": "住民",
+        "language": language,
+    }))
 }
