@@ -661,6 +661,19 @@ async fn residents_are_answered_in_their_language_where_the_content_has_it() {
     .await;
     assert_eq!(typed["entry_id"], "mynumber-apply", "{typed}");
     assert_eq!(typed["text"], english("mynumber-apply"));
+    // The catalogues' names too, where they have them.
+    assert_eq!(
+        typed["contact"]["department"], "Citizens Division",
+        "{typed}"
+    );
+    assert!(
+        typed["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["title"] == "Apply online for a My Number Card"),
+        "{typed}"
+    );
 
     // The browser's language, for a new conversation; kept after.
     let session = json!("pt-session");

@@ -77,6 +77,17 @@ impl Decision {
         }
     }
 
+    /// The contact and the procedures, each there is, to change.
+    pub(super) fn contact_and_links(&mut self) -> (Option<&mut Contact>, &mut [Link]) {
+        match self {
+            Decision::Answer(answer) => (answer.contact.as_mut(), &mut answer.links),
+            Decision::Choices { .. } | Decision::Flow { .. } => (None, &mut []),
+            Decision::Rule { contact, links, .. } | Decision::Fallback { contact, links, .. } => {
+                (contact.as_mut(), links)
+            }
+        }
+    }
+
     /// The contact and the procedures, to change.
     pub(super) fn contact_and_links_mut(&mut self) -> Option<(&mut Contact, &mut Vec<Link>)> {
         match self {
@@ -239,6 +250,9 @@ pub struct Link {
     /// Done at the counter, in its hours (the others: online or at a
     /// convenience store, at other hours too).
     pub counter: bool,
+    /// The procedure's id, to name it in another language.
+    #[serde(skip)]
+    pub procedure_id: String,
 }
 
 impl From<&Procedure> for Link {
@@ -249,6 +263,7 @@ impl From<&Procedure> for Link {
             kind: procedure.kind.label().to_string(),
             bring: procedure.bring.clone(),
             counter: procedure.kind == crate::faq::ProcedureKind::Counter,
+            procedure_id: procedure.id.clone(),
         }
     }
 }

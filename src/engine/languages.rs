@@ -192,6 +192,26 @@ impl Engine {
                 choice.label = said.clone();
             }
         };
+        let (contact, links) = decision.contact_and_links();
+        if let Some(contact) = contact
+            && let Some(name) = self
+                .content
+                .departments
+                .get(&contact.department_id)
+                .and_then(|d| d.names.get(&lang))
+        {
+            contact.department = name.clone();
+        }
+        for link in links {
+            if let Some(name) = self
+                .content
+                .procedures
+                .get(&link.procedure_id)
+                .and_then(|p| p.names.get(&lang))
+            {
+                link.title = name.clone();
+            }
+        }
         match decision {
             Decision::Answer(answer) => {
                 let entry = self.content.entry(&answer.id);

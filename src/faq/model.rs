@@ -116,6 +116,9 @@ pub struct ProcedureFile {
 pub struct Procedure {
     pub id: String,
     pub name: String,
+    /// The name in other languages.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<crate::i18n::Lang, String>,
     pub kind: ProcedureKind,
     /// Where to apply online, or the page describing the counter.
     #[serde(default)]
@@ -170,6 +173,9 @@ pub struct DepartmentFile {
 pub struct Department {
     pub id: String,
     pub name: String,
+    /// The name in other languages.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<crate::i18n::Lang, String>,
     pub phone: String,
     /// Office hours, e.g. 「平日 8:30〜17:15」.
     pub hours: String,

@@ -769,6 +769,7 @@ mod tests {
             kind: "マイナポータル".into(),
             bring: vec![],
             counter: url.is_none(),
+            procedure_id: String::new(),
         }
     }
 
@@ -1117,6 +1118,7 @@ mod tests {
                     kind,
                     bring: vec![],
                     counter: false,
+                    procedure_id: String::new(),
                 })
         }
 
