@@ -1060,5 +1060,18 @@ async fn furigana_puts_readings_over_the_kanji_of_answers_and_buttons() {
             .contains("You can apply for a My Number Card online"),
         "{said}"
     );
+    // The widget's own words follow the language.
+    wait_until(
+        &client,
+        &format!("{HOST}.querySelector('form button').textContent === 'Send'"),
+        "the widget in English",
+    )
+    .await;
+    let prompt = js(
+        &client,
+        &format!("return [...{HOST}.querySelectorAll('.feedback span')].pop().textContent;"),
+    )
+    .await;
+    assert_eq!(prompt, json!("Was this helpful?"));
     save_screenshot(&client, "widget-english.png").await;
 }

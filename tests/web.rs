@@ -334,6 +334,7 @@ async fn the_openapi_document_matches_the_routes() {
         "/api/v1/feedback",
         "/api/v1/notice",
         "/api/v1/handoff",
+        "/api/v1/texts",
         "/api/openapi.json",
         "/healthz",
         "/metrics",

@@ -44,6 +44,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/api/v1/chat", web::post().to(chat))
         .route("/api/v1/notice", web::get().to(notice))
         .route("/api/v1/handoff", web::get().to(handoff_news))
+        .route("/api/v1/texts", web::get().to(texts))
         .route("/api/v1/feedback", web::post().to(feedback));
 }
 
@@ -313,6 +314,34 @@ async fn handoff_news(
     Ok(HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
         .json(body))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextsQuery {
+    #[serde(default)]
+    pub lang: Option<String>,
+}
+
+/// The widget's own words in `lang`, else in the browser's language, else
+/// in Japanese.
+async fn texts(request: HttpRequest, query: web::Query<TextsQuery>) -> HttpResponse {
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::parse)
+        .or_else(|| {
+            request
+                .headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::Ja);
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((actix_web::http::header::VARY, "Accept-Language"))
+        .json(serde_json::json!({ "lang": lang, "texts": lang.widget_texts() }))
 }
 
 /// Disaster mode's notice, for the widget's banner: `{"notice": null}`

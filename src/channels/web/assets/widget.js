@@ -16,6 +16,20 @@
   var HANDOFF = "madoguchi-handoff:" + API;
 
   var state = load() || { session: null, open: false, large: false, log: [] };
+  // The widget's own words: Japanese until the server says them in the
+  // resident's language (GET /api/v1/texts).
+  var T = {
+    open: "質問する", close: "閉じる", larger: "文字 大", larger_label: "文字を大きくする",
+    furigana: "ふりがな", furigana_label: "漢字にふりがなをつける", easy: "やさしい",
+    easy_label: "やさしい日本語でこたえる", input_label: "質問を入力",
+    placeholder: "例：住民票をコンビニで取りたい", send: "送信", thinking: "回答を考えています…",
+    busy: "ただいま混み合っています。少し待ってからもう一度お試しください。",
+    offline: "通信できませんでした。時間をおいてもう一度お試しください。",
+    helpful_prompt: "役に立ちましたか？", yes: "はい", no: "いいえ", thanks: "ご回答ありがとうございました。",
+    contact: "問い合わせ：", staff: "職員", staff_working: "職員が対応しています",
+    staff_waiting: "職員の対応をお待ちください", sent_to_staff: "職員に送りました",
+    back_to_bot: "ボットに戻る", disaster: "【災害情報】", more: "詳しくはこちら"
+  };
   if (!state.session) {
     var left = loadHandoff();
     if (left) { state.session = left.session; state.ticket = { id: left.ticket, state: "waiting" }; state.after = 0; }
@@ -207,7 +221,32 @@
   langSelect.addEventListener("change", function () {
     state.lang = langSelect.value || null;
     save();
+    loadTexts();
   });
+
+  // The widget's words in the chosen language, else the browser's.
+  function loadTexts() {
+    fetch(API + "/api/v1/texts" + (state.lang ? "?lang=" + encodeURIComponent(state.lang) : ""))
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (json) { if (json && json.texts) { T = json.texts; applyTexts(); } })
+      .catch(function () {});
+  }
+
+  function applyTexts() {
+    launcher.textContent = T.open;
+    closeButton.setAttribute("aria-label", T.close);
+    sizeButton.textContent = T.larger;
+    sizeButton.setAttribute("aria-label", T.larger_label);
+    rubyButton.textContent = T.furigana;
+    rubyButton.setAttribute("aria-label", T.furigana_label);
+    easyButton.textContent = T.easy;
+    easyButton.setAttribute("aria-label", T.easy_label);
+    label.textContent = T.input_label;
+    input.placeholder = T.placeholder;
+    send.textContent = T.send;
+    backButton.textContent = T.back_to_bot;
+    showHandoff();
+  }
   easyButton.addEventListener("click", function () {
     state.easy = !state.easy;
     easyButton.setAttribute("aria-pressed", String(state.easy));
@@ -248,7 +287,7 @@
   function showHandoff() {
     handoffBar.hidden = !state.ticket;
     if (state.ticket) {
-      handoffText.textContent = state.ticket.state === "open" ? "職員が対応しています" : "職員の対応をお待ちください";
+      handoffText.textContent = state.ticket.state === "open" ? T.staff_working : T.staff_waiting;
     }
     saveHandoff();
   }
@@ -291,10 +330,10 @@
     while (banner.firstChild) banner.removeChild(banner.firstChild);
     banner.hidden = !notice;
     if (!notice) return;
-    banner.appendChild(document.createTextNode("【災害情報】" + notice.text));
+    banner.appendChild(document.createTextNode(T.disaster + notice.text));
     if (notice.link && /^https?:\/\//.test(notice.link)) {
       banner.appendChild(document.createElement("br"));
-      var a = el("a", "", "詳しくはこちら");
+      var a = el("a", "", T.more);
       a.href = notice.link;
       a.target = "_blank";
       a.rel = "noopener noreferrer";
@@ -309,7 +348,7 @@
     body.furigana = !!state.furigana;
     body.easy = !!state.easy;
     if (state.lang) body.lang = state.lang;
-    var typing = el("div", "typing", "回答を考えています…");
+    var typing = el("div", "typing", T.thinking);
     typing.setAttribute("aria-hidden", "true");
     log.appendChild(typing);
     scroll();
@@ -326,7 +365,7 @@
       showNotice(result.json.notice || null);
       var ticket = result.json.ticket;
       if (ticket && ticket.to_staff) {
-        remember({ sent: "職員に送りました" });
+        remember({ sent: T.sent_to_staff });
       } else {
         remember({ bot: result.json });
       }
@@ -337,8 +376,8 @@
       poll();
     }).catch(function (error) {
       remember({ bot: { kind: "error", text: error.message === "busy"
-        ? "ただいま混み合っています。少し待ってからもう一度お試しください。"
-        : "通信できませんでした。時間をおいてもう一度お試しください。", choices: [], links: [] } });
+        ? T.busy
+        : T.offline, choices: [], links: [] } });
     }).then(function () {
       typing.remove();
       send.disabled = false;
@@ -362,7 +401,7 @@
       var note;
       if (item.staff) {
         note = el("div", "msg staff");
-        note.appendChild(el("b", "", "職員"));
+        note.appendChild(el("b", "", T.staff));
         note.appendChild(el("div", "", item.staff));
       } else {
         note = el("div", item.system ? "system" : "sent", item.system || item.sent);
@@ -374,7 +413,7 @@
     }
     var reply = item.bot;
     var bubble = el("div", "msg bot");
-    if (reply.notice) bubble.appendChild(el("div", "notice", "【災害情報】" + reply.notice.text));
+    if (reply.notice) bubble.appendChild(el("div", "notice", T.disaster + reply.notice.text));
     bubble.appendChild(withRuby(el("div", ""), reply.text, reply.text_ruby));
     var actions = el("div", "actions");
     (reply.links || []).forEach(function (link) {
@@ -394,7 +433,7 @@
     if (actions.childNodes.length) bubble.appendChild(actions);
     if (reply.contact) {
       var c = reply.contact;
-      bubble.appendChild(el("div", "contact", "問い合わせ：" + c.department + "　☎ " + c.phone + "（" + c.hours + "）" + (c.place ? "　" + c.place : "") + (c.notice ? "\n" + c.notice : "")));
+      bubble.appendChild(el("div", "contact", T.contact + c.department + "　☎ " + c.phone + "（" + c.hours + "）" + (c.place ? "　" + c.place : "") + (c.notice ? "\n" + c.notice : "")));
     }
     if (reply.ask_feedback && reply.reply_id) bubble.appendChild(feedback(reply));
     log.appendChild(bubble);
@@ -422,9 +461,9 @@
 
   function feedback(reply) {
     var box = el("div", "feedback");
-    box.appendChild(el("span", "", "役に立ちましたか？"));
-    if (reply.voted) { box.appendChild(el("span", "", "ご回答ありがとうございました。")); return box; }
-    [["はい", true], ["いいえ", false]].forEach(function (pair) {
+    box.appendChild(el("span", "", T.helpful_prompt));
+    if (reply.voted) { box.appendChild(el("span", "", T.thanks)); return box; }
+    [[T.yes, true], [T.no, false]].forEach(function (pair) {
       var b = el("button", "", pair[0]);
       b.type = "button";
       b.addEventListener("click", function () {
@@ -439,7 +478,7 @@
         reply.voted = true;
         save();
         while (box.childNodes.length > 1) box.removeChild(box.lastChild);
-        var thanks = el("span", "", "ご回答ありがとうございました。");
+        var thanks = el("span", "", T.thanks);
         box.appendChild(thanks);
         live.textContent = thanks.textContent;
       });
@@ -450,5 +489,6 @@
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
+  loadTexts();
   if (state.open) setOpen(true, false);
 })();
