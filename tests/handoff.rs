@@ -116,6 +116,7 @@ impl City {
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(0)
             .build()
             .unwrap();
         let session = common::sign_in(&client, &format!("http://{address}"), STAFF, PASSWORD).await;

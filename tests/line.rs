@@ -48,7 +48,13 @@ impl LineServer {
         LineServer {
             address,
             api,
-            client: reqwest::Client::new(),
+            // A new connection per request: a pooled one the server has
+            // just closed for idling fails the request (IncompleteMessage)
+            // when a slow machine leaves gaps between requests.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
             data,
         }
     }

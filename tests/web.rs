@@ -30,7 +30,12 @@ impl TestServer {
         tokio::spawn(app.run_until_stopped());
         TestServer {
             address,
-            client: reqwest::Client::new(),
+            // A new connection per request: a pooled one the server has
+            // just closed for idling fails the request on a slow machine.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
             _data: data,
         }
     }
