@@ -152,7 +152,7 @@ fn files_from_json(text: &str) -> Files {
 }
 
 /// The id a statement with `RETURNING id` gave.
-fn returned_id(rows: Vec<Row>) -> Result<i64, StoreError> {
+pub(super) fn returned_id(rows: Vec<Row>) -> Result<i64, StoreError> {
     rows.first()
         .ok_or_else(|| StoreError::Database("the insert returned no id".into()))?
         .get(0)

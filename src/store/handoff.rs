@@ -2,6 +2,7 @@
 //! they are written), and the outbox of notices to staff's chat tools.
 //! Times are Unix milliseconds.
 
+use super::content::returned_id;
 use super::database::{Row, params, transaction};
 use super::shared::now_ms;
 use super::{Store, StoreError};
@@ -217,10 +218,7 @@ impl Store {
                     at
                 ],
             )?;
-            let id: i64 = rows
-                .first()
-                .ok_or_else(|| StoreError::Database("the insert returned no id".into()))?
-                .get(0)?;
+            let id = returned_id(rows)?;
             if let Some(text) = first_message {
                 tx.execute(
                     "INSERT INTO ticket_messages (ticket_id, author, kind, text, at) \
@@ -319,11 +317,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
                 params![ticket, author, kind.as_str(), text, at],
             )?;
-            Ok(Some(
-                rows.first()
-                    .ok_or_else(|| StoreError::Database("the insert returned no id".into()))?
-                    .get(0)?,
-            ))
+            returned_id(rows).map(Some)
         })
     }
 
