@@ -237,10 +237,10 @@ impl Dialogue {
                     .start(resident, &department, &conversation)
                     .await
                 {
-                    Ok(decision) => {
-                        ticket = self.handoff.active(user).await.map(|t| TicketStatus {
-                            id: t.id,
-                            state: t.state,
+                    Ok((decision, id)) => {
+                        ticket = Some(TicketStatus {
+                            id,
+                            state: TicketState::Waiting,
                             to_staff: false,
                         });
                         decision

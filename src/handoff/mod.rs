@@ -198,13 +198,14 @@ impl Handoff {
     }
 
     /// Hands the conversation to `department`: opens a ticket, tells staff,
-    /// and says what happens next (after the privacy notice).
+    /// and says what happens next (after the privacy notice); the ticket's
+    /// id with it.
     pub async fn start(
         &self,
         resident: Resident<'_>,
         department: &str,
         conversation: &Conversation,
-    ) -> Result<Decision, StoreError> {
+    ) -> Result<(Decision, i64), StoreError> {
         let engine = self.engine.get();
         let content = engine.content();
         let name = content
@@ -287,13 +288,14 @@ impl Handoff {
                 form.into_iter().collect(),
             )
         };
-        Ok(Decision::Rule {
+        let decision = Decision::Rule {
             rule: "handoff".into(),
             text,
             choices: Vec::new(),
             contact: None,
             links,
-        })
+        };
+        Ok((decision, ticket))
     }
 
     /// A resident's message while their ticket is open.
