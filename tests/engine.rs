@@ -6,6 +6,7 @@ use madoguchi::engine::{
     ChoiceValue, Confidence, Conversation, Decision, Engine, Policy, Situation,
 };
 use madoguchi::faq::Date;
+use madoguchi::i18n::Lang;
 use madoguchi::index::Weights;
 
 #[test]
@@ -356,11 +357,11 @@ fn outside_office_hours_the_contact_says_when_it_opens_and_online_comes_first() 
 
     // Wednesday 2026-12-02, 18:30: 市民課 is open until 19:00.
     let mut open = answered.clone();
-    engine.note_office_hours(&mut open, japan("2026-12-02T18:30"));
+    engine.note_office_hours(&mut open, japan("2026-12-02T18:30"), Lang::Ja);
     assert_eq!(open, answered);
 
     let mut closed = answered.clone();
-    engine.note_office_hours(&mut closed, japan("2026-12-02T19:30"));
+    engine.note_office_hours(&mut closed, japan("2026-12-02T19:30"), Lang::Ja);
     assert_eq!(
         closed.contact().unwrap().notice.as_deref(),
         Some("現在は閉庁時間です。次は12月3日(木) 8:30 から")
@@ -373,7 +374,7 @@ fn outside_office_hours_the_contact_says_when_it_opens_and_online_comes_first() 
 
     // The year-end closure of 2026: open again on Monday 2027-01-04.
     let mut year_end = answered.clone();
-    engine.note_office_hours(&mut year_end, japan("2026-12-30T10:00"));
+    engine.note_office_hours(&mut year_end, japan("2026-12-30T10:00"), Lang::Ja);
     assert_eq!(
         year_end.contact().unwrap().notice.as_deref(),
         Some("現在は閉庁時間です。次は1月4日(月) 8:30 から")

@@ -457,6 +457,75 @@ async fn on_the_website_staff_replies_reach_the_waiting_widget_and_back_to_the_b
 }
 
 #[tokio::test]
+async fn a_resident_who_reads_english_is_handed_over_and_back_in_english() {
+    let city = City::start(OPEN, None).await;
+    let session = "web-resident-en";
+    let chat = |body: Value| city.post("/api/v1/chat", body);
+    let offer =
+        chat(json!({ "session_id": session, "text": "I want to talk to staff", "lang": "en" }))
+            .await;
+    assert!(
+        offer["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("A staff member will answer."),
+        "the rule's English reply: {offer}"
+    );
+    let person = offer["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["type"] == "handoff")
+        .unwrap_or_else(|| panic!("no person offered: {offer}"))
+        .clone();
+    assert!(
+        person["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("Talk to staff ("),
+        "{person}"
+    );
+    let handed = chat(json!({ "session_id": session, "choice": person["value"] })).await;
+    assert!(
+        handed["text"]
+            .as_str()
+            .unwrap()
+            .contains("We are connecting you to the staff of"),
+        "{handed}"
+    );
+    let ticket = handed["ticket"]["id"].as_i64().unwrap();
+    let sent =
+        chat(json!({ "session_id": session, "text": "When is the child allowance paid?" })).await;
+    assert_eq!(sent["text"], "Sent to the staff.", "{sent}");
+
+    let (status, _) = city.staff(ticket, &[("action", "close")]).await;
+    assert_eq!(status, 303);
+    let news = city
+        .client
+        .get(format!(
+            "{}/api/v1/handoff?session_id={session}&after=0",
+            city.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(news["ticket"]["state"], "closed", "{news}");
+    let said: Vec<&str> = news["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert!(
+        said.contains(&"The conversation with staff has ended. The bot will answer from here."),
+        "{said:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_second_unhelpful_answer_offers_a_person() {
     let city = City::start(OPEN, None).await;
     let post = |path: &'static str, body: Value| city.post(path, body);

@@ -166,7 +166,6 @@ fn body(events: Vec<Value>) -> Value {
     json!({ "destination": "Uxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "events": events })
 }
 
-/// All the texts of a reply, joined.
 /// All the texts of a reply, those of answer cards included, joined.
 fn texts(reply: &Received) -> String {
     let mut texts = Vec::new();
@@ -1099,10 +1098,31 @@ async fn a_resident_whose_line_is_in_english_is_answered_in_english() {
             .await,
         StatusCode::OK
     );
-    let answer = texts(&server.replies(1).await[0]);
+    let replies = server.replies(1).await;
+    let answer = texts(&replies[0]);
     assert!(
         answer.contains("You can apply for a My Number Card online"),
         "{answer}"
+    );
+    // The card's own words are English too.
+    assert!(answer.contains("[Contact]Citizens Division"), "{answer}");
+    let labels: Vec<Value> = card_actions(&replies[0])
+        .iter()
+        .map(|a| a["label"].clone())
+        .collect();
+    for label in ["Call", "Helpful", "Not helpful"] {
+        assert!(labels.contains(&json!(label)), "{label}: {labels:?}");
+    }
+    // Adding the account as a friend: welcomed in English.
+    let newcomer = "U0000000000000000000000000000e002";
+    server.api.set_language(newcomer, "en");
+    let mut follow = fixture("follow.json");
+    follow["events"][0]["source"]["userId"] = json!(newcomer);
+    assert_eq!(server.deliver(&follow).await, StatusCode::OK);
+    let welcome = texts(&server.replies(2).await[1]);
+    assert!(
+        welcome.starts_with("Thank you for adding us as a friend.\nI answer frequent questions"),
+        "{welcome}"
     );
     // A Japanese profile: Japanese as always.
     assert_eq!(
@@ -1110,11 +1130,11 @@ async fn a_resident_whose_line_is_in_english_is_answered_in_english() {
             .deliver(&body(vec![text_event(
                 "マイナンバーカードを申請したい",
                 USER,
-                2
+                3
             )]))
             .await,
         StatusCode::OK
     );
-    let answer = texts(&server.replies(2).await[1]);
+    let answer = texts(&server.replies(3).await[2]);
     assert!(answer.contains("オンライン申請"), "{answer}");
 }

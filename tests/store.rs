@@ -983,6 +983,7 @@ fn tickets_carry_a_handoff_from_waiting_to_closed(open: Open) {
         department: "shimin",
         left_message: false,
         context: "[]",
+        lang: "en",
     };
     let id = one
         .open_ticket(&new, Some("電話は090-1234-5678です"))
@@ -992,6 +993,7 @@ fn tickets_carry_a_handoff_from_waiting_to_closed(open: Open) {
         .unwrap()
         .expect("open on every replica");
     assert_eq!((ticket.id, ticket.state), (id, TicketState::Waiting));
+    assert_eq!(ticket.lang, "en", "the resident's language is kept");
     assert_eq!(other.active_ticket("resident-2").unwrap(), None);
     let first = other.ticket_messages(id, 0).unwrap();
     assert_eq!(first.len(), 1);
@@ -1092,6 +1094,7 @@ fn staff_notices_are_claimed_once_and_retried(open: Open) {
                 department: "shimin",
                 left_message: false,
                 context: "[]",
+                lang: "ja",
             },
             None,
         )

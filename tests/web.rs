@@ -725,6 +725,25 @@ async fn residents_are_answered_in_their_language_where_the_content_has_it() {
         "{untranslated}"
     );
 
+    // The content's rules, in the language where staff translated them;
+    // the reply says which language it speaks.
+    let hello = ask(json!({ "text": "Hello!", "lang": "en" }), None).await;
+    assert_eq!(
+        (&hello["kind"], &hello["lang"]),
+        (&json!("rule"), &json!("en"))
+    );
+    assert_eq!(
+        hello["text"],
+        engine.content().rules.rule("greeting").unwrap().replies[&madoguchi::i18n::Lang::En]
+            .trim_end(),
+        "{hello}"
+    );
+    let thanks = ask(json!({ "session_id": session, "text": "ありがとう" }), None).await;
+    assert!(
+        thanks["text"].as_str().unwrap().starts_with("De nada."),
+        "{thanks}"
+    );
+
     // Nothing found in their language: the apology in it.
     let nothing = ask(json!({ "text": "spaceship license", "lang": "en" }), None).await;
     assert_eq!(nothing["kind"], "fallback");

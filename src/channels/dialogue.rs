@@ -41,9 +41,6 @@ fn is_japanese(message: &str, lang: Lang) -> bool {
     })
 }
 
-/// Said on the website when a message went to staff.
-const SENT_TO_STAFF: &str = "職員に送りました。";
-
 /// What a resident did.
 #[derive(Debug, Clone, Copy)]
 pub enum Turn<'a> {
@@ -67,6 +64,8 @@ pub struct Reply {
     pub ticket: Option<TicketStatus>,
     /// The resident reads with ふりがな.
     pub furigana: bool,
+    /// The language the reply is said in (its fixed texts too).
+    pub lang: Lang,
 }
 
 /// A resident's ticket as the channels show it.
@@ -137,13 +136,14 @@ impl Dialogue {
             && let Some(ticket) = self.handoff.active(user).await
         {
             // Staff have the conversation: the message is theirs.
+            let lang = Lang::parse(&ticket.lang).unwrap_or(Lang::Ja);
             match self.handoff.from_resident(ticket, message).await {
                 Ok(ResidentTurn::Sent { ticket, state }) => {
                     return Some(Reply {
                         id: String::new(),
                         decision: Decision::Rule {
                             rule: "handoff".into(),
-                            text: SENT_TO_STAFF.into(),
+                            text: lang.bot().sent_to_staff.into(),
                             choices: Vec::new(),
                             contact: None,
                             links: Vec::new(),
@@ -155,6 +155,7 @@ impl Dialogue {
                             to_staff: true,
                         }),
                         furigana: false,
+                        lang,
                     });
                 }
                 Ok(ResidentTurn::BackToBot) => {
@@ -289,7 +290,7 @@ impl Dialogue {
         let translated = engine.in_language(&mut decision, lang);
         // やさしい日本語 comes with ふりがな.
         let furigana = conversation.furigana || conversation.easy;
-        engine.note_office_hours(&mut decision, self.clock.now());
+        engine.note_office_hours(&mut decision, self.clock.now(), lang);
         if ticket.is_none() {
             for person in self.handoff.offer(&decision, &conversation) {
                 decision.offer(person);
@@ -328,6 +329,7 @@ impl Dialogue {
             notice,
             ticket,
             furigana,
+            lang,
         })
     }
 

@@ -10,6 +10,7 @@ use super::{
 };
 use crate::faq::Date;
 use crate::faq::{Flow, Step, Target};
+use crate::i18n::{Lang, fill};
 
 /// A flow's trigger phrase and its words.
 pub(super) struct FlowTrigger {
@@ -17,9 +18,6 @@ pub(super) struct FlowTrigger {
     pub phrase: String,
     pub words: BTreeSet<String>,
 }
-
-/// Label of the escape choice after the next candidates.
-const NONE_OF_THESE: &str = "どれでもない（問い合わせ先）";
 
 impl Engine {
     /// The triggers of every flow, analysed like messages.
@@ -102,7 +100,7 @@ impl Engine {
                 let procedure = self.content.procedures.get(id)?;
                 Some(Decision::Rule {
                     rule: "procedure".into(),
-                    text: format!("「{}」はこちらからどうぞ。", procedure.name),
+                    text: fill(Lang::Ja.bot().procedure_here, &[("name", &procedure.name)]),
                     choices: Vec::new(),
                     contact: None,
                     links: vec![Link::from(procedure)],
@@ -112,7 +110,7 @@ impl Engine {
                 let department = self.content.departments.get(id)?;
                 Some(Decision::Rule {
                     rule: "contact".into(),
-                    text: "担当の窓口へお問い合わせください。".into(),
+                    text: Lang::Ja.bot().ask_counter.into(),
                     choices: Vec::new(),
                     contact: Some(Contact::from(department)),
                     links: Vec::new(),
@@ -213,7 +211,7 @@ impl Engine {
         let mut choices = others;
         choices.push(Choice {
             value: ChoiceValue::Contact(self.content.rules.fallback.department.clone()),
-            label: NONE_OF_THESE.into(),
+            label: Lang::Ja.bot().none_of_these.into(),
         });
         Decision::Choices {
             prompt: self.content.rules.unhelpful_prompt.clone(),

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::{Choice, ChoiceValue, Decision, Engine, entry_choice};
 use crate::faq::Content;
-use crate::i18n::{Lang, Text};
+use crate::i18n::Lang;
 
 /// Share of a question's weight an entry's phrasing must match to answer.
 const ANSWER_SHARE: f32 = 0.5;
@@ -145,6 +145,14 @@ impl Languages {
 impl Engine {
     /// Decides how to reply to a question written in `lang`, answered in it.
     pub fn ask_in_language(&self, lang: Lang, question: &str) -> Decision {
+        // The content's rules first (「hello」「thank you」「menu」), as for
+        // Japanese.
+        if let Some(rule) = self
+            .rules
+            .find(&self.index.analyzer().canonical_text(question))
+        {
+            return self.rule_decision(rule);
+        }
         let ranked = self.languages.search(lang, question);
         let Some(&(best, share)) = ranked.first().filter(|(_, s)| *s >= ANSWER_SHARE) else {
             return self.fallback();
@@ -175,6 +183,13 @@ impl Engine {
         }
     }
 
+    /// What the content's rule `id` replies, in `lang` where it is
+    /// translated, else in Japanese.
+    pub fn rule_reply(&self, id: &str, lang: Lang) -> Option<&str> {
+        let rule = self.content.rules.rule(id)?;
+        Some(rule.replies.get(&lang).unwrap_or(&rule.reply).trim_end())
+    }
+
     /// A decision said in `lang`: answers in their translation (or in
     /// Japanese after a note), choices under their phrasing in `lang`, the
     /// fixed texts from the catalogue. Whether everything was translated.
@@ -182,15 +197,22 @@ impl Engine {
         if lang == Lang::Ja {
             return true;
         }
-        let label = |choice: &mut Choice| {
-            if let ChoiceValue::Entry(id) = &choice.value
-                && let Some(said) = self
+        let (ja, texts) = (Lang::Ja.bot(), lang.bot());
+        let label = |choice: &mut Choice| match &choice.value {
+            ChoiceValue::Entry(id) => {
+                if let Some(said) = self
                     .content
                     .entry(id)
                     .and_then(|e| e.phrasings_by_language.get(&lang)?.first())
-            {
-                choice.label = said.clone();
+                {
+                    choice.label = said.clone();
+                }
             }
+            ChoiceValue::More(_) => choice.label = texts.more.into(),
+            ChoiceValue::Contact(_) if choice.label == ja.none_of_these => {
+                choice.label = texts.none_of_these.into();
+            }
+            _ => {}
         };
         let (contact, links) = decision.contact_and_links();
         if let Some(contact) = contact
@@ -227,23 +249,46 @@ impl Engine {
                         true
                     }
                     None => {
-                        answer.text =
-                            format!("{}\n\n{}", lang.text(Text::Untranslated), answer.text);
+                        answer.text = format!("{}\n\n{}", texts.untranslated, answer.text);
                         false
                     }
                 }
             }
             Decision::Choices { prompt, choices } => {
-                *prompt = lang.text(Text::ChoicesPrompt).to_string();
+                *prompt = texts.choices_prompt.to_string();
                 choices.iter_mut().for_each(label);
                 true
             }
-            Decision::Fallback { text, .. } => {
-                *text = lang.text(Text::Fallback).to_string();
+            Decision::Fallback { text, choices, .. } => {
+                *text = texts.fallback.to_string();
+                choices.iter_mut().for_each(label);
                 true
             }
-            Decision::Rule { text, .. } | Decision::Flow { text, .. } => {
-                *text = format!("{}\n\n{text}", lang.text(Text::Untranslated));
+            Decision::Rule {
+                rule,
+                text,
+                choices,
+                ..
+            } => {
+                choices.iter_mut().for_each(label);
+                match self
+                    .content
+                    .rules
+                    .rule(rule)
+                    .and_then(|r| r.replies.get(&lang))
+                {
+                    Some(reply) => {
+                        *text = reply.trim_end().to_string();
+                        true
+                    }
+                    None => {
+                        *text = format!("{}\n\n{text}", texts.untranslated);
+                        false
+                    }
+                }
+            }
+            Decision::Flow { text, .. } => {
+                *text = format!("{}\n\n{text}", texts.untranslated);
                 false
             }
         }

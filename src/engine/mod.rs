@@ -22,6 +22,7 @@ use rules::RuleMatcher;
 
 use crate::diagnostic::Diagnostics;
 use crate::faq::{Content, Date, Entry, RuleAction};
+use crate::i18n::Lang;
 use crate::index::{Document, FaqIndex, Hit, IndexError, Weights};
 use crate::text::{Analyzer, Lexicon, TextError};
 
@@ -180,11 +181,11 @@ impl Engine {
     }
 
     /// Tells, at `at`, that the decision's counter is closed and when it
-    /// opens next, and puts the procedures done without the counter (online,
+    /// opens next (in `lang`), and puts the procedures done without the counter (online,
     /// at a convenience store) first: the resident can act now instead of
     /// waiting. Counters without opening hours in
     /// departments.yaml are left as they are.
-    pub fn note_office_hours(&self, decision: &mut Decision, at: jiff::Timestamp) {
+    pub fn note_office_hours(&self, decision: &mut Decision, at: jiff::Timestamp, lang: Lang) {
         let Some((contact, links)) = decision.contact_and_links_mut() else {
             return;
         };
@@ -199,7 +200,7 @@ impl Engine {
         if let crate::hours::Status::Closed(next) =
             crate::hours::status(&weekly, &self.content.calendar(), at)
         {
-            contact.notice = Some(crate::hours::closed_notice(next));
+            contact.notice = Some(crate::hours::closed_notice(next, lang));
             links.sort_by_key(|link| link.counter);
         }
     }
@@ -354,7 +355,7 @@ impl Engine {
         let choices: Vec<Choice> = entries.into_iter().map(entry_choice).collect();
         let choices = paged(choices, name, page)?;
         Some(Decision::Choices {
-            prompt: format!("「{name}」のよくある質問です。"),
+            prompt: crate::i18n::fill(Lang::Ja.bot().category_prompt, &[("name", name)]),
             choices,
         })
     }
@@ -571,7 +572,7 @@ fn paged(choices: Vec<Choice>, list: &str, page: usize) -> Option<Vec<Choice>> {
     if more {
         shown.push(Choice {
             value: ChoiceValue::More(format!("{}:{list}", page + 1)),
-            label: "もっと見る".into(),
+            label: Lang::Ja.bot().more.into(),
         });
     }
     Some(shown)

@@ -63,6 +63,7 @@ mod tests {
             says: says.iter().map(|s| s.to_string()).collect(),
             contains: contains.iter().map(|s| s.to_string()).collect(),
             reply: "…".into(),
+            replies: Default::default(),
             action: RuleAction::Reply,
         }
     }

@@ -261,6 +261,13 @@ pub struct RulesFile {
     pub location_answer: Option<String>,
 }
 
+impl RulesFile {
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.id == id)
+    }
+}
+
 fn default_year_end_closure() -> bool {
     true
 }
@@ -312,6 +319,9 @@ pub struct Rule {
     #[serde(default)]
     pub contains: Vec<String>,
     pub reply: String,
+    /// The reply in other languages.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub replies: std::collections::BTreeMap<crate::i18n::Lang, String>,
     #[serde(default)]
     pub action: RuleAction,
 }

@@ -17,12 +17,11 @@ use std::time::Duration;
 use crate::config::HandoffSettings;
 use crate::engine::{Choice, ChoiceValue, Conversation, Decision, Link, SharedEngine};
 use crate::hours::{Clock, Status};
+use crate::i18n::{FOREIGN, Lang, fill};
 use crate::metrics::Metrics;
 use crate::store::handoff::{MessageKind, NewTicket, Ticket, TicketMessage, TicketState};
 use crate::store::{Store, StoreError};
 
-/// What a resident types to leave staff and talk to the bot again.
-pub const BACK_TO_BOT: &str = "ボットに戻る";
 /// Departments offered at most, when the resident picks one.
 const MAX_OFFERED: usize = 4;
 /// How often idle tickets are looked for.
@@ -173,11 +172,13 @@ impl Handoff {
                     .departments
                     .get(&department)
                     .map_or_else(|| department.clone(), |d| d.name.clone());
-                let label = if self.open_now(&department) {
-                    format!("職員に相談する（{name}）")
+                let texts = conversation.lang.unwrap_or(Lang::Ja).bot();
+                let offer = if self.open_now(&department) {
+                    texts.offer_staff
                 } else {
-                    format!("メッセージを残す（{name}）")
+                    texts.offer_message
                 };
+                let label = fill(offer, &[("name", &name)]);
                 Choice {
                     value: ChoiceValue::Handoff(department),
                     label,
@@ -208,10 +209,13 @@ impl Handoff {
     ) -> Result<(Decision, i64), StoreError> {
         let engine = self.engine.get();
         let content = engine.content();
+        let lang = conversation.lang.unwrap_or(Lang::Ja);
+        let texts = lang.bot();
         let name = content
             .departments
             .get(department)
-            .map_or_else(|| department.to_string(), |d| d.name.clone());
+            .map(|d| d.names.get(&lang).unwrap_or(&d.name).clone())
+            .unwrap_or_else(|| department.to_string());
         let open = self.open_now(department);
         let context = serde_json::json!({
             "turns": conversation.recent,
@@ -234,6 +238,7 @@ impl Handoff {
                         department: &new.3,
                         left_message: !open,
                         context: &context,
+                        lang: lang.code(),
                     },
                     None,
                 )
@@ -266,15 +271,19 @@ impl Handoff {
         let (text, links) = if open {
             (
                 format!(
-                    "{notice}\n\n{name}の職員におつなぎします。ご相談の内容を入力してください。（「{BACK_TO_BOT}」と送るとボットに戻ります）"
+                    "{notice}\n\n{}",
+                    fill(
+                        texts.connecting,
+                        &[("name", &name), ("back", texts.back_to_bot)]
+                    )
                 ),
                 Vec::new(),
             )
         } else {
             let later = if resident.channel == "line" {
-                "職員が開庁時間に、このトークでお返事します。".to_string()
+                texts.reply_later_line
             } else {
-                "職員が開庁時間にお返事します。このチャットをあとで開いてご確認いただくか、お問い合わせフォームをご利用ください。".to_string()
+                texts.reply_later_web
             };
             let form = content
                 .procedures
@@ -283,7 +292,8 @@ impl Handoff {
                 .filter(|_| resident.channel != "line");
             (
                 format!(
-                    "{notice}\n\nただいま{name}は閉庁時間です。ご用件をメッセージで残してください。{later}"
+                    "{notice}\n\n{}",
+                    fill(texts.leave_message, &[("name", &name), ("later", later)])
                 ),
                 form.into_iter().collect(),
             )
@@ -305,7 +315,7 @@ impl Handoff {
         text: &str,
     ) -> Result<ResidentTurn, StoreError> {
         let id = ticket.id;
-        if crate::text::normalize(text).trim() == BACK_TO_BOT {
+        if is_back_to_bot(text) {
             self.on_store(move |store| {
                 store.close_ticket(id, "resident", None)?;
                 store.add_ticket_message(id, "", MessageKind::System, "住民がボットに戻りました。")
@@ -372,13 +382,9 @@ impl Handoff {
         let taken = self
             .on_store(move |store| {
                 let taken = store.take_ticket(ticket, &staff)?;
-                if taken {
-                    store.add_ticket_message(
-                        ticket,
-                        &staff,
-                        MessageKind::System,
-                        "職員が対応しています。",
-                    )?;
+                if taken && let Some(found) = store.ticket(ticket)? {
+                    let said = lang_of(&found).bot().staff_working;
+                    store.add_ticket_message(ticket, &staff, MessageKind::System, said)?;
                 }
                 Ok(taken)
             })
@@ -436,7 +442,12 @@ impl Handoff {
         let closed = self
             .on_store(move |store| {
                 let found = store.ticket(ticket)?;
-                store.add_ticket_message(ticket, &staff, MessageKind::System, CLOSED_BY_STAFF)?;
+                let said = found
+                    .as_ref()
+                    .map_or(Lang::Ja, lang_of)
+                    .bot()
+                    .closed_by_staff;
+                store.add_ticket_message(ticket, &staff, MessageKind::System, said)?;
                 let closed = store.close_ticket(ticket, "staff", entry.as_deref())?;
                 Ok(found.filter(|_| closed))
             })
@@ -446,7 +457,7 @@ impl Handoff {
             && let Err(err) = self
                 .push(
                     ticket,
-                    CLOSED_BY_STAFF,
+                    lang_of(ticket).bot().closed_by_staff,
                     &format!("ticket-closed-{}", ticket.id),
                 )
                 .await
@@ -505,7 +516,8 @@ impl Handoff {
             .on_store(move |store| {
                 let expired = store.expire_tickets(idle_since)?;
                 for ticket in &expired {
-                    store.add_ticket_message(ticket.id, "", MessageKind::System, TIMED_OUT)?;
+                    let said = lang_of(ticket).bot().timed_out;
+                    store.add_ticket_message(ticket.id, "", MessageKind::System, said)?;
                 }
                 Ok(expired)
             })
@@ -523,7 +535,11 @@ impl Handoff {
         self.changed.notify_waiters();
         for ticket in expired {
             let _ = self
-                .push(&ticket, TIMED_OUT, &format!("ticket-timeout-{}", ticket.id))
+                .push(
+                    &ticket,
+                    lang_of(&ticket).bot().timed_out,
+                    &format!("ticket-timeout-{}", ticket.id),
+                )
                 .await;
         }
     }
@@ -564,8 +580,17 @@ impl Handoff {
     }
 }
 
-/// Said when staff close a ticket.
-const CLOSED_BY_STAFF: &str = "職員との相談を終了しました。ここからはボットがお答えします。";
-/// Said when a ticket times out.
-const TIMED_OUT: &str =
-    "しばらくやりとりがなかったため、職員との相談を終了しました。ここからはボットがお答えします。";
+/// The language a ticket's resident reads.
+fn lang_of(ticket: &Ticket) -> Lang {
+    Lang::parse(&ticket.lang).unwrap_or(Lang::Ja)
+}
+
+/// Whether a resident's message asks to leave staff for the bot: 「ボットに
+/// 戻る」 in Japanese or in any language the bot speaks.
+fn is_back_to_bot(text: &str) -> bool {
+    let text = crate::text::normalize(text);
+    let text = text.trim();
+    std::iter::once(Lang::Ja)
+        .chain(FOREIGN)
+        .any(|lang| crate::text::normalize(lang.bot().back_to_bot).trim() == text)
+}

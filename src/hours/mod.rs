@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
+use crate::i18n::{Lang, fill};
 use jiff::civil::{Date, DateTime, Time, Weekday};
 use jiff::tz::Offset;
 use jiff::{Timestamp, ToSpan};
@@ -165,19 +166,24 @@ pub fn status(weekly: &Weekly, calendar: &Calendar, at: Timestamp) -> Status {
     Status::Closed(None)
 }
 
-/// 「現在は閉庁時間です。次は12月3日(木) 8:30 から」
-pub fn closed_notice(next: Option<DateTime>) -> String {
-    const WEEKDAYS: [&str; 7] = ["月", "火", "水", "木", "金", "土", "日"];
+/// 「現在は閉庁時間です。次は12月3日(木) 8:30 から」, in `lang`.
+pub fn closed_notice(next: Option<DateTime>, lang: Lang) -> String {
+    let texts = lang.bot();
     match next {
-        Some(next) => format!(
-            "現在は閉庁時間です。次は{}月{}日({}) {}:{:02} から",
-            next.month(),
-            next.day(),
-            WEEKDAYS[next.weekday().to_monday_zero_offset() as usize],
-            next.hour(),
-            next.minute()
+        Some(next) => fill(
+            texts.closed_until,
+            &[(
+                "date",
+                &lang.date(
+                    next.month(),
+                    next.day(),
+                    next.weekday().to_monday_zero_offset() as usize,
+                    next.hour(),
+                    next.minute(),
+                ),
+            )],
         ),
-        None => "現在は閉庁しています。".to_string(),
+        None => texts.closed.to_string(),
     }
 }
 
@@ -220,8 +226,12 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            closed_notice(next),
+            closed_notice(next, Lang::Ja),
             "現在は閉庁時間です。次は12月3日(木) 8:30 から"
+        );
+        assert_eq!(
+            closed_notice(next, Lang::En),
+            "The office is closed now. It opens Thu 3 Dec, 8:30."
         );
         // Early in the morning, the same day.
         assert_eq!(
@@ -248,7 +258,7 @@ mod tests {
             panic!("closed")
         };
         assert_eq!(
-            closed_notice(next),
+            closed_notice(next, Lang::Ja),
             "現在は閉庁時間です。次は1月4日(月) 8:30 から"
         );
         // Golden week 2027: 5/3–5/5, then Thursday.

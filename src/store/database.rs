@@ -240,7 +240,7 @@ macro_rules! migration {
 
 /// The schema, one migration per version, applied in order; both databases
 /// record how many are applied.
-pub const MIGRATIONS: [Migration; 12] = [
+pub const MIGRATIONS: [Migration; 13] = [
     migration!("0001_replies_and_feedback"),
     migration!("0002_query_log"),
     migration!("0003_lighter_reply_writes"),
@@ -253,6 +253,7 @@ pub const MIGRATIONS: [Migration; 12] = [
     migration!("0010_unsent_messages"),
     migration!("0011_disaster_mode"),
     migration!("0012_handoff"),
+    migration!("0013_ticket_language"),
 ];
 
 /// A migration's SQL for PostgreSQL: SQLite's auto-numbered

@@ -50,6 +50,8 @@ pub struct NewTicket<'a> {
     pub left_message: bool,
     /// The conversation before the handover, as JSON.
     pub context: &'a str,
+    /// The language the resident reads (`ja`, `en`…).
+    pub lang: &'a str,
 }
 
 /// A ticket as kept.
@@ -72,6 +74,8 @@ pub struct Ticket {
     pub close_reason: Option<String>,
     /// The entry that answers it, named by staff on closing.
     pub answer_entry: Option<String>,
+    /// The language the resident reads.
+    pub lang: String,
 }
 
 /// Who wrote a message of a ticket.
@@ -161,7 +165,7 @@ pub struct HandoffSummary {
 
 const TICKET_COLUMNS: &str = "id, channel, resident, address, department, state, assignee, \
      left_message, context, created_at, first_reply_at, last_activity_at, closed_at, \
-     close_reason, answer_entry";
+     close_reason, answer_entry, lang";
 
 fn ticket_row(row: &Row) -> Result<Ticket, StoreError> {
     Ok(Ticket {
@@ -180,6 +184,7 @@ fn ticket_row(row: &Row) -> Result<Ticket, StoreError> {
         closed_at: row.get(12)?,
         close_reason: row.get(13)?,
         answer_entry: row.get(14)?,
+        lang: row.get(15)?,
     })
 }
 
@@ -206,8 +211,8 @@ impl Store {
         transaction(&mut *connection, |tx| {
             let rows = tx.query(
                 "INSERT INTO tickets (channel, resident, address, department, state, left_message, \
-                 context, created_at, last_activity_at) \
-                 VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?7) RETURNING id",
+                 context, created_at, last_activity_at, lang) \
+                 VALUES (?1, ?2, ?3, ?4, 'waiting', ?5, ?6, ?7, ?7, ?8) RETURNING id",
                 params![
                     ticket.channel,
                     ticket.resident,
@@ -215,7 +220,8 @@ impl Store {
                     ticket.department,
                     ticket.left_message,
                     ticket.context,
-                    at
+                    at,
+                    ticket.lang
                 ],
             )?;
             let id = returned_id(rows)?;

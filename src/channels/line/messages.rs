@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::webhook::PostbackData;
 use crate::engine::{Answer, Choice, ChoiceValue, Contact, Decision, Link};
 use crate::faq::shelter::Shelter;
+use crate::i18n::{BotTexts, Lang, fill};
 use crate::store::disaster::DisasterNotice;
 
 /// Most messages in one reply or push.
@@ -198,8 +199,8 @@ fn choice_item(choice: &Choice) -> Option<QuickReplyItem> {
 }
 
 /// The 「役に立ちましたか？」 buttons for a reply.
-fn vote_items(reply_id: &str) -> Vec<QuickReplyItem> {
-    [(true, "役に立った"), (false, "役に立たなかった")]
+fn vote_items(reply_id: &str, texts: &BotTexts) -> Vec<QuickReplyItem> {
+    [(true, texts.helpful), (false, texts.unhelpful)]
         .into_iter()
         .map(|(helpful, label)| QuickReplyItem {
             action: Action::Postback {
@@ -216,8 +217,8 @@ fn vote_items(reply_id: &str) -> Vec<QuickReplyItem> {
 }
 
 /// Contact lines under an answer, with the closed-counter notice.
-fn contact_text(contact: &Contact) -> String {
-    let mut text = contact_lines(contact);
+fn contact_text(contact: &Contact, texts: &BotTexts) -> String {
+    let mut text = contact_lines(contact, texts);
     if let Some(notice) = &contact.notice {
         text.push_str(&format!("\n{notice}"));
     }
@@ -225,19 +226,19 @@ fn contact_text(contact: &Contact) -> String {
 }
 
 /// Who to call or visit, and when.
-fn contact_lines(contact: &Contact) -> String {
+fn contact_lines(contact: &Contact, texts: &BotTexts) -> String {
     let mut text = format!(
-        "【問い合わせ先】{}\n電話 {}（{}）",
-        contact.department, contact.phone, contact.hours
+        "{}{}\n{} {}（{}）",
+        texts.contact_heading, contact.department, texts.phone, contact.phone, contact.hours
     );
     if let Some(place) = &contact.place {
-        text.push_str(&format!("\n場所 {place}"));
+        text.push_str(&format!("\n{} {place}", texts.place));
     }
     text
 }
 
 /// Counter procedures (no page to open) as lines of text.
-fn counter_text(links: &[Link]) -> Option<String> {
+fn counter_text(links: &[Link], texts: &BotTexts) -> Option<String> {
     let lines: Vec<String> = links
         .iter()
         .filter(|l| l.url.is_none())
@@ -245,15 +246,21 @@ fn counter_text(links: &[Link]) -> Option<String> {
             if l.bring.is_empty() {
                 format!("・{}（{}）", l.title, l.kind)
             } else {
-                format!("・{}（{}）持ち物: {}", l.title, l.kind, l.bring.join("、"))
+                format!(
+                    "・{}（{}）{}: {}",
+                    l.title,
+                    l.kind,
+                    texts.bring,
+                    l.bring.join("、")
+                )
             }
         })
         .collect();
-    (!lines.is_empty()).then(|| format!("【手続き】\n{}", lines.join("\n")))
+    (!lines.is_empty()).then(|| format!("{}\n{}", texts.procedures_heading, lines.join("\n")))
 }
 
 /// Procedure pages (and the contact's phone) as a buttons template.
-fn link_buttons(links: &[Link], contact: Option<&Contact>) -> Option<Message> {
+fn link_buttons(links: &[Link], contact: Option<&Contact>, texts: &BotTexts) -> Option<Message> {
     let mut actions: Vec<Action> = links
         .iter()
         .filter_map(|l| {
@@ -279,19 +286,16 @@ fn link_buttons(links: &[Link], contact: Option<&Contact>) -> Option<Message> {
         && let Some(tel) = tel_uri(contact)
     {
         actions.push(Action::Uri {
-            label: "電話する".into(),
+            label: texts.call.into(),
             uri: tel,
         });
-        alt_lines.push(format!("電話: {}", contact.phone));
+        alt_lines.push(format!("{}: {}", texts.phone, contact.phone));
     }
     Some(Message {
         body: MessageBody::Template {
             alt_text: shorten_utf16(&alt_lines.join("\n"), MAX_ALT_TEXT),
             template: Buttons {
-                text: shorten(
-                    "手続きはこちらからどうぞ。ボタンを押すとページが開きます。",
-                    MAX_BUTTONS_TEXT,
-                ),
+                text: shorten(texts.procedures_buttons, MAX_BUTTONS_TEXT),
                 actions,
             },
         },
@@ -301,25 +305,28 @@ fn link_buttons(links: &[Link], contact: Option<&Contact>) -> Option<Message> {
 
 /// `text` followed by the choices, numbered so that a resident may type a
 /// number instead of tapping.
-fn numbered(text: &str, choices: &[Choice]) -> String {
+fn numbered(text: &str, choices: &[Choice], texts: &BotTexts) -> String {
     let mut out = text.trim_end().to_string();
     out.push('\n');
     for (i, choice) in choices.iter().enumerate() {
         out.push_str(&format!("\n{}. {}", i + 1, choice.label));
     }
-    out.push_str("\n\n下のボタンを押すか、番号を送ってください。");
+    out.push_str("\n\n");
+    out.push_str(texts.press_or_number);
     out
 }
 
 /// A decision as at most [`MAX_MESSAGES`] messages. Answers are cards (see
-/// [`answer_card`]); `reply_id` goes into their feedback buttons.
-pub fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
+/// [`answer_card`]); `reply_id` goes into their feedback buttons. The
+/// bot's own words are in `lang`.
+pub fn render(decision: &Decision, reply_id: &str, lang: Lang) -> Vec<Message> {
+    let texts = lang.bot();
     if let Decision::Answer(answer) = decision
-        && let Some(messages) = answer_card(answer, reply_id)
+        && let Some(messages) = answer_card(answer, reply_id, texts)
     {
         return messages;
     }
-    render_as_text(decision, reply_id)
+    render_as_text(decision, reply_id, texts)
 }
 
 /// An answer as a card (a Flex bubble): the question as its title, the
@@ -329,25 +336,25 @@ pub fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
 /// Related questions are quick replies too. A long answer goes in text
 /// messages before the card. The notification shows the answer's first
 /// sentence. `None` if the card would be too large for LINE.
-fn answer_card(answer: &Answer, reply_id: &str) -> Option<Vec<Message>> {
+fn answer_card(answer: &Answer, reply_id: &str, texts: &BotTexts) -> Option<Vec<Message>> {
     let long = answer.text.chars().count() > CARD_TEXT_CHARS;
     let mut body = Vec::new();
     if !long {
         body.extend(text_component(&answer.text, "md", None));
     }
-    if let Some(counters) = counter_text(&answer.links) {
+    if let Some(counters) = counter_text(&answer.links, texts) {
         body.extend(text_component(&counters, "sm", None));
     }
     if !answer.related.is_empty() {
         body.extend(text_component(
-            &numbered_list("【関連する質問】", &answer.related),
+            &numbered_list(texts.related_heading, &answer.related),
             "sm",
             None,
         ));
     }
     if let Some(contact) = &answer.contact {
         body.extend(text_component(
-            &contact_lines(contact),
+            &contact_lines(contact, texts),
             "sm",
             Some("#555555"),
         ));
@@ -356,11 +363,7 @@ fn answer_card(answer: &Answer, reply_id: &str) -> Option<Vec<Message>> {
         }
     }
     if body.is_empty() {
-        body.extend(text_component(
-            "回答は上のメッセージをご覧ください。",
-            "sm",
-            None,
-        ));
+        body.extend(text_component(texts.see_above, "sm", None));
     }
     let mut footer = Vec::new();
     for link in answer.links.iter().take(CARD_PROCEDURES) {
@@ -379,13 +382,13 @@ fn answer_card(answer: &Answer, reply_id: &str) -> Option<Vec<Message>> {
     if let Some(tel) = answer.contact.as_ref().and_then(tel_uri) {
         footer.push(button(
             &Action::Uri {
-                label: "電話する".into(),
+                label: texts.call.into(),
                 uri: tel,
             },
             "secondary",
         ));
     }
-    let votes: Vec<serde_json::Value> = vote_items(reply_id)
+    let votes: Vec<serde_json::Value> = vote_items(reply_id, texts)
         .iter()
         .map(|item| button(&item.action, "link"))
         .collect();
@@ -399,7 +402,7 @@ fn answer_card(answer: &Answer, reply_id: &str) -> Option<Vec<Message>> {
             "contents": [{
                 "type": "text", "weight": "bold", "wrap": true, "size": "md",
                 "text": if answer.question.trim().is_empty() {
-                    "ご質問への回答".to_string()
+                    texts.answer_alt.to_string()
                 } else {
                     shorten(answer.question.trim(), 200)
                 }
@@ -425,7 +428,7 @@ fn answer_card(answer: &Answer, reply_id: &str) -> Option<Vec<Message>> {
             alt_text: {
                 let sentence = first_sentence(&answer.text);
                 if sentence.is_empty() {
-                    "回答をお送りしました".to_string()
+                    texts.answer_sent_alt.to_string()
                 } else {
                     shorten(&sentence, CARD_ALT_TEXT_CHARS)
                 }
@@ -501,28 +504,30 @@ fn tel_uri(contact: &Contact) -> Option<String> {
 }
 
 /// A decision as text messages, with procedure pages as a buttons template.
-fn render_as_text(decision: &Decision, reply_id: &str) -> Vec<Message> {
+fn render_as_text(decision: &Decision, reply_id: &str, texts: &BotTexts) -> Vec<Message> {
     let choices = decision.choices();
     let text = match (choices.is_empty(), decision) {
         (true, _) => decision.text().to_string(),
-        (false, Decision::Answer(_)) => {
-            numbered(&format!("{}\n\n【関連する質問】", decision.text()), choices)
-        }
-        (false, _) => numbered(decision.text(), choices),
+        (false, Decision::Answer(_)) => numbered(
+            &format!("{}\n\n{}", decision.text(), texts.related_heading),
+            choices,
+            texts,
+        ),
+        (false, _) => numbered(decision.text(), choices, texts),
     };
     let (contact, links) = (decision.contact(), decision.links());
     let ask_feedback = matches!(decision, Decision::Answer(_));
     let mut full = text;
-    if let Some(counters) = counter_text(links) {
+    if let Some(counters) = counter_text(links, texts) {
         full.push_str("\n\n");
         full.push_str(&counters);
     }
     if let Some(contact) = contact {
         full.push_str("\n\n");
-        full.push_str(&contact_text(contact));
+        full.push_str(&contact_text(contact, texts));
     }
-    let buttons = link_buttons(links, contact);
-    let carousel = choice_cards(choices);
+    let buttons = link_buttons(links, contact, texts);
+    let carousel = choice_cards(choices, texts);
     let room_for_text =
         MAX_MESSAGES - usize::from(buttons.is_some()) - usize::from(carousel.is_some());
     let mut messages: Vec<Message> = split_text(&full, MAX_TEXT)
@@ -533,7 +538,7 @@ fn render_as_text(decision: &Decision, reply_id: &str) -> Vec<Message> {
     messages.extend(buttons);
     messages.extend(carousel);
     let votes = if ask_feedback {
-        vote_items(reply_id)
+        vote_items(reply_id, texts)
     } else {
         Vec::new()
     };
@@ -553,7 +558,7 @@ fn render_as_text(decision: &Decision, reply_id: &str) -> Vec<Message> {
 /// carousel of cards, each with the whole label and a button to pick it
 /// (「もっと見る」 stays a quick reply); `None` when every label fits a quick
 /// reply, or for more choices than a carousel holds.
-fn choice_cards(choices: &[Choice]) -> Option<Message> {
+fn choice_cards(choices: &[Choice], texts: &BotTexts) -> Option<Message> {
     let shown: Vec<(usize, &Choice)> = choices
         .iter()
         .enumerate()
@@ -577,7 +582,7 @@ fn choice_cards(choices: &[Choice]) -> Option<Message> {
                 "body": {"type": "box", "layout": "vertical",
                          "contents": text_component(&label, "sm", None).into_iter().collect::<Vec<_>>()},
                 "footer": {"type": "box", "layout": "vertical",
-                           "contents": [button(&relabel(pick, "これを選ぶ"), "primary")]}
+                           "contents": [button(&relabel(pick, texts.pick_this), "primary")]}
             }))
         })
         .collect();
@@ -590,10 +595,7 @@ fn choice_cards(choices: &[Choice]) -> Option<Message> {
     }
     Some(Message {
         body: MessageBody::Flex {
-            alt_text: shorten(
-                &numbered_list("選んでください:", choices),
-                CARD_ALT_TEXT_CHARS,
-            ),
+            alt_text: shorten(&numbered_list(texts.choose, choices), CARD_ALT_TEXT_CHARS),
             contents,
         },
         quick_reply: None,
@@ -618,13 +620,14 @@ fn relabel(action: Action, label: &str) -> Action {
 }
 
 /// A text with choices as quick replies (greetings, prompts to type).
-pub fn text_with_choices(text: &str, choices: &[Choice]) -> Vec<Message> {
+pub fn text_with_choices(text: &str, choices: &[Choice], lang: Lang) -> Vec<Message> {
     render(
         &Decision::Choices {
             prompt: text.to_string(),
             choices: choices.to_vec(),
         },
         "",
+        lang,
     )
 }
 
@@ -632,11 +635,15 @@ pub fn text_with_choices(text: &str, choices: &[Choice]) -> Vec<Message> {
 /// The reply with disaster mode's notice first: a message of its own, or,
 /// when the reply has as many messages as LINE takes, merged into its first
 /// text message (or in place of its first message).
-pub fn with_notice(mut messages: Vec<Message>, notice: Option<&DisasterNotice>) -> Vec<Message> {
+pub fn with_notice(
+    mut messages: Vec<Message>,
+    notice: Option<&DisasterNotice>,
+    lang: Lang,
+) -> Vec<Message> {
     let Some(notice) = notice else {
         return messages;
     };
-    let said = notice_text(notice);
+    let said = notice_text(notice, lang.bot());
     if messages.len() < MAX_MESSAGES {
         messages.insert(0, Message::text(said));
     } else if let Some(MessageBody::Text { text }) = messages.first_mut().map(|m| &mut m.body)
@@ -663,15 +670,17 @@ pub fn with_first(mut messages: Vec<Message>, first: Option<Message>) -> Vec<Mes
 /// the crow flies, the disasters it takes people in for, and a button to
 /// the place on 地理院地図 (the Geospatial Information Authority's map).
 /// `None` when there are none.
-pub fn shelters(nearest: &[(&Shelter, f64)]) -> Option<Message> {
+pub fn shelters(nearest: &[(&Shelter, f64)], lang: Lang) -> Option<Message> {
     if nearest.is_empty() {
         return None;
     }
+    let texts = lang.bot();
     let distance = |metres: f64| {
+        let about = if lang == Lang::Ja { "約" } else { "" };
         if metres < 1_000.0 {
-            format!("約{}m", (metres / 10.0).round() as u64 * 10)
+            format!("{about}{}m", (metres / 10.0).round() as u64 * 10)
         } else {
-            format!("約{:.1}km", metres / 1_000.0)
+            format!("{about}{:.1}km", metres / 1_000.0)
         }
     };
     let bubbles: Vec<serde_json::Value> = nearest
@@ -685,7 +694,10 @@ pub fn shelters(nearest: &[(&Shelter, f64)]) -> Option<Message> {
                 }),
                 text_component(&shelter.address, "sm", Some("#555555")),
                 text_component(
-                    &format!("ここから{}（直線距離）", distance(*metres)),
+                    &fill(
+                        texts.distance_from_here,
+                        &[("distance", &distance(*metres))],
+                    ),
                     "sm",
                     None,
                 ),
@@ -702,7 +714,7 @@ pub fn shelters(nearest: &[(&Shelter, f64)]) -> Option<Message> {
                 "type": "bubble", "size": "kilo",
                 "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": body},
                 "footer": {"type": "box", "layout": "vertical", "contents": [
-                    button(&Action::Uri { label: "地図で見る".into(), uri: map }, "primary")
+                    button(&Action::Uri { label: texts.see_map.into(), uri: map }, "primary")
                 ]}
             })
         })
@@ -714,7 +726,10 @@ pub fn shelters(nearest: &[(&Shelter, f64)]) -> Option<Message> {
         .join("、");
     Some(Message {
         body: MessageBody::Flex {
-            alt_text: shorten(&format!("近くの避難所：{alt_text}"), MAX_ALT_TEXT),
+            alt_text: shorten(
+                &format!("{}{alt_text}", texts.nearest_shelters),
+                MAX_ALT_TEXT,
+            ),
             contents: serde_json::json!({"type": "carousel", "contents": bubbles}),
         },
         quick_reply: None,
@@ -722,10 +737,10 @@ pub fn shelters(nearest: &[(&Shelter, f64)]) -> Option<Message> {
 }
 
 /// The notice as said in LINE: marked, with its link.
-fn notice_text(notice: &DisasterNotice) -> String {
+fn notice_text(notice: &DisasterNotice, texts: &BotTexts) -> String {
     match &notice.link {
-        Some(link) => format!("【災害情報】{}\n{link}", notice.notice),
-        None => format!("【災害情報】{}", notice.notice),
+        Some(link) => format!("{}{}\n{link}", texts.disaster, notice.notice),
+        None => format!("{}{}", texts.disaster, notice.notice),
     }
 }
 
@@ -741,6 +756,15 @@ pub fn plain(text: &str) -> Vec<Message> {
 mod tests {
     use super::*;
     use crate::engine::{Answer, ChoiceValue, Confidence};
+
+    /// Rendered for a resident who reads Japanese.
+    fn render(decision: &Decision, reply_id: &str) -> Vec<Message> {
+        super::render(decision, reply_id, Lang::Ja)
+    }
+
+    fn text_with_choices(text: &str, choices: &[Choice]) -> Vec<Message> {
+        super::text_with_choices(text, choices, Lang::Ja)
+    }
 
     fn answer(text: &str, links: Vec<Link>) -> Decision {
         Decision::Answer(Answer {

@@ -13,19 +13,10 @@ use crate::channels::dialogue::{Asker, Reading, Turn};
 use crate::faq::shelter::nearest;
 use crate::i18n::Lang;
 
-/// Said when a resident sends a sticker, photo, location…
-const PLEASE_TYPE: &str = "申し訳ありません。文字のメッセージにだけお答えできます。知りたいことを文章で入力するか、分類を選んでください。";
-/// Said to a resident who adds the account as a friend.
-const GREETING: &str = "友だち追加ありがとうございます。海津市のよくある質問にお答えします。「住民票をコンビニで取りたい」のように入力するか、分類を選んでください。";
 /// Shelters named to a resident who shares a location.
 const SHELTERS_SHOWN: usize = 3;
-
-/// Said when the bot is added to a group, and to members who join one.
-const GROUP_INTRO: &str = "海津市のよくある質問にお答えするボットです。このグループでは、わたしあてにメンション（@）して質問してください。個別のトークでも質問できます。";
-/// Said after 「役に立った」.
-const THANKS_HELPFUL: &str = "ご回答ありがとうございます。お役に立ててよかったです。";
-/// Said when a tapped choice no longer exists.
-const CHOICE_GONE: &str = "その項目は見つかりませんでした。内容が更新された可能性があります。もう一度入力するか、分類を選んでください。";
+/// The content's rule whose reply says what the bot answers (the menu's).
+const INTRODUCTION_RULE: &str = "menu";
 
 pub(super) struct Responder {
     pub(super) client: LineClient,
@@ -57,17 +48,18 @@ impl Responder {
         let user = self.deps.pseudonyms.of("line", &chat_id);
         let span = tracing::info_span!("line_event", kind = %event.kind, user = %user);
         async {
+            let (lang, lang_hint) = self.language(&event, &source, &user).await;
             let asker = Asker {
                 channel: "line",
                 user: user.clone(),
                 address: Some(self.deps.pseudonyms.seal(&chat_id)),
                 reading: Reading {
-                    lang_hint: self.profile_language(&event, &source, &user).await,
+                    lang_hint,
                     ..Reading::default()
                 },
                 ..Asker::default()
             };
-            let work = self.answer(&event, &source, &asker);
+            let work = self.answer(&event, &source, &asker, lang);
             tokio::pin!(work);
             // The loading animation is for one-to-one chats.
             let loading_in = source.is_user().then_some(chat_id.as_str());
@@ -114,9 +106,19 @@ impl Responder {
     }
 
     /// The messages answering the event, if it calls for an answer.
-    async fn answer(&self, event: &Event, source: &Source, asker: &Asker) -> Option<Vec<Message>> {
+    async fn answer(
+        &self,
+        event: &Event,
+        source: &Source,
+        asker: &Asker,
+        lang: Lang,
+    ) -> Option<Vec<Message>> {
         let user = asker.user.as_str();
         let engine = self.deps.dialogue.engine.get();
+        let texts = lang.bot();
+        let introduction = engine
+            .rule_reply(INTRODUCTION_RULE, lang)
+            .unwrap_or_default();
         match event.kind.as_str() {
             "message" => {
                 let message = event.message.as_ref()?;
@@ -137,7 +139,7 @@ impl Responder {
                         ),
                         _ => Vec::new(),
                     };
-                    let shelters = messages::shelters(&nearest);
+                    let shelters = messages::shelters(&nearest, lang);
                     match engine.location_answer() {
                         Some(answer) => {
                             return self
@@ -149,6 +151,7 @@ impl Responder {
                             return Some(messages::with_notice(
                                 shelters.into_iter().collect(),
                                 notice.as_deref(),
+                                lang,
                             ));
                         }
                         None => {}
@@ -156,8 +159,9 @@ impl Responder {
                 }
                 if message.kind != "text" {
                     return Some(messages::text_with_choices(
-                        PLEASE_TYPE,
+                        texts.please_type,
                         engine.menu().choices(),
+                        lang,
                     ));
                 }
                 let text: String = message
@@ -175,8 +179,9 @@ impl Responder {
                         match self.reply(asker, Turn::Picked(&choice), None).await {
                             Some(messages) => Some(messages),
                             None => Some(messages::text_with_choices(
-                                CHOICE_GONE,
+                                texts.choice_gone,
                                 engine.menu().choices(),
+                                lang,
                             )),
                         }
                     }
@@ -189,7 +194,7 @@ impl Responder {
                             }
                         }
                         if helpful {
-                            Some(messages::plain(THANKS_HELPFUL))
+                            Some(messages::plain(texts.thanks_helpful))
                         } else {
                             self.reply(asker, Turn::Unhelpful, None).await
                         }
@@ -202,12 +207,14 @@ impl Responder {
                 }
             }
             "follow" => Some(messages::text_with_choices(
-                GREETING,
+                &format!("{}\n{introduction}", texts.welcome),
                 engine.menu().choices(),
+                lang,
             )),
             "join" | "memberJoined" => Some(messages::text_with_choices(
-                GROUP_INTRO,
+                &format!("{introduction}\n{}", texts.group_hint),
                 engine.menu().choices(),
+                lang,
             )),
             "unfollow" => {
                 self.deps.dialogue.conversations.forget(user).await;
@@ -257,34 +264,39 @@ impl Responder {
             return Some(Vec::new());
         }
         Some(messages::with_notice(
-            messages::with_first(messages::render(&reply.decision, &reply.id), lead),
+            messages::with_first(
+                messages::render(&reply.decision, &reply.id, reply.lang),
+                lead,
+            ),
             reply.notice.as_deref(),
+            reply.lang,
         ))
     }
 
-    /// The language of a resident's LINE profile, asked once per
-    /// conversation (until it knows its language) for their messages.
-    async fn profile_language(&self, event: &Event, source: &Source, user: &str) -> Option<Lang> {
-        let user_id = source
+    /// The language to speak to the resident in, and, when their
+    /// conversation has none yet, their LINE profile's language to start
+    /// it in: the profile is asked (once per conversation, until it knows
+    /// its language) for the events a resident sends one-to-one.
+    async fn language(&self, event: &Event, source: &Source, user: &str) -> (Lang, Option<Lang>) {
+        let asks_profile = matches!(event.kind.as_str(), "message" | "postback" | "follow");
+        let Some(user_id) = source
             .user_id
             .as_deref()
-            .filter(|_| event.kind == "message")?;
-        if self
-            .deps
-            .dialogue
-            .conversations
-            .get(user)
-            .await
-            .lang
-            .is_some()
-        {
-            return None;
+            .filter(|_| asks_profile && source.is_user())
+        else {
+            return (Lang::Ja, None);
+        };
+        if let Some(lang) = self.deps.dialogue.conversations.get(user).await.lang {
+            return (lang, None);
         }
         match self.client.profile_language(user_id).await {
-            Ok(language) => language.as_deref().and_then(Lang::parse),
+            Ok(language) => {
+                let lang = language.as_deref().and_then(Lang::parse);
+                (lang.unwrap_or(Lang::Ja), lang)
+            }
             Err(err) => {
                 tracing::info!(error = %err, "the profile's language is unknown");
-                None
+                (Lang::Ja, None)
             }
         }
     }

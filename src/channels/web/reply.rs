@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::channels::dialogue::{Reply, TicketStatus};
 use crate::engine::{Choice, Confidence, Contact, Decision, Link};
+use crate::i18n::Lang;
 use crate::store::disaster::DisasterNotice;
 use crate::text::{Analyzer, RubySegment};
 
@@ -15,6 +16,8 @@ pub struct WebReply {
     pub reply_id: String,
     /// `answer`, `choices`, `rule`, `flow` or `fallback`.
     pub kind: &'static str,
+    /// The language the reply is said in.
+    pub lang: Lang,
     pub text: String,
     /// The answered entry, for answers.
     pub entry_id: Option<String>,
@@ -85,11 +88,13 @@ impl WebReply {
             notice,
             ticket,
             furigana: _,
+            lang,
         } = reply;
         let mut reply = WebReply {
             session_id,
             reply_id,
             kind: decision.kind(),
+            lang,
             text: decision.text().to_string(),
             entry_id: None,
             question: None,
