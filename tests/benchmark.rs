@@ -67,16 +67,16 @@ fn kosodate_dev_holds_its_measured_floor() {
     let Some(summary) = score("kosodate") else {
         return;
     };
-    // Measured at this stop: Hit@1 0.856, Hit@3 0.922 on the 90 dev
-    // queries (docs/benchmarks.md). The target is 0.90 / 0.96; this
-    // floor only keeps what is reached from slipping.
+    // Measured: Hit@1 0.933, Hit@3 0.956 on the 90 dev queries
+    // (docs/benchmarks.md). The target is 0.90 / 0.96: Hit@1 is
+    // held to it; Hit@3 to what is reached, so that it does not slip.
     assert!(
-        summary.success_at_1 >= 0.85,
+        summary.success_at_1 >= 0.90,
         "Hit@1 {:.3}",
         summary.success_at_1
     );
     assert!(
-        summary.success_at_3 >= 0.92,
+        summary.success_at_3 >= 0.95,
         "Hit@3 {:.3}",
         summary.success_at_3
     );

@@ -1,8 +1,9 @@
 //! The search index over FAQ entries: tantivy with BM25 over several fields
 //! (question words, their readings, character grams, keywords, answer), fed
-//! by the text pipeline; and, for content large enough, spaces learnt from
-//! the content (topics, word vectors) that bring up entries worded
-//! differently from the message.
+//! by the text pipeline; candidates reranked by how closely the message
+//! restates a question character by character; and, for content large
+//! enough, spaces learnt from the content (topics, word vectors) that bring
+//! up entries worded differently from the message.
 
 use std::sync::Arc;
 
@@ -71,6 +72,9 @@ pub struct Hit {
     /// Cosine (−1–1) of the message and the entry's questions by word
     /// vectors; `None` as for `topic_closeness`.
     pub question_closeness: Option<f32>,
+    /// Cosine (0–1) of the character pairs of the message and of the
+    /// entry's closest question.
+    pub pair_closeness: f32,
     /// The question's words found in this entry's questions or keywords.
     pub matched: Vec<String>,
 }
@@ -83,11 +87,14 @@ struct Fields {
     keywords: Field,
     answer_words: Field,
     answer_grams: Field,
+    /// The questions' character pairs: not searched, only their document
+    /// frequencies are read, for [`Hit::pair_closeness`].
+    question_chars: Field,
 }
 
 impl Fields {
-    /// The fields questions are searched in.
-    fn searched(&self) -> [Field; 6] {
+    /// The fields whose statistics the scorer reads.
+    fn searched(&self) -> [Field; 7] {
         [
             self.question_words,
             self.question_readings,
@@ -95,6 +102,7 @@ impl Fields {
             self.keywords,
             self.answer_words,
             self.answer_grams,
+            self.question_chars,
         ]
     }
 }
@@ -108,6 +116,9 @@ struct EntryTerms {
     answer_words: FxHashSet<String>,
     /// Each question's words with their readings.
     questions: Vec<Vec<(String, String)>>,
+    /// Each question's character pairs (ids, sorted), and the length of
+    /// their idf vector.
+    question_pairs: Vec<(Vec<u32>, f32)>,
 }
 
 /// An immutable, in-memory index of FAQ entries; build a new one when the
@@ -120,6 +131,8 @@ pub struct FaqIndex {
     /// Single kanji in more than [`Weights::common_kanji`] of the entries'
     /// answers.
     common_kanji: FxHashSet<String>,
+    /// The questions' character pairs.
+    pairs: CharPairs,
     /// Each document's entry key.
     keys: Column<u64>,
     entry_terms: FxHashMap<usize, EntryTerms>,
@@ -179,6 +192,12 @@ impl FaqIndex {
             segments => return Err(IndexError::Segments(segments.len())),
         };
         let common_kanji = common_kanji(&bm25, fields.answer_grams, weights.common_kanji);
+        let pairs = CharPairs::build(&bm25, fields.question_chars, &analysed);
+        for (key, questions) in pairs.of_questions(documents, &analysed) {
+            if let Some(terms) = entry_terms.get_mut(&key) {
+                terms.question_pairs = questions;
+            }
+        }
         let mut question_idf = FxHashMap::default();
         for terms in entry_terms.values() {
             for (word, _) in terms.questions.iter().flatten() {
@@ -194,6 +213,7 @@ impl FaqIndex {
             fields,
             bm25,
             common_kanji,
+            pairs,
             keys,
             entry_terms,
             question_idf,
@@ -249,10 +269,12 @@ impl FaqIndex {
             .words
             .as_ref()
             .and_then(|space| Some((space, space.locate(&analysis.words)?)));
+        let pairs = self.pairs.of_message(&analysis.text);
         let mut hits = Vec::with_capacity(top.len());
         for (score, doc) in top {
             let key = self.keys.first(doc).unwrap_or_default() as usize;
             let coverage = self.coverage(key, &words);
+            let worded = self.pair_closeness(key, &pairs);
             hits.push(Hit {
                 key,
                 score: score * (1.0 + self.weights.coverage * coverage),
@@ -264,6 +286,7 @@ impl FaqIndex {
                 question_closeness: wording
                     .as_ref()
                     .map(|(space, position)| space.similarity(position, key)),
+                pair_closeness: worded,
                 matched: Vec::new(),
             });
         }
@@ -273,7 +296,8 @@ impl FaqIndex {
         for hit in &mut hits {
             hit.score += best
                 * (self.weights.topic_closeness * hit.topic_closeness.unwrap_or(0.0)
-                    + self.weights.question_closeness * hit.question_closeness.unwrap_or(0.0));
+                    + self.weights.question_closeness * hit.question_closeness.unwrap_or(0.0)
+                    + self.weights.pair_closeness * hit.pair_closeness);
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         hits.truncate(limit);
@@ -348,6 +372,26 @@ impl FaqIndex {
             }
         }
         words
+    }
+
+    /// Cosine (0–1) of the message's and the entry's closest question's
+    /// character pairs, weighted by idf.
+    fn pair_closeness(&self, key: usize, message: &MessagePairs) -> f32 {
+        let Some(terms) = self.entry_terms.get(&key) else {
+            return 0.0;
+        };
+        if message.length <= 0.0 {
+            return 0.0;
+        }
+        terms
+            .question_pairs
+            .iter()
+            .filter(|(_, length)| *length > 0.0)
+            .map(|(question, length)| {
+                let shared = self.pairs.shared_weight(&message.ids, question);
+                shared / (message.length * length)
+            })
+            .fold(0.0, f32::max)
     }
 
     /// How much (0–1) of the entry's closest question, weighted by rarity,
@@ -471,6 +515,7 @@ impl AnalysedEntry {
             add_terms(&mut doc, fields.question_words, words_of(question));
             add_terms(&mut doc, fields.question_readings, &question.readings);
             add_terms(&mut doc, fields.question_grams, &question.grams);
+            add_terms(&mut doc, fields.question_chars, &char_pairs(&question.text));
         }
         for (keyword, whole) in &self.keywords {
             add_terms(
@@ -599,6 +644,129 @@ fn topic_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
     words_of(analysis).chain(&analysis.grams)
 }
 
+/// The character pairs of the entries' questions, numbered, with their
+/// idf: a candidate's questions are compared with a message by merging
+/// sorted ids, not by hashing strings.
+struct CharPairs {
+    ids: FxHashMap<String, u32>,
+    /// By id.
+    idf: Vec<f32>,
+    /// The idf of a pair no question has.
+    unseen_idf: f32,
+}
+
+/// A message's known character pairs (ids, sorted) and the length of its
+/// whole idf vector, unknown pairs included.
+struct MessagePairs {
+    ids: Vec<u32>,
+    length: f32,
+}
+
+impl CharPairs {
+    fn build(bm25: &Bm25, field: Field, analysed: &[AnalysedEntry]) -> CharPairs {
+        let mut pairs = CharPairs {
+            ids: FxHashMap::default(),
+            idf: Vec::new(),
+            unseen_idf: bm25.idf(&Term::from_field_text(field, "")),
+        };
+        for entry in analysed {
+            for question in &entry.questions {
+                for pair in char_pairs(&question.text) {
+                    if !pairs.ids.contains_key(&pair) {
+                        let idf = bm25.idf(&Term::from_field_text(field, &pair));
+                        pairs.ids.insert(pair, pairs.idf.len() as u32);
+                        pairs.idf.push(idf);
+                    }
+                }
+            }
+        }
+        pairs
+    }
+
+    /// Each entry's questions as sorted pair ids with their lengths.
+    fn of_questions<'a>(
+        &'a self,
+        documents: &'a [Document],
+        analysed: &'a [AnalysedEntry],
+    ) -> impl Iterator<Item = (usize, Vec<(Vec<u32>, f32)>)> + 'a {
+        documents.iter().zip(analysed).map(|(document, entry)| {
+            let questions = entry
+                .questions
+                .iter()
+                .map(|question| {
+                    let mut ids: Vec<u32> = char_pairs(&question.text)
+                        .iter()
+                        .filter_map(|pair| self.ids.get(pair).copied())
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    let length = self.length(&ids, 0);
+                    (ids, length)
+                })
+                .collect();
+            (document.key, questions)
+        })
+    }
+
+    fn of_message(&self, text: &str) -> MessagePairs {
+        let mut seen = FxHashSet::default();
+        let (mut ids, mut unseen) = (Vec::new(), 0);
+        for pair in char_pairs(text) {
+            if seen.insert(pair.clone()) {
+                match self.ids.get(&pair) {
+                    Some(&id) => ids.push(id),
+                    None => unseen += 1,
+                }
+            }
+        }
+        ids.sort_unstable();
+        let length = self.length(&ids, unseen);
+        MessagePairs { ids, length }
+    }
+
+    /// Length of the idf vector of `ids` and `unseen` pairs no question has.
+    fn length(&self, ids: &[u32], unseen: usize) -> f32 {
+        let known: f32 = ids.iter().map(|&id| self.idf[id as usize].powi(2)).sum();
+        (known + unseen as f32 * self.unseen_idf.powi(2)).sqrt()
+    }
+
+    /// The summed squared idf of the pairs two sorted id lists share.
+    fn shared_weight(&self, a: &[u32], b: &[u32]) -> f32 {
+        let (mut i, mut j, mut sum) = (0, 0, 0.0);
+        while i < a.len() && j < b.len() {
+            match a[i].cmp(&b[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    sum += self.idf[a[i] as usize].powi(2);
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        sum
+    }
+}
+
+/// Every pair of adjacent characters of `text` within runs of letters,
+/// kana and kanji, particles and endings included: what the words leave
+/// out (「どんな時」, 「ごみの日」) still counts.
+fn char_pairs(text: &str) -> Vec<String> {
+    let mut pairs = Vec::new();
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if let Some(p) = previous {
+                pairs.push([p, c].iter().collect());
+            }
+            previous = Some(c);
+        } else {
+            previous = None;
+        }
+    }
+    pairs
+}
+
 /// The single kanji in more than `share` of the entries' answers.
 fn common_kanji(bm25: &Bm25, answer_grams: Field, share: f32) -> FxHashSet<String> {
     let common = (f64::from(share) * bm25.documents() as f64) as u64;
@@ -623,7 +791,8 @@ fn schema() -> (Schema, Fields) {
         question_grams: builder.add_text_field("question_grams", terms.clone()),
         keywords: builder.add_text_field("keywords", terms.clone()),
         answer_words: builder.add_text_field("answer_words", terms.clone()),
-        answer_grams: builder.add_text_field("answer_grams", terms),
+        answer_grams: builder.add_text_field("answer_grams", terms.clone()),
+        question_chars: builder.add_text_field("question_chars", terms),
     };
     (builder.build(), fields)
 }
@@ -671,6 +840,27 @@ mod tests {
 
         assert_eq!(index.searchable_segment_ids().unwrap().len(), 1);
         assert_eq!(index.reader().unwrap().searcher().num_docs(), 3);
+    }
+
+    #[test]
+    fn pairs_of_characters_keep_what_the_words_leave_out() {
+        assert_eq!(char_pairs("いつ？ごみ"), ["いつ", "ごみ"]);
+        let analyzer = Arc::new(Analyzer::new(&Default::default()).unwrap());
+        let questions = ["粗大ごみはどこに出せますか", "粗大ごみはいつ出せますか"];
+        let documents: Vec<Document> = questions
+            .iter()
+            .enumerate()
+            .map(|(key, question)| Document {
+                key,
+                questions: vec![question.to_string()],
+                answer: "粗大ごみは予約して出してください。".into(),
+                ..Document::default()
+            })
+            .collect();
+        let index = FaqIndex::build(analyzer, Weights::default(), &documents).unwrap();
+        let hits = index.search("粗大ごみを出せるのはいつ", 2).unwrap();
+        assert_eq!(hits[0].key, 1, "{hits:?}");
+        assert!(hits[0].pair_closeness > hits[1].pair_closeness, "{hits:?}");
     }
 
     #[test]

@@ -18,6 +18,9 @@ pub struct Weights {
     /// is left out of a message's search: it says little of what the message is
     /// about, and its long posting list slows every search.
     pub common_kanji: f32,
+    /// How much closeness of the character pairs of the message and the
+    /// entry's closest question adds, in units of the best score.
+    pub pair_closeness: f32,
     /// Scale of the words a broad word stands for (引っ越し → 転入).
     pub narrower: f32,
     /// How much coverage of the question raises a candidate's score when
@@ -47,6 +50,7 @@ impl Default for Weights {
             answer_words: 3.0,
             answer_grams: 3.0,
             common_kanji: 0.02,
+            pair_closeness: 0.5,
             narrower: 0.5,
             coverage: 1.0,
             rerank_depth: 100,

@@ -170,8 +170,15 @@ impl Analyzer {
             if !meaningful || class == WordClass::Affix || is_noise(&base) {
                 continue;
             }
+            let doing = (class == WordClass::Noun)
+                .then(|| self.verb_of_way(&surface))
+                .flatten();
             analysis.words.push(self.usual_form(base));
             analysis.readings.push(reading);
+            if let Some((verb, reading)) = doing {
+                analysis.words.push(self.usual_form(verb));
+                analysis.readings.push(reading);
+            }
         }
         compound.push_or_flush(None, &mut analysis.compounds);
         for word in &mut analysis.compounds {
@@ -180,6 +187,40 @@ impl Analyzer {
         analysis.grams.extend(char_grams(&content_run));
         analysis.text = text;
         analysis
+    }
+
+    /// The verb (base form and reading) of a noun that names the way of
+    /// doing it, a verb's stem with 方 (作り方 → 作る, 出し方 → 出す): 「作り方
+    /// を知りたい」 asks what 「作りたい」 asks.
+    fn verb_of_way(&self, noun: &str) -> Option<(String, String)> {
+        let stem = noun.strip_suffix('方')?;
+        if !stem
+            .chars()
+            .last()
+            .is_some_and(crate::text::normalize::is_kana)
+        {
+            return None;
+        }
+        // Read as 「作ります」: alone, a stem may read as a noun (作り).
+        let polite = format!("{stem}ます");
+        let tokens = self
+            .segmenter
+            .segment(Cow::Borrowed(polite.as_str()))
+            .ok()?;
+        let mut token = tokens.into_iter().next()?;
+        if token.surface.as_ref() != stem {
+            return None;
+        }
+        let details = token.details();
+        if WordClass::of(&details) != WordClass::Verb {
+            return None;
+        }
+        let base = details.get(6).filter(|b| **b != "*")?;
+        let reading = details
+            .get(7)
+            .filter(|r| **r != "*")
+            .map_or_else(|| fold_kana(stem), |reading| fold_kana(reading));
+        Some((normalize(base), reading))
     }
 
     /// `text` as written, cut where kanji carry readings: each kanji run
@@ -492,6 +533,16 @@ mod tests {
         assert!(analysis.words.contains(&"取る".to_string()), "{analysis:?}");
         assert!(analysis.words.contains(&"住民".to_string()), "{analysis:?}");
         assert!(!analysis.words.iter().any(|w| w == "を" || w == "たい"));
+    }
+
+    #[test]
+    fn the_way_of_doing_something_is_the_verb_too() {
+        let words = analyzer().analyze("書類の書き方と作り方").words;
+        for word in ["書き方", "書く", "作り方", "作る"] {
+            assert!(words.contains(&word.to_string()), "{word}: {words:?}");
+        }
+        // A noun that only ends in 方 is left alone.
+        assert_eq!(analyzer().analyze("夕方").words, ["夕方"]);
     }
 
     #[test]
