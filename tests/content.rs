@@ -1,28 +1,24 @@
 //! The demo content answers residents' everyday phrasings: every paraphrase
-//! in `faq/tests/paraphrases.yaml` is asked, and the pass rates are printed
-//! and held above a floor.
+//! in `faq/tests/paraphrases.yaml`, and the questions of
+//! `faq/tests/residents.yaml`, is asked, and the pass rates are printed and
+//! held above a floor.
 
 mod common;
 
 use madoguchi::engine::{ChoiceValue, Decision, Engine};
 use madoguchi::eval::{self, Judged, QueryOutcome, Summary};
 
-fn paraphrases(engine: &Engine) -> (Vec<Judged>, Summary, Vec<QueryOutcome>) {
-    eval::paraphrases::evaluate(engine, &common::root().join("faq/tests/paraphrases.yaml"))
+fn evaluate(engine: &Engine, file: &str) -> (Vec<Judged>, Summary, Vec<QueryOutcome>) {
+    eval::paraphrases::evaluate(engine, &common::root().join("faq/tests").join(file))
         .unwrap_or_else(|err| panic!("{err}"))
 }
 
-#[test]
-fn paraphrases_find_their_entries() {
-    let engine = common::demo_engine();
-    let (queries, summary, outcomes) = paraphrases(&engine);
-    let ids = engine.content().entries.len();
-
-    // Decision level: the resident gets the right answer, or sees it among
-    // the choices offered.
+/// Decision level: how many residents get the right answer, and how many
+/// see it among the choices offered.
+fn answered_and_offered(engine: &Engine, queries: &[Judged]) -> (usize, usize) {
     let mut answered = 0;
     let mut offered = 0;
-    for query in &queries {
+    for query in queries {
         let expected = query.judgements.keys().next().expect("one expected id");
         match engine.ask(&query.text).expect("ask").0 {
             Decision::Answer(answer) if &answer.id == expected => answered += 1,
@@ -36,6 +32,15 @@ fn paraphrases_find_their_entries() {
             _ => {}
         }
     }
+    (answered, offered)
+}
+
+#[test]
+fn paraphrases_find_their_entries() {
+    let engine = common::demo_engine();
+    let (queries, summary, outcomes) = evaluate(&engine, "paraphrases.yaml");
+    let ids = engine.content().entries.len();
+    let (answered, offered) = answered_and_offered(&engine, &queries);
     let n = queries.len() as f64;
     println!(
         "paraphrases: {} | top-1 {:.1}% | top-3 {:.1}% | answered {:.1}% | answered or offered {:.1}%",
@@ -61,7 +66,7 @@ fn paraphrases_find_their_entries() {
         "at least three paraphrases per entry"
     );
     assert!(
-        summary.success_at_1 >= 0.86,
+        summary.success_at_1 >= 0.88,
         "top-1 {:.3}",
         summary.success_at_1
     );
@@ -78,9 +83,28 @@ fn paraphrases_find_their_entries() {
 }
 
 #[test]
+fn residents_questions_written_apart_from_the_paraphrases_are_answered_on_topic() {
+    // Written to check the engine, never to tune it (see the file's head).
+    let engine = common::demo_engine();
+    let (queries, summary, _) = evaluate(&engine, "residents.yaml");
+    let (answered, offered) = answered_and_offered(&engine, &queries);
+    println!(
+        "residents: {} | top-1 {:.1}% | answered {answered} | offered {offered}",
+        queries.len(),
+        summary.success_at_1 * 100.0,
+    );
+    // The engine issue's bar: 18 of 20 on topic.
+    assert!(
+        (answered + offered) * 20 >= queries.len() * 18,
+        "answered {answered}, offered {offered} of {}",
+        queries.len()
+    );
+}
+
+#[test]
 fn every_entry_has_three_paraphrases() {
     let engine = common::demo_engine();
-    let (queries, _, _) = paraphrases(&engine);
+    let (queries, _, _) = evaluate(&engine, "paraphrases.yaml");
     let entries = &engine.content().entries;
     for entry in entries {
         let count = queries

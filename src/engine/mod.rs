@@ -393,10 +393,13 @@ impl Engine {
 
     fn decide(&self, hits: &[Hit]) -> (Decision, String) {
         let policy = &self.policy;
-        let Some(best) = hits
-            .first()
+        // Entries that cover too little of the message are not candidates,
+        // however high BM25 puts them (a shared rare word is not the topic).
+        let hits: Vec<&Hit> = hits
+            .iter()
             .filter(|h| h.coverage >= policy.choice_coverage)
-        else {
+            .collect();
+        let Some(&best) = hits.first() else {
             return (
                 self.fallback(),
                 format!(
@@ -407,10 +410,8 @@ impl Engine {
         };
         let offered: Vec<&Hit> = hits
             .iter()
-            .filter(|h| {
-                h.coverage >= policy.choice_coverage
-                    && h.score >= best.score * policy.choice_score_ratio
-            })
+            .copied()
+            .filter(|h| h.score >= best.score * policy.choice_score_ratio)
             .take(policy.max_choices)
             .collect();
         // A message that restates one of the best entry's questions, when

@@ -357,7 +357,7 @@ impl FaqIndex {
     /// The message's distinct words, each with its reading and its inverse
     /// document frequency in the questions: worked out once per search, not
     /// once per candidate.
-    fn message_words<'a>(&self, analysis: &'a Analysis) -> Vec<MessageWord<'a>> {
+    fn message_words<'a>(&'a self, analysis: &'a Analysis) -> Vec<MessageWord<'a>> {
         let mut seen = FxHashSet::default();
         let mut words = Vec::new();
         for (word, reading) in analysis.words.iter().zip(&analysis.readings) {
@@ -368,7 +368,13 @@ impl FaqIndex {
                     self.bm25
                         .idf(&Term::from_field_text(self.fields.question_words, word))
                 });
-                words.push(MessageWord { word, reading, idf });
+                let narrower = self.analyzer.narrower_of(word);
+                words.push(MessageWord {
+                    word,
+                    reading,
+                    idf,
+                    narrower,
+                });
             }
         }
         words
@@ -426,9 +432,30 @@ impl FaqIndex {
         let (mut matched, mut total) = (0.0, 0.0);
         for w in words {
             total += w.idf;
-            matched += w.idf * terms.credit(w.word, w.reading);
+            matched += w.idf * self.credit(terms, w);
         }
         if total > 0.0 { matched / total } else { 0.0 }
+    }
+
+    /// How much a message word counts as found in an entry (see
+    /// [`EntryTerms::credit`]); a broad word not found counts as found in
+    /// part ([`Weights::narrower`]) where one of its narrower words is in
+    /// the entry's questions or keywords.
+    fn credit(&self, terms: &EntryTerms, word: &MessageWord) -> f32 {
+        let credit = terms.credit(word.word, word.reading);
+        if credit >= 1.0 || word.narrower.is_empty() {
+            return credit;
+        }
+        let narrower_found = word
+            .narrower
+            .iter()
+            .flat_map(|n| n.words.iter().zip(&n.readings))
+            .any(|(w, r)| terms.credit(w, r) >= 1.0);
+        if narrower_found {
+            credit.max(self.weights.narrower)
+        } else {
+            credit
+        }
     }
 
     /// The message's words found in the entry.
@@ -438,7 +465,7 @@ impl FaqIndex {
         };
         words
             .iter()
-            .filter(|w| terms.credit(w.word, w.reading) > 0.0)
+            .filter(|w| self.credit(terms, w) > 0.0)
             .map(|w| w.word.clone())
             .collect()
     }
@@ -465,6 +492,8 @@ struct MessageWord<'a> {
     word: &'a String,
     reading: &'a String,
     idf: f32,
+    /// The word's narrower words, when it is a broad one.
+    narrower: &'a [Analysis],
 }
 
 impl EntryTerms {
@@ -861,6 +890,29 @@ mod tests {
         let hits = index.search("粗大ごみを出せるのはいつ", 2).unwrap();
         assert_eq!(hits[0].key, 1, "{hits:?}");
         assert!(hits[0].pair_closeness > hits[1].pair_closeness, "{hits:?}");
+    }
+
+    #[test]
+    fn a_broad_word_counts_as_found_in_part_where_a_narrower_one_is() {
+        let lexicon = crate::text::Lexicon {
+            synonyms: crate::text::lexicon::SynonymFile {
+                broader: [("税金".to_string(), vec!["納税".to_string()])].into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let analyzer = Arc::new(Analyzer::new(&lexicon).unwrap());
+        let documents = [Document {
+            key: 0,
+            questions: vec!["納税証明書がほしい".into()],
+            answer: "税務課で取れます。".into(),
+            ..Document::default()
+        }];
+        let index = FaqIndex::build(analyzer, Weights::default(), &documents).unwrap();
+        let hit = &index.search("税金の証明書", 1).unwrap()[0];
+        assert!(hit.matched.contains(&"税金".to_string()), "{hit:?}");
+        let without = &index.search("所得の証明書", 1).unwrap()[0];
+        assert!(hit.coverage > without.coverage, "{hit:?} {without:?}");
     }
 
     #[test]

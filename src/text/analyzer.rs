@@ -277,6 +277,15 @@ impl Analyzer {
         self.variants.get(&word).cloned().unwrap_or(word)
     }
 
+    /// The narrower words, analysed, of a broad word (税金 → 住民税, …);
+    /// none for other words.
+    pub fn narrower_of(&self, word: &str) -> &[Analysis] {
+        self.broader
+            .iter()
+            .find(|(broad, _)| broad == word)
+            .map_or(&[], |(_, narrower)| narrower.as_slice())
+    }
+
     /// The narrower words, analysed, that a text (as [`Analysis::text`])
     /// containing a broad word may mean (引っ越し → 転入, 転出, 転居), for a
     /// weaker second search.
