@@ -10,6 +10,7 @@
 mod common;
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -23,11 +24,15 @@ use serde_json::{Value, json};
 
 const HOST: &str = "document.querySelector('[data-madoguchi]').shadowRoot";
 
-/// chromedriver, stopped when dropped.
+/// chromedriver in a process group of its own, stopped with the browsers
+/// it started when dropped (killing chromedriver alone leaves them behind).
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -54,6 +59,7 @@ async fn browser(profile: &std::path::Path) -> Option<(Client, Driver)> {
     let port = common::free_port();
     let driver = Driver(
         Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
