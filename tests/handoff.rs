@@ -239,6 +239,17 @@ fn texts(reply: &Value) -> String {
     reply["messages"].to_string()
 }
 
+/// The choice of a person in a web reply.
+fn person_offered(reply: &Value) -> Value {
+    reply["choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"]["type"] == "handoff")
+        .unwrap_or_else(|| panic!("no person offered: {reply}"))
+        .clone()
+}
+
 /// The postback data of the quick reply labelled with `label`'s start.
 fn quick_reply(reply: &Value, label: &str) -> String {
     reply["messages"].as_array().unwrap().last().unwrap()["quickReply"]["items"]
@@ -381,13 +392,7 @@ async fn on_the_website_staff_replies_reach_the_waiting_widget_and_back_to_the_b
     let city = City::start(OPEN, None).await;
     let chat = |body: Value| city.post("/api/v1/chat", body);
     let offer = chat(json!({ "session_id": "web-resident-1", "text": "人と話したい" })).await;
-    let person = offer["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["value"]["type"] == "handoff")
-        .unwrap_or_else(|| panic!("no person offered: {offer}"))
-        .clone();
+    let person = person_offered(&offer);
     let handed = chat(json!({ "session_id": "web-resident-1", "choice": person["value"] })).await;
     assert_eq!(handed["ticket"]["state"], "waiting", "{handed}");
     let ticket = handed["ticket"]["id"].as_i64().unwrap();
@@ -471,13 +476,7 @@ async fn a_resident_who_reads_english_is_handed_over_and_back_in_english() {
             .starts_with("A staff member will answer."),
         "the rule's English reply: {offer}"
     );
-    let person = offer["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["value"]["type"] == "handoff")
-        .unwrap_or_else(|| panic!("no person offered: {offer}"))
-        .clone();
+    let person = person_offered(&offer);
     assert!(
         person["label"]
             .as_str()
@@ -589,13 +588,7 @@ async fn the_entry_staff_close_a_ticket_with_is_suggested_for_the_unanswered_que
         )
         .await;
     assert_eq!(fallback["kind"], "fallback", "{fallback}");
-    let person = fallback["choices"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["value"]["type"] == "handoff")
-        .unwrap_or_else(|| panic!("a person offered with the fallback: {fallback}"))
-        .clone();
+    let person = person_offered(&fallback);
     let handed = city
         .post(
             "/api/v1/chat",

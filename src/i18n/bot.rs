@@ -460,14 +460,7 @@ const TL: BotTexts = BotTexts {
 impl Lang {
     /// The bot's fixed texts in this language.
     pub fn bot(self) -> &'static BotTexts {
-        match self {
-            Lang::Ja => &JA,
-            Lang::En => &EN,
-            Lang::Pt => &PT,
-            Lang::Zh => &ZH,
-            Lang::Vi => &VI,
-            Lang::Tl => &TL,
-        }
+        self.pick([&JA, &EN, &PT, &ZH, &VI, &TL])
     }
 
     /// When the counter opens next, as this language writes a date.

@@ -61,6 +61,12 @@ impl Lang {
         ranked.first().map(|(_, _, lang)| *lang)
     }
 
+    /// This language's one of `per_language`, given in the order of
+    /// [`Lang`]'s variants (Japanese first).
+    fn pick<T: ?Sized>(self, per_language: [&'static T; 6]) -> &'static T {
+        per_language[self as usize]
+    }
+
     /// The code content and the API use.
     pub fn code(self) -> &'static str {
         match self {

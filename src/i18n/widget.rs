@@ -212,14 +212,7 @@ const TL: WidgetTexts = WidgetTexts {
 impl Lang {
     /// The chat widget's words in this language.
     pub fn widget_texts(self) -> &'static WidgetTexts {
-        match self {
-            Lang::Ja => &JA,
-            Lang::En => &EN,
-            Lang::Pt => &PT,
-            Lang::Zh => &ZH,
-            Lang::Vi => &VI,
-            Lang::Tl => &TL,
-        }
+        self.pick([&JA, &EN, &PT, &ZH, &VI, &TL])
     }
 }
 
