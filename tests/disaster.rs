@@ -277,7 +277,7 @@ async fn disaster_mode_prefixes_answers_in_both_channels_switches_the_menu_and_i
     let city = City::start().await;
     city.apply_menus().await;
     let normal = city.api.rich_menus().default.unwrap();
-    let question = "情報を受け取りたい";
+    let question = "市の情報を受け取りたい";
     let engine = common::demo_engine();
     let disaster = |id: &Value| {
         engine

@@ -421,7 +421,7 @@ fn the_content_version_is_the_same_wherever_the_directory_is() {
 fn in_disaster_mode_disaster_entries_come_first_among_close_candidates() {
     let engine = common::demo_engine();
     let conversation = Conversation::default();
-    let question = "情報を受け取りたい";
+    let question = "市の情報を受け取りたい";
     let disaster = |id: &str| engine.content().entry(id).is_some_and(|e| e.disaster);
     let (normal, normal_explanation) = engine
         .respond_in(&conversation, question, Situation::default())

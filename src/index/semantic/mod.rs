@@ -9,19 +9,16 @@
 
 use rustc_hash::FxHashMap;
 
-mod svd;
 mod topics;
 mod words;
 
 pub use topics::{TermCounts, TopicSpace};
 pub use words::{EntryWords, WordSpace};
 
-/// The fewest entries a space is built from. At 50 the 89-entry demo
-/// content gains four first answers of 267 paraphrases (0.876 → 0.891),
-/// but every unoptimised test build then spends seconds per server start
-/// building them (the suite ran 3–10 times slower under CI); see
-/// docs/benchmarks.md.
-pub const MIN_ENTRIES: usize = 200;
+/// The fewest entries a space is built from: a city starting with 90
+/// entries gets them too (below 50, co-occurrence says little; nothing
+/// was measured there). See docs/benchmarks.md.
+pub const MIN_ENTRIES: usize = 50;
 
 /// A message placed in a space: a unit vector.
 pub struct Position(Vec<f32>);
@@ -39,7 +36,7 @@ impl Position {
                 *p += weight * v;
             }
         }
-        svd::normalize(&mut position).then_some(Position(position))
+        sparse_svd::normalize(&mut position).then_some(Position(position))
     }
 }
 
@@ -75,7 +72,7 @@ impl EntryVectors {
         mut values: Vec<f32>,
     ) -> EntryVectors {
         for row in values.chunks_mut(dims) {
-            svd::normalize(row);
+            sparse_svd::normalize(row);
         }
         EntryVectors {
             dims,
@@ -92,7 +89,7 @@ impl EntryVectors {
     fn similarity(&self, position: &Position, key: usize) -> f32 {
         self.rows.get(&key).map_or(0.0, |&row| {
             let entry = &self.values[row * self.dims..(row + 1) * self.dims];
-            svd::dot(entry, &position.0)
+            sparse_svd::dot(entry, &position.0)
         })
     }
 }

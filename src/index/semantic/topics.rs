@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 
-use super::svd::SparseColumns;
 use super::{EntryVectors, MIN_ENTRIES, Position, TermVectors};
+use sparse_svd::SparseColumns;
 
 /// The terms of one entry with their counts (question terms counted more).
 pub type TermCounts = FxHashMap<String, f32>;

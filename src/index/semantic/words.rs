@@ -6,8 +6,8 @@
 
 use rustc_hash::FxHashMap;
 
-use super::svd::SparseColumns;
 use super::{EntryVectors, MIN_ENTRIES, Position, TermVectors};
+use sparse_svd::SparseColumns;
 
 /// Words on either side of a word that count as its surroundings.
 const WINDOW: usize = 4;
@@ -66,7 +66,7 @@ impl WordSpace {
             row.iter_mut()
                 .zip(&svd.sigma)
                 .for_each(|(v, s)| *v /= s.sqrt());
-            super::svd::normalize(row);
+            sparse_svd::normalize(row);
         }
 
         let mut frequency = vec![0usize; vocabulary.len()];
