@@ -323,5 +323,8 @@ pub struct Candidate {
     /// Closeness (cosine) of the message and the entry's questions by word
     /// vectors, when the content is large enough for them.
     pub question_closeness: Option<f32>,
+    /// Closeness (cosine) of the character pairs of the message and the
+    /// entry's closest question.
+    pub pair_closeness: f32,
     pub matched: Vec<String>,
 }
