@@ -177,15 +177,12 @@ impl Admin {
     }
 
     async fn chat(&self, text: &str) -> Value {
-        self.client
-            .post(self.url("/api/v1/chat"))
-            .json(&json!({ "text": text }))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        common::post_json(
+            &self.client,
+            &self.url("/api/v1/chat"),
+            &json!({ "text": text }),
+        )
+        .await
     }
 }
 
