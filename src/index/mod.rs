@@ -738,18 +738,18 @@ impl CharPairs {
     }
 
     fn of_message(&self, text: &str) -> MessagePairs {
-        let mut seen = FxHashSet::default();
-        let (mut ids, mut unseen) = (Vec::new(), 0);
+        let (mut ids, mut unseen) = (Vec::new(), Vec::new());
         for pair in char_pairs(text) {
-            if seen.insert(pair.clone()) {
-                match self.ids.get(&pair) {
-                    Some(&id) => ids.push(id),
-                    None => unseen += 1,
-                }
+            match self.ids.get(&pair) {
+                Some(&id) => ids.push(id),
+                None => unseen.push(pair),
             }
         }
         ids.sort_unstable();
-        let length = self.length(&ids, unseen);
+        ids.dedup();
+        unseen.sort_unstable();
+        unseen.dedup();
+        let length = self.length(&ids, unseen.len());
         MessagePairs { ids, length }
     }
 

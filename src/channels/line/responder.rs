@@ -116,9 +116,12 @@ impl Responder {
         let user = asker.user.as_str();
         let engine = self.deps.dialogue.engine.get();
         let texts = lang.bot();
-        let introduction = engine
-            .rule_reply(INTRODUCTION_RULE, lang)
-            .unwrap_or_default();
+        let introduction = || {
+            engine
+                .rule_reply(INTRODUCTION_RULE, lang)
+                .unwrap_or_default()
+                .to_string()
+        };
         match event.kind.as_str() {
             "message" => {
                 let message = event.message.as_ref()?;
@@ -207,12 +210,12 @@ impl Responder {
                 }
             }
             "follow" => Some(messages::text_with_choices(
-                &format!("{}\n{introduction}", texts.welcome),
+                &format!("{}\n{}", texts.welcome, introduction()),
                 engine.menu().choices(),
                 lang,
             )),
             "join" | "memberJoined" => Some(messages::text_with_choices(
-                &format!("{introduction}\n{}", texts.group_hint),
+                &format!("{}\n{}", introduction(), texts.group_hint),
                 engine.menu().choices(),
                 lang,
             )),
