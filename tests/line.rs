@@ -1113,13 +1113,24 @@ async fn a_resident_whose_line_is_in_english_is_answered_in_english() {
     for label in ["Call", "Helpful", "Not helpful"] {
         assert!(labels.contains(&json!(label)), "{label}: {labels:?}");
     }
+    // The profile is asked once: the conversation keeps the language.
+    assert_eq!(
+        server
+            .deliver(&body(vec![text_event("garbage", english_user, 4)]))
+            .await,
+        StatusCode::OK
+    );
+    server.replies(2).await;
+    assert_eq!(server.api.profile_calls(), 1);
+
     // Adding the account as a friend: welcomed in English.
     let newcomer = "U0000000000000000000000000000e002";
     server.api.set_language(newcomer, "en");
     let mut follow = fixture("follow.json");
     follow["events"][0]["source"]["userId"] = json!(newcomer);
     assert_eq!(server.deliver(&follow).await, StatusCode::OK);
-    let welcome = texts(&server.replies(2).await[1]);
+    let welcome = texts(&server.replies(3).await[2]);
+    assert_eq!(server.api.profile_calls(), 2);
     assert!(
         welcome.starts_with("Thank you for adding us as a friend.\nI answer frequent questions"),
         "{welcome}"
@@ -1135,6 +1146,6 @@ async fn a_resident_whose_line_is_in_english_is_answered_in_english() {
             .await,
         StatusCode::OK
     );
-    let answer = texts(&server.replies(3).await[2]);
+    let answer = texts(&server.replies(4).await[3]);
     assert!(answer.contains("オンライン申請"), "{answer}");
 }

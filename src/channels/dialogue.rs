@@ -2,6 +2,8 @@
 //! engine decides with the user's conversation, the query goes durably into
 //! the log, and the conversation takes in the reply.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use super::conversations::ConversationKeeper;
@@ -97,6 +99,27 @@ pub struct Asker {
     /// How the resident wants to read (the widget's toggles), when the
     /// channel says; kept for the conversation.
     pub reading: Reading,
+    /// Where the channel finds the resident's language when their
+    /// conversation has none yet (LINE: the profile), asked only then.
+    pub language_source: Option<Arc<dyn LanguageSource>>,
+}
+
+/// A channel's way to find a resident's language (a call to its platform),
+/// for a conversation that has none yet.
+pub trait LanguageSource: Send + Sync + std::fmt::Debug {
+    fn language(&self) -> Pin<Box<dyn Future<Output = Option<Lang>> + Send + '_>>;
+}
+
+impl Asker {
+    /// The language to start a conversation in when the resident chose
+    /// none: the channel's hint, else its source's answer.
+    pub async fn first_language(&self) -> Option<Lang> {
+        match (self.reading.lang_hint, &self.language_source) {
+            (Some(lang), _) => Some(lang),
+            (None, Some(source)) => source.language().await,
+            (None, None) => None,
+        }
+    }
 }
 
 /// How a resident asked to read answers; `None`: as before in the
@@ -202,7 +225,7 @@ impl Dialogue {
         }
         match (asker.reading.lang, conversation.lang) {
             (Some(lang), _) => conversation.lang = Some(lang),
-            (None, None) => conversation.lang = asker.reading.lang_hint,
+            (None, None) => conversation.lang = asker.first_language().await,
             (None, Some(_)) => {}
         }
         let lang = conversation.lang.unwrap_or(Lang::Ja);

@@ -109,7 +109,7 @@ impl LineChannel {
         let metrics = deps.dialogue.metrics.clone();
         let store = deps.dialogue.log.store().clone();
         let responder = Arc::new(Responder {
-            client: LineClient::new(settings, metrics.clone())?,
+            client: Arc::new(LineClient::new(settings, metrics.clone())?),
             push_fallback: settings.push_fallback,
             loading_after: Duration::from_millis(settings.loading_after_ms),
             deps,

@@ -1,6 +1,9 @@
 //! Answers one webhook event: asks the engine, records the reply and sends
 //! it through the Messaging API.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tracing::Instrument;
@@ -9,7 +12,7 @@ use super::LineDeps;
 use super::client::{LineClient, RetryKey, SendError};
 use super::messages::{self, Message};
 use super::webhook::{Event, PostbackData, Source};
-use crate::channels::dialogue::{Asker, Reading, Turn};
+use crate::channels::dialogue::{Asker, LanguageSource, Turn};
 use crate::faq::shelter::nearest;
 use crate::i18n::Lang;
 
@@ -19,7 +22,7 @@ const SHELTERS_SHOWN: usize = 3;
 const INTRODUCTION_RULE: &str = "menu";
 
 pub(super) struct Responder {
-    pub(super) client: LineClient,
+    pub(super) client: Arc<LineClient>,
     pub(super) push_fallback: bool,
     pub(super) loading_after: Duration,
     pub(super) deps: LineDeps,
@@ -48,18 +51,14 @@ impl Responder {
         let user = self.deps.pseudonyms.of("line", &chat_id);
         let span = tracing::info_span!("line_event", kind = %event.kind, user = %user);
         async {
-            let (lang, lang_hint) = self.language(&event, &source, &user).await;
             let asker = Asker {
                 channel: "line",
                 user: user.clone(),
                 address: Some(self.deps.pseudonyms.seal(&chat_id)),
-                reading: Reading {
-                    lang_hint,
-                    ..Reading::default()
-                },
+                language_source: self.profile(&event, &source),
                 ..Asker::default()
             };
-            let work = self.answer(&event, &source, &asker, lang);
+            let work = self.answer(&event, &source, &asker);
             tokio::pin!(work);
             // The loading animation is for one-to-one chats.
             let loading_in = source.is_user().then_some(chat_id.as_str());
@@ -106,17 +105,16 @@ impl Responder {
     }
 
     /// The messages answering the event, if it calls for an answer.
-    async fn answer(
-        &self,
-        event: &Event,
-        source: &Source,
-        asker: &Asker,
-        lang: Lang,
-    ) -> Option<Vec<Message>> {
+    async fn answer(&self, event: &Event, source: &Source, asker: &Asker) -> Option<Vec<Message>> {
         let user = asker.user.as_str();
         let engine = self.deps.dialogue.engine.get();
-        let texts = lang.bot();
-        let introduction = || {
+        // What the bot says itself, outside a turn of the dialogue, is
+        // said in the resident's language (replies of turns carry theirs).
+        let said = async || {
+            let lang = self.language(asker).await;
+            (lang, lang.bot())
+        };
+        let introduction = |lang| {
             engine
                 .rule_reply(INTRODUCTION_RULE, lang)
                 .unwrap_or_default()
@@ -142,6 +140,7 @@ impl Responder {
                         ),
                         _ => Vec::new(),
                     };
+                    let (lang, _) = said().await;
                     let shelters = messages::shelters(&nearest, lang);
                     match engine.location_answer() {
                         Some(answer) => {
@@ -161,6 +160,7 @@ impl Responder {
                     }
                 }
                 if message.kind != "text" {
+                    let (lang, texts) = said().await;
                     return Some(messages::text_with_choices(
                         texts.please_type,
                         engine.menu().choices(),
@@ -181,11 +181,14 @@ impl Responder {
                     Some(PostbackData::Choice(choice)) => {
                         match self.reply(asker, Turn::Picked(&choice), None).await {
                             Some(messages) => Some(messages),
-                            None => Some(messages::text_with_choices(
-                                texts.choice_gone,
-                                engine.menu().choices(),
-                                lang,
-                            )),
+                            None => {
+                                let (lang, texts) = said().await;
+                                Some(messages::text_with_choices(
+                                    texts.choice_gone,
+                                    engine.menu().choices(),
+                                    lang,
+                                ))
+                            }
                         }
                     }
                     Some(PostbackData::Vote { reply, helpful }) => {
@@ -197,7 +200,7 @@ impl Responder {
                             }
                         }
                         if helpful {
-                            Some(messages::plain(texts.thanks_helpful))
+                            Some(messages::plain(said().await.1.thanks_helpful))
                         } else {
                             self.reply(asker, Turn::Unhelpful, None).await
                         }
@@ -209,16 +212,22 @@ impl Responder {
                     }
                 }
             }
-            "follow" => Some(messages::text_with_choices(
-                &format!("{}\n{}", texts.welcome, introduction()),
-                engine.menu().choices(),
-                lang,
-            )),
-            "join" | "memberJoined" => Some(messages::text_with_choices(
-                &format!("{}\n{}", introduction(), texts.group_hint),
-                engine.menu().choices(),
-                lang,
-            )),
+            "follow" => {
+                let (lang, texts) = said().await;
+                Some(messages::text_with_choices(
+                    &format!("{}\n{}", texts.welcome, introduction(lang)),
+                    engine.menu().choices(),
+                    lang,
+                ))
+            }
+            "join" | "memberJoined" => {
+                let (lang, texts) = said().await;
+                Some(messages::text_with_choices(
+                    &format!("{}\n{}", introduction(lang), texts.group_hint),
+                    engine.menu().choices(),
+                    lang,
+                ))
+            }
             "unfollow" => {
                 self.deps.dialogue.conversations.forget(user).await;
                 self.ignore(event, "unfollow");
@@ -276,31 +285,28 @@ impl Responder {
         ))
     }
 
-    /// The language to speak to the resident in, and, when their
-    /// conversation has none yet, their LINE profile's language to start
-    /// it in: the profile is asked (once per conversation, until it knows
-    /// its language) for the events a resident sends one-to-one.
-    async fn language(&self, event: &Event, source: &Source, user: &str) -> (Lang, Option<Lang>) {
-        let asks_profile = matches!(event.kind.as_str(), "message" | "postback" | "follow");
-        let Some(user_id) = source
+    /// Where a resident's language is found when their conversation has
+    /// none yet: their LINE profile, for the events a resident sends
+    /// one-to-one.
+    fn profile(&self, event: &Event, source: &Source) -> Option<Arc<dyn LanguageSource>> {
+        let sent = matches!(event.kind.as_str(), "message" | "postback" | "follow");
+        let user_id = source
             .user_id
-            .as_deref()
-            .filter(|_| asks_profile && source.is_user())
-        else {
-            return (Lang::Ja, None);
-        };
-        if let Some(lang) = self.deps.dialogue.conversations.get(user).await.lang {
-            return (lang, None);
-        }
-        match self.client.profile_language(user_id).await {
-            Ok(language) => {
-                let lang = language.as_deref().and_then(Lang::parse);
-                (lang.unwrap_or(Lang::Ja), lang)
-            }
-            Err(err) => {
-                tracing::info!(error = %err, "the profile's language is unknown");
-                (Lang::Ja, None)
-            }
+            .clone()
+            .filter(|_| sent && source.is_user())?;
+        Some(Arc::new(ProfileLanguage {
+            client: self.client.clone(),
+            user_id,
+        }))
+    }
+
+    /// The language of the asker's conversation, else their profile's,
+    /// else Japanese: for what the bot says outside a turn of the dialogue.
+    async fn language(&self, asker: &Asker) -> Lang {
+        let known = self.deps.dialogue.conversations.get(&asker.user).await.lang;
+        match known {
+            Some(lang) => lang,
+            None => asker.first_language().await.unwrap_or(Lang::Ja),
         }
     }
 
@@ -351,5 +357,32 @@ impl Responder {
             .dialogue
             .metrics
             .count("madoguchi_line_deliveries_total", &[("outcome", outcome)]);
+    }
+}
+
+/// A LINE user's profile language, asked of the Messaging API.
+struct ProfileLanguage {
+    client: Arc<LineClient>,
+    user_id: String,
+}
+
+impl std::fmt::Debug for ProfileLanguage {
+    /// Without the user id: logs never name a resident.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProfileLanguage")
+    }
+}
+
+impl LanguageSource for ProfileLanguage {
+    fn language(&self) -> Pin<Box<dyn Future<Output = Option<Lang>> + Send + '_>> {
+        Box::pin(async move {
+            match self.client.profile_language(&self.user_id).await {
+                Ok(language) => language.as_deref().and_then(Lang::parse),
+                Err(err) => {
+                    tracing::info!(error = %err, "the profile's language is unknown");
+                    None
+                }
+            }
+        })
     }
 }

@@ -188,9 +188,8 @@ async fn take_turn(
         user: state.pseudonyms.of("web", &session_id),
         client: Some(network_of(ClientAddress::of(request))),
         new,
-        message: None,
-        address: None,
         reading,
+        ..Asker::default()
     };
     let taken = state.dialogue.take(&asker, turn).await;
     let reply = match (taken, turn) {

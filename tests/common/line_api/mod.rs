@@ -45,6 +45,8 @@ struct State {
     rich_menus: rich_menus::RichMenus,
     /// Users' profile languages; unset: `ja`.
     languages: std::collections::HashMap<String, String>,
+    /// Profiles asked for so far.
+    profile_calls: usize,
 }
 
 /// The stand-in, running.
@@ -123,6 +125,11 @@ impl LineApi {
     /// What was accepted so far.
     pub fn received(&self) -> Vec<Received> {
         self.state.lock().unwrap().received.clone()
+    }
+
+    /// How many times a user's profile was asked for.
+    pub fn profile_calls(&self) -> usize {
+        self.state.lock().unwrap().profile_calls
     }
 
     /// Every call so far as (endpoint, status), refused ones included.
@@ -551,14 +558,15 @@ async fn profile(shared: Shared, request: HttpRequest, user: web::Path<String>) 
     if token != Some(&format!("Bearer {}", shared.1)) {
         return error(401, "Authentication failed.");
     }
-    let language = shared
-        .0
-        .lock()
-        .unwrap()
-        .languages
-        .get(user.as_str())
-        .cloned()
-        .unwrap_or_else(|| "ja".into());
+    let language = {
+        let mut state = shared.0.lock().unwrap();
+        state.profile_calls += 1;
+        state
+            .languages
+            .get(user.as_str())
+            .cloned()
+            .unwrap_or_else(|| "ja".into())
+    };
     HttpResponse::Ok().json(json!({
         "userId": user.as_str(),
         "displayName": "住民",
