@@ -481,7 +481,7 @@ async fn a_resident_who_reads_english_is_handed_over_and_back_in_english() {
         person["label"]
             .as_str()
             .unwrap()
-            .starts_with("Talk to staff ("),
+            .starts_with("Talk to staff (General Affairs Division"),
         "{person}"
     );
     let handed = chat(json!({ "session_id": session, "choice": person["value"] })).await;

@@ -188,6 +188,14 @@ pub struct Department {
     pub opening: Option<Opening>,
 }
 
+impl Department {
+    /// The department's name in `lang`, where the content gives one, else
+    /// its Japanese name.
+    pub fn name_in(&self, lang: crate::i18n::Lang) -> &str {
+        self.names.get(&lang).unwrap_or(&self.name)
+    }
+}
+
 /// A counter's weekly hours, as `08:30-17:15` or `closed`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -168,17 +168,18 @@ impl Handoff {
         departments
             .into_iter()
             .map(|department| {
+                let lang = conversation.lang.unwrap_or(Lang::Ja);
                 let name = content
                     .departments
                     .get(&department)
-                    .map_or_else(|| department.clone(), |d| d.name.clone());
-                let texts = conversation.lang.unwrap_or(Lang::Ja).bot();
+                    .map_or(department.as_str(), |d| d.name_in(lang));
+                let texts = lang.bot();
                 let offer = if self.open_now(&department) {
                     texts.offer_staff
                 } else {
                     texts.offer_message
                 };
-                let label = fill(offer, &[("name", &name)]);
+                let label = fill(offer, &[("name", name)]);
                 Choice {
                     value: ChoiceValue::Handoff(department),
                     label,
@@ -214,8 +215,8 @@ impl Handoff {
         let name = content
             .departments
             .get(department)
-            .map(|d| d.names.get(&lang).unwrap_or(&d.name).clone())
-            .unwrap_or_else(|| department.to_string());
+            .map_or(department, |d| d.name_in(lang))
+            .to_string();
         let open = self.open_now(department);
         let context = serde_json::json!({
             "turns": conversation.recent,
