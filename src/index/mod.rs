@@ -192,10 +192,14 @@ impl FaqIndex {
             segments => return Err(IndexError::Segments(segments.len())),
         };
         let common_kanji = common_kanji(&bm25, fields.answer_grams, weights.common_kanji);
-        let pairs = CharPairs::build(&bm25, fields.question_chars, &analysed);
-        for (key, questions) in pairs.of_questions(documents, &analysed) {
-            if let Some(terms) = entry_terms.get_mut(&key) {
-                terms.question_pairs = questions;
+        let mut pairs = CharPairs::new(&bm25, fields.question_chars);
+        for (document, entry) in documents.iter().zip(&analysed) {
+            if let Some(terms) = entry_terms.get_mut(&document.key) {
+                terms.question_pairs = entry
+                    .questions
+                    .iter()
+                    .map(|question| pairs.of_question(&bm25, &question.text))
+                    .collect();
             }
         }
         let mut question_idf = FxHashMap::default();
@@ -677,6 +681,8 @@ fn topic_terms_of(analysis: &Analysis) -> impl Iterator<Item = &String> {
 /// idf: a candidate's questions are compared with a message by merging
 /// sorted ids, not by hashing strings.
 struct CharPairs {
+    /// The questions' pairs in the index, for their document frequencies.
+    field: Field,
     ids: FxHashMap<String, u32>,
     /// By id.
     idf: Vec<f32>,
@@ -692,49 +698,35 @@ struct MessagePairs {
 }
 
 impl CharPairs {
-    fn build(bm25: &Bm25, field: Field, analysed: &[AnalysedEntry]) -> CharPairs {
-        let mut pairs = CharPairs {
+    fn new(bm25: &Bm25, field: Field) -> CharPairs {
+        CharPairs {
+            field,
             ids: FxHashMap::default(),
             idf: Vec::new(),
             unseen_idf: bm25.idf(&Term::from_field_text(field, "")),
-        };
-        for entry in analysed {
-            for question in &entry.questions {
-                for pair in char_pairs(&question.text) {
-                    if !pairs.ids.contains_key(&pair) {
-                        let idf = bm25.idf(&Term::from_field_text(field, &pair));
-                        pairs.ids.insert(pair, pairs.idf.len() as u32);
-                        pairs.idf.push(idf);
-                    }
-                }
-            }
         }
-        pairs
     }
 
-    /// Each entry's questions as sorted pair ids with their lengths.
-    fn of_questions<'a>(
-        &'a self,
-        documents: &'a [Document],
-        analysed: &'a [AnalysedEntry],
-    ) -> impl Iterator<Item = (usize, Vec<(Vec<u32>, f32)>)> + 'a {
-        documents.iter().zip(analysed).map(|(document, entry)| {
-            let questions = entry
-                .questions
-                .iter()
-                .map(|question| {
-                    let mut ids: Vec<u32> = char_pairs(&question.text)
-                        .iter()
-                        .filter_map(|pair| self.ids.get(pair).copied())
-                        .collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    let length = self.length(&ids, 0);
-                    (ids, length)
-                })
-                .collect();
-            (document.key, questions)
-        })
+    /// A question's pairs, numbered as they are met (sorted ids), and the
+    /// length of their idf vector.
+    fn of_question(&mut self, bm25: &Bm25, text: &str) -> (Vec<u32>, f32) {
+        let mut ids: Vec<u32> = char_pairs(text)
+            .into_iter()
+            .map(|pair| match self.ids.get(&pair) {
+                Some(&id) => id,
+                None => {
+                    let id = self.idf.len() as u32;
+                    self.idf
+                        .push(bm25.idf(&Term::from_field_text(self.field, &pair)));
+                    self.ids.insert(pair, id);
+                    id
+                }
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let length = self.length(&ids, 0);
+        (ids, length)
     }
 
     fn of_message(&self, text: &str) -> MessagePairs {
