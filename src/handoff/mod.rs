@@ -11,7 +11,7 @@ mod notices;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 use std::time::Duration;
 
 use crate::config::HandoffSettings;
@@ -589,9 +589,16 @@ fn lang_of(ticket: &Ticket) -> Lang {
 /// Whether a resident's message asks to leave staff for the bot: 「ボットに
 /// 戻る」 in Japanese or in any language the bot speaks.
 fn is_back_to_bot(text: &str) -> bool {
+    static SAID: LazyLock<Vec<String>> = LazyLock::new(|| {
+        std::iter::once(Lang::Ja)
+            .chain(FOREIGN)
+            .map(|lang| {
+                crate::text::normalize(lang.bot().back_to_bot)
+                    .trim()
+                    .to_string()
+            })
+            .collect()
+    });
     let text = crate::text::normalize(text);
-    let text = text.trim();
-    std::iter::once(Lang::Ja)
-        .chain(FOREIGN)
-        .any(|lang| crate::text::normalize(lang.bot().back_to_bot).trim() == text)
+    SAID.iter().any(|said| said == text.trim())
 }
