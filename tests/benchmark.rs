@@ -44,19 +44,20 @@ fn score(name: &str) -> Option<Summary> {
 }
 
 #[test]
-fn localgovfaq_dev_meets_the_engine_target() {
+fn localgovfaq_dev_meets_the_retrieval_target() {
     let Some(summary) = score("localgovfaq") else {
         return;
     };
-    // The engine's target; Elasticsearch BM25 with Kuromoji reaches Recall@10
-    // 0.600, nDCG@10 0.494, multilingual-e5-large 0.682, 0.571.
+    // The retrieval issue's target (measured: 0.728, 0.620); Elasticsearch
+    // BM25 with Kuromoji reaches Recall@10 0.600, nDCG@10 0.494,
+    // multilingual-e5-large 0.682, 0.571.
     assert!(
-        summary.recall_at_10 >= 0.70,
+        summary.recall_at_10 >= 0.72,
         "Recall@10 {:.3}",
         summary.recall_at_10
     );
     assert!(
-        summary.ndcg_at_10 >= 0.58,
+        summary.ndcg_at_10 >= 0.60,
         "nDCG@10 {:.3}",
         summary.ndcg_at_10
     );
@@ -67,7 +68,7 @@ fn kosodate_dev_holds_its_measured_floor() {
     let Some(summary) = score("kosodate") else {
         return;
     };
-    // Measured: Hit@1 0.933, Hit@3 0.956 on the 90 dev queries
+    // Measured: Hit@1 0.944, Hit@3 0.956 on the 90 dev queries
     // (docs/benchmarks.md). The target is 0.90 / 0.96: Hit@1 is
     // held to it; Hit@3 to what is reached, so that it does not slip.
     assert!(

@@ -111,6 +111,7 @@ fn render_explanation(explanation: &Explanation) -> String {
     for candidate in &explanation.candidates {
         let closeness = closeness("topic", candidate.topic_closeness)
             + &closeness("question", candidate.question_closeness)
+            + &closeness("shipped", candidate.pretrained_closeness)
             + &closeness("pairs", Some(candidate.pair_closeness));
         out.push_str(&format!(
             "  {:>7.2}  coverage {:>3.0}%  restated {:>3.0}%{closeness}  {}  matched: {}\n",

@@ -323,6 +323,9 @@ pub struct Candidate {
     /// Closeness (cosine) of the message and the entry's questions by word
     /// vectors, when the content is large enough for them.
     pub question_closeness: Option<f32>,
+    /// Closeness (cosine) of the message and the entry by the shipped word
+    /// vectors, when the message has a word they know.
+    pub pretrained_closeness: Option<f32>,
     /// Closeness (cosine) of the character pairs of the message and the
     /// entry's closest question.
     pub pair_closeness: f32,

@@ -277,6 +277,7 @@ impl Engine {
                 restated: hit.restated,
                 topic_closeness: hit.topic_closeness,
                 question_closeness: hit.question_closeness,
+                pretrained_closeness: hit.pretrained_closeness,
                 pair_closeness: hit.pair_closeness,
                 matched: hit.matched.clone(),
             })

@@ -21,7 +21,7 @@ mod scoring;
 mod semantic;
 mod weights;
 use scoring::{Bm25, WeightedTerm};
-use semantic::{EntryWords, TermCounts, TopicSpace, WordSpace};
+use semantic::{EntryWords, PretrainedSpace, TermCounts, TopicSpace, WordSpace};
 pub use weights::Weights;
 
 /// How many times a question's terms count against an answer's in the
@@ -72,6 +72,9 @@ pub struct Hit {
     /// Cosine (−1–1) of the message and the entry's questions by word
     /// vectors; `None` as for `topic_closeness`.
     pub question_closeness: Option<f32>,
+    /// Cosine (−1–1) of the message and the entry by the shipped word
+    /// vectors; `None` when the message has no word they know.
+    pub pretrained_closeness: Option<f32>,
     /// Cosine (0–1) of the character pairs of the message and of the
     /// entry's closest question.
     pub pair_closeness: f32,
@@ -140,6 +143,7 @@ pub struct FaqIndex {
     question_idf: FxHashMap<String, f32>,
     topics: Option<TopicSpace>,
     words: Option<WordSpace>,
+    pretrained: Option<PretrainedSpace>,
 }
 
 impl FaqIndex {
@@ -155,7 +159,14 @@ impl FaqIndex {
         let writer = index.writer_with_num_threads(1, 64 * 1024 * 1024)?;
         let mut entry_terms =
             FxHashMap::with_capacity_and_hasher(documents.len(), Default::default());
-        let (topics, words) = std::thread::scope(|scope| {
+        let entry_words = || -> Vec<EntryWords> {
+            documents
+                .iter()
+                .zip(&analysed)
+                .map(|(document, entry)| entry.words(document.key))
+                .collect()
+        };
+        let (topics, words, pretrained) = std::thread::scope(|scope| {
             let topics = scope.spawn(|| {
                 let counts: Vec<(usize, TermCounts)> = documents
                     .iter()
@@ -164,13 +175,11 @@ impl FaqIndex {
                     .collect();
                 TopicSpace::build(&counts, weights.topic_dimensions)
             });
-            let words = scope.spawn(|| {
-                let words: Vec<EntryWords> = documents
-                    .iter()
-                    .zip(&analysed)
-                    .map(|(document, entry)| entry.words(document.key))
-                    .collect();
-                WordSpace::build(&words, weights.word_dimensions)
+            let words = scope.spawn(|| WordSpace::build(&entry_words(), weights.word_dimensions));
+            let pretrained = scope.spawn(|| {
+                (weights.pretrained_closeness > 0.0)
+                    .then(|| PretrainedSpace::build(&entry_words()))
+                    .flatten()
             });
             for (document, entry) in documents.iter().zip(&analysed) {
                 writer.add_document(entry.document(&fields, document.key))?;
@@ -180,6 +189,7 @@ impl FaqIndex {
             Ok::<_, IndexError>((
                 joined_space("topic space", topics.join()),
                 joined_space("word vectors", words.join()),
+                joined_space("shipped word vectors", pretrained.join()),
             ))
         })?;
         let searcher = index.reader()?.searcher();
@@ -223,6 +233,7 @@ impl FaqIndex {
             question_idf,
             topics,
             words,
+            pretrained,
         })
     }
 
@@ -274,6 +285,10 @@ impl FaqIndex {
             .as_ref()
             .and_then(|space| Some((space, space.locate(&analysis.words)?)));
         let pairs = self.pairs.of_message(&analysis.text);
+        let outside = self
+            .pretrained
+            .as_ref()
+            .and_then(|space| Some((space, space.locate(&analysis.words)?)));
         let mut hits = Vec::with_capacity(top.len());
         for (score, doc) in top {
             let key = self.keys.first(doc).unwrap_or_default() as usize;
@@ -290,6 +305,9 @@ impl FaqIndex {
                 question_closeness: wording
                     .as_ref()
                     .map(|(space, position)| space.similarity(position, key)),
+                pretrained_closeness: outside
+                    .as_ref()
+                    .map(|(space, position)| space.similarity(position, key)),
                 pair_closeness: worded,
                 matched: Vec::new(),
             });
@@ -301,6 +319,7 @@ impl FaqIndex {
             hit.score += best
                 * (self.weights.topic_closeness * hit.topic_closeness.unwrap_or(0.0)
                     + self.weights.question_closeness * hit.question_closeness.unwrap_or(0.0)
+                    + self.weights.pretrained_closeness * hit.pretrained_closeness.unwrap_or(0.0)
                     + self.weights.pair_closeness * hit.pair_closeness);
         }
         hits.sort_by(|a, b| b.score.total_cmp(&a.score));

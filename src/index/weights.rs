@@ -38,6 +38,10 @@ pub struct Weights {
     pub question_closeness: f32,
     /// Dimensions of the word vectors (0: none).
     pub word_dimensions: usize,
+    /// How much closeness of the message to the entry by the shipped word
+    /// vectors (learnt outside the content) adds, in units of the best
+    /// candidate's score (0: none).
+    pub pretrained_closeness: f32,
 }
 
 impl Default for Weights {
@@ -50,7 +54,7 @@ impl Default for Weights {
             answer_words: 3.0,
             answer_grams: 3.0,
             common_kanji: 0.02,
-            pair_closeness: 0.5,
+            pair_closeness: 1.0,
             narrower: 0.5,
             coverage: 1.0,
             rerank_depth: 100,
@@ -58,6 +62,7 @@ impl Default for Weights {
             topic_dimensions: 120,
             question_closeness: 0.6,
             word_dimensions: 100,
+            pretrained_closeness: 1.5,
         }
     }
 }

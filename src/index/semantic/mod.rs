@@ -1,17 +1,21 @@
-//! Meaning beyond exact words, learnt from the content itself with no
-//! outside model: a topic space of whole entries (latent semantic indexing)
-//! and word vectors from the words around each word. Both place a message
-//! and the entries as unit vectors and compare them by angle, so that an
-//! entry worded differently from the message can still come up.
+//! Meaning beyond exact words. Learnt from the content itself: a topic
+//! space of whole entries (latent semantic indexing) and word vectors from
+//! the words around each word; learnt elsewhere and shipped: word vectors
+//! that know words the content never uses. Each places a message and the
+//! entries as unit vectors and compares them by angle, so that an entry
+//! worded differently from the message can still come up.
 //!
-//! Co-occurrence means nothing in a handful of entries, so both are built
-//! only from [`MIN_ENTRIES`] entries up.
+//! Co-occurrence means nothing in a handful of entries, so the content's
+//! own spaces are built only from [`MIN_ENTRIES`] entries up; the shipped
+//! vectors serve content of any size.
 
 use rustc_hash::FxHashMap;
 
+mod pretrained;
 mod topics;
 mod words;
 
+pub use pretrained::PretrainedSpace;
 pub use topics::{TermCounts, TopicSpace};
 pub use words::{EntryWords, WordSpace};
 
