@@ -27,6 +27,9 @@ const CATEGORY_HEADERS: &[&str] = &[
 const QUESTION_HEADERS: &[&str] = &["質問", "質問内容", "Q", "問", "question"];
 const ANSWER_HEADERS: &[&str] = &["回答", "回答内容", "A", "答", "answer"];
 const URL_HEADERS: &[&str] = &["URL", "関連URL", "参考URL", "リンク"];
+/// Columns naming what an entry is about, one per line: they become its
+/// keywords (the 子育て data set's `service_name`: 児童手当, 保育所…).
+const KEYWORD_HEADERS: &[&str] = &["service_name", "キーワード", "keywords"];
 
 /// The attribution the 子育てオープンデータ協議会 data set asks for.
 pub const KOSODATE_ATTRIBUTION: &str = "出典：子育てオープンデータ協議会「自治体におけるAIチャットボットの普及に向けたFAQデータセット」（CC BY 4.0）";
@@ -69,6 +72,7 @@ pub struct Row {
     pub question: String,
     pub answer: String,
     pub category: Option<String>,
+    pub keywords: Vec<String>,
 }
 
 /// What was read, and whether it is the 子育て data set (which carries an
@@ -177,6 +181,8 @@ pub fn read_kosodate_json(bytes: &[u8]) -> Result<Read, ImportError> {
         answer: String,
         #[serde(default)]
         category1: Option<String>,
+        #[serde(default)]
+        service_name: Option<String>,
     }
     let records: Vec<Record> = serde_json::from_slice(bytes)?;
     let rows = records
@@ -191,6 +197,7 @@ pub fn read_kosodate_json(bytes: &[u8]) -> Result<Read, ImportError> {
             question: r.question.trim().to_string(),
             answer: r.answer.trim().to_string(),
             category: r.category1.filter(|c| !c.trim().is_empty() && c != "null"),
+            keywords: keywords_of(r.service_name.as_deref().unwrap_or("")),
         })
         .collect();
     Ok(Read {
@@ -259,8 +266,12 @@ fn read_table(headers: Vec<String>, records: Vec<(u64, Vec<String>)>) -> Result<
     };
     let question_column = require("question", QUESTION_HEADERS)?;
     let answer_column = require("answer", ANSWER_HEADERS)?;
-    let (id_column, category_column, url_column) =
-        (find(ID_HEADERS), find(CATEGORY_HEADERS), find(URL_HEADERS));
+    let (id_column, category_column, url_column, keyword_column) = (
+        find(ID_HEADERS),
+        find(CATEGORY_HEADERS),
+        find(URL_HEADERS),
+        find(KEYWORD_HEADERS),
+    );
     let kosodate =
         headers.iter().any(|h| h == "faq_id") && headers.iter().any(|h| h == "category1");
     let mut rows = Vec::new();
@@ -296,6 +307,7 @@ fn read_table(headers: Vec<String>, records: Vec<(u64, Vec<String>)>) -> Result<
             question,
             answer,
             category: Some(field(category_column)).filter(|c| !c.is_empty()),
+            keywords: keywords_of(&field(keyword_column)),
         });
     }
     Ok(Read { rows, kosodate })
@@ -312,7 +324,18 @@ struct TopicOut {
 struct EntryOut {
     id: String,
     question: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    keywords: Vec<String>,
     answer: String,
+}
+
+/// The keywords of a cell holding one per line ("null" is none).
+fn keywords_of(cell: &str) -> Vec<String> {
+    cell.lines()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && *k != "null")
+        .map(String::from)
+        .collect()
 }
 
 /// Groups rows by category into topic files answered by `department`,
@@ -344,6 +367,7 @@ pub fn topics(
         by_category.entry(category).or_default().push(EntryOut {
             id: format!("{prefix}-{id_part}"),
             question: city.fill(&row.question),
+            keywords: row.keywords.clone(),
             answer: city.fill(&row.answer),
         });
     }
@@ -487,6 +511,26 @@ mod tests {
             .map(|(_, p)| p)
             .collect();
         assert_eq!(left, ["（自治体HP内関連ページのURL）"]);
+    }
+
+    #[test]
+    fn service_names_become_keywords() {
+        let json = r#"[{"faq_id": 7, "question": "申請方法は？", "answer": "窓口へ。", "category1": "手当", "service_name": "児童手当\n特例給付"},
+                       {"faq_id": 8, "question": "いつ届く？", "answer": "毎月。", "category1": "手当", "service_name": "null"}]"#;
+        let read = read_kosodate_json(json.as_bytes()).unwrap();
+        let topics = topics(&read, "kosodate", "その他", &CityProfile::default()).unwrap();
+        let topic: TopicFile = serde_yaml::from_str(&topics[0].yaml).unwrap();
+        assert_eq!(topic.entries[0].keywords, ["児童手当", "特例給付"]);
+        assert!(topic.entries[1].keywords.is_empty());
+        assert!(
+            !topics[0].yaml.contains("keywords: []"),
+            "{}",
+            topics[0].yaml
+        );
+
+        let csv = "faq_id,question,answer,category1,service_name\n9,いつ？,毎月。,手当,\"保育所\n保育園\"\n";
+        let read = read_csv(csv.as_bytes()).unwrap();
+        assert_eq!(read.rows[0].keywords, ["保育所", "保育園"]);
     }
 
     #[test]
