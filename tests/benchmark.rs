@@ -64,20 +64,19 @@ fn localgovfaq_dev_meets_the_retrieval_target() {
 }
 
 #[test]
-fn kosodate_dev_holds_its_measured_floor() {
+fn kosodate_dev_meets_the_retrieval_target() {
     let Some(summary) = score("kosodate") else {
         return;
     };
-    // Measured: Hit@1 0.944, Hit@3 0.956 on the 90 dev queries
-    // (docs/benchmarks.md). The target is 0.90 / 0.96: Hit@1 is
-    // held to it; Hit@3 to what is reached, so that it does not slip.
+    // The retrieval issue's target; measured: Hit@1 0.944, Hit@3 0.967 on
+    // the 90 dev queries (docs/benchmarks.md).
     assert!(
         summary.success_at_1 >= 0.90,
         "Hit@1 {:.3}",
         summary.success_at_1
     );
     assert!(
-        summary.success_at_3 >= 0.95,
+        summary.success_at_3 >= 0.96,
         "Hit@3 {:.3}",
         summary.success_at_3
     );

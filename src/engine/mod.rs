@@ -148,7 +148,15 @@ impl Engine {
                     .chain(&entry.phrasings)
                     .cloned()
                     .collect(),
-                keywords: entry.keywords.clone(),
+                // The heading an entry sits under is searched as one of its
+                // keywords: entries written under one often leave it out
+                // (「どんなことができますか？」 under 「LINE公式アカウント」).
+                keywords: entry
+                    .keywords
+                    .iter()
+                    .chain(&entry.category)
+                    .cloned()
+                    .collect(),
                 answer: entry.answer.clone(),
             })
             .collect();

@@ -20,6 +20,8 @@ struct Faq {
     answer: String,
     #[serde(default)]
     service_name: String,
+    #[serde(default)]
+    category1: String,
 }
 
 /// The query file in `dir`: `queries-dev.tsv`, or another `queries*.tsv`.
@@ -57,11 +59,13 @@ pub fn load(dir: &Path, queries: &Path) -> Result<Benchmark, EvalError> {
         .map(|(key, faq)| Document {
             key,
             questions: vec![faq.question.trim().to_string()],
-            // The services an FAQ is about name it as keywords would.
+            // The services an FAQ is about name it as keywords would, and its
+            // category is searched as the engine searches a topic file's.
             keywords: faq
                 .service_name
                 .split('\n')
                 .map(str::trim)
+                .chain([faq.category1.as_str()])
                 .filter(|s| !s.is_empty() && *s != "null")
                 .map(String::from)
                 .collect(),
