@@ -148,16 +148,11 @@ impl Engine {
                     .chain(&entry.phrasings)
                     .cloned()
                     .collect(),
-                // The heading an entry sits under is searched as one of its
-                // keywords: entries written under one often leave it out
-                // (「どんなことができますか？」 under 「LINE公式アカウント」).
-                keywords: entry
-                    .keywords
-                    .iter()
-                    .chain(&entry.category)
-                    .cloned()
-                    .collect(),
+                keywords: entry.keywords.clone(),
                 answer: entry.answer.clone(),
+                // Entries written under a heading often leave it out
+                // (「どんなことができますか？」 under 「LINE公式アカウント」).
+                category: entry.category.clone(),
             })
             .collect();
         let rules = RuleMatcher::new(&content.rules.rules, |phrase| {

@@ -59,17 +59,16 @@ pub fn load(dir: &Path, queries: &Path) -> Result<Benchmark, EvalError> {
         .map(|(key, faq)| Document {
             key,
             questions: vec![faq.question.trim().to_string()],
-            // The services an FAQ is about name it as keywords would, and its
-            // category is searched as the engine searches a topic file's.
+            // The services an FAQ is about name it as keywords would.
             keywords: faq
                 .service_name
                 .split('\n')
                 .map(str::trim)
-                .chain([faq.category1.as_str()])
                 .filter(|s| !s.is_empty() && *s != "null")
                 .map(String::from)
                 .collect(),
             answer: faq.answer.trim().to_string(),
+            category: Some(faq.category1.clone()).filter(|c| !c.is_empty() && c != "null"),
         })
         .collect();
     let text = read(queries)?;

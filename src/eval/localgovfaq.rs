@@ -74,6 +74,7 @@ fn split_document(key: usize, text: &str) -> Document {
         questions: vec![question.to_string()],
         keywords: Vec::new(),
         answer: answer.replace("＜改＞", "\n").trim().to_string(),
+        category: None,
     }
 }
 

@@ -50,6 +50,10 @@ pub struct Document {
     pub questions: Vec<String>,
     pub keywords: Vec<String>,
     pub answer: String,
+    /// The heading the entry sits under (a topic file's category), searched
+    /// like a keyword but in a field of its own, so that a long heading does
+    /// not dilute the entry's own keywords.
+    pub category: Option<String>,
 }
 
 /// One search result.
@@ -88,6 +92,7 @@ struct Fields {
     question_readings: Field,
     question_grams: Field,
     keywords: Field,
+    category: Field,
     answer_words: Field,
     answer_grams: Field,
     /// The questions' character pairs: not searched, only their document
@@ -97,12 +102,13 @@ struct Fields {
 
 impl Fields {
     /// The fields whose statistics the scorer reads.
-    fn searched(&self) -> [Field; 7] {
+    fn searched(&self) -> [Field; 8] {
         [
             self.question_words,
             self.question_readings,
             self.question_grams,
             self.keywords,
+            self.category,
             self.answer_words,
             self.answer_grams,
             self.question_chars,
@@ -342,6 +348,7 @@ impl FaqIndex {
         for word in &words {
             self.push_term(terms, f.question_words, word, w.question_words * scale);
             self.push_term(terms, f.keywords, word, w.keywords * scale);
+            self.push_term(terms, f.category, word, w.keywords * scale);
             self.push_term(terms, f.answer_words, word, w.answer_words * scale);
         }
         for reading in unique(&analysis.readings) {
@@ -539,6 +546,8 @@ struct AnalysedEntry {
     questions: Vec<Analysis>,
     /// Each keyword's analysis and its whole canonical text.
     keywords: Vec<(Analysis, String)>,
+    /// The category's analysis and its whole canonical text.
+    category: Option<(Analysis, String)>,
     answer: Analysis,
 }
 
@@ -555,6 +564,12 @@ impl AnalysedEntry {
                 .iter()
                 .map(|keyword| (analyzer.analyze(keyword), analyzer.canonical_text(keyword)))
                 .collect(),
+            category: document.category.as_ref().map(|category| {
+                (
+                    analyzer.analyze(category),
+                    analyzer.canonical_text(category),
+                )
+            }),
             answer: analyzer.analyze(&document.answer),
         }
     }
@@ -574,6 +589,13 @@ impl AnalysedEntry {
                 &mut doc,
                 fields.keywords,
                 words_of(keyword).chain(std::iter::once(whole)),
+            );
+        }
+        if let Some((category, whole)) = &self.category {
+            add_terms(
+                &mut doc,
+                fields.category,
+                words_of(category).chain(std::iter::once(whole)),
             );
         }
         add_terms(&mut doc, fields.answer_words, words_of(&self.answer));
@@ -598,7 +620,7 @@ impl AnalysedEntry {
                     .collect(),
             );
         }
-        for (keyword, whole) in &self.keywords {
+        for (keyword, whole) in self.keywords.iter().chain(&self.category) {
             terms.question_words.extend(words_of(keyword).cloned());
             terms.question_words.insert(whole.clone());
             terms
@@ -634,7 +656,7 @@ impl AnalysedEntry {
         for question in &self.questions {
             count(question, QUESTION_EMPHASIS);
         }
-        for (keyword, _) in &self.keywords {
+        for (keyword, _) in self.keywords.iter().chain(&self.category) {
             count(keyword, QUESTION_EMPHASIS);
         }
         count(&self.answer, 1.0);
@@ -830,6 +852,7 @@ fn schema() -> (Schema, Fields) {
         question_readings: builder.add_text_field("question_readings", terms.clone()),
         question_grams: builder.add_text_field("question_grams", terms.clone()),
         keywords: builder.add_text_field("keywords", terms.clone()),
+        category: builder.add_text_field("category", terms.clone()),
         answer_words: builder.add_text_field("answer_words", terms.clone()),
         answer_grams: builder.add_text_field("answer_grams", terms.clone()),
         question_chars: builder.add_text_field("question_chars", terms),
