@@ -97,3 +97,10 @@ impl EntryVectors {
         })
     }
 }
+
+/// Words written space-separated, as the analyser would give them, for
+/// the spaces' tests.
+#[cfg(test)]
+fn split_words(text: &str) -> Vec<String> {
+    text.split(' ').map(String::from).collect()
+}

@@ -134,11 +134,8 @@ fn words_of<'a>(entry: &EntryWords<'a>) -> Vec<&'a String> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::split_words as words;
     use super::*;
-
-    fn words(text: &str) -> Vec<String> {
-        text.split(' ').map(String::from).collect()
-    }
 
     #[test]
     fn every_word_of_the_shipped_table_has_its_vector() {

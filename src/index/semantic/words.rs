@@ -198,11 +198,8 @@ fn ppmi<'a>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::split_words as words;
     use super::*;
-
-    fn words(text: &str) -> Vec<String> {
-        text.split(' ').map(String::from).collect()
-    }
 
     #[test]
     fn words_used_alike_bring_a_question_near_a_message_without_them() {
