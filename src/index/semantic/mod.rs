@@ -89,6 +89,24 @@ impl EntryVectors {
         }
     }
 
+    /// One row per `(key, position)`; an entry with no position gets a row
+    /// of zeros (close to nothing).
+    fn placed(
+        dims: usize,
+        placed: impl IntoIterator<Item = (usize, Option<Position>)>,
+    ) -> EntryVectors {
+        let mut keys = Vec::new();
+        let mut values = Vec::new();
+        for (key, position) in placed {
+            keys.push(key);
+            match position {
+                Some(position) => values.extend(position.0),
+                None => values.extend(std::iter::repeat_n(0.0, dims)),
+            }
+        }
+        EntryVectors::new(dims, keys, values)
+    }
+
     /// Cosine (−1–1) between a position and an entry; 0 for an unknown key.
     fn similarity(&self, position: &Position, key: usize) -> f32 {
         self.rows.get(&key).map_or(0.0, |&row| {

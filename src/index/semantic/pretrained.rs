@@ -57,22 +57,17 @@ impl Vectors {
     }
 }
 
-/// The entries placed among the shipped word vectors.
-pub struct PretrainedSpace {
+/// The shipped vectors weighted by the rarity of each word in the content.
+struct Weighting {
     vectors: &'static Vectors,
     /// Inverse document frequency of the content's words.
     idf: FxHashMap<String, f32>,
     /// The weight of a word the content does not have: as rare as can be.
     unseen_idf: f32,
-    entries: EntryVectors,
 }
 
-impl PretrainedSpace {
-    /// Places each entry's questions and answer; `None` without entries.
-    pub fn build(entries: &[EntryWords]) -> Option<PretrainedSpace> {
-        if entries.is_empty() {
-            return None;
-        }
+impl Weighting {
+    fn of(entries: &[EntryWords]) -> Weighting {
         let mut frequency: FxHashMap<&str, usize> = FxHashMap::default();
         for entry in entries {
             let mut words: Vec<&str> = words_of(entry).into_iter().map(String::as_str).collect();
@@ -83,28 +78,19 @@ impl PretrainedSpace {
             }
         }
         let total = entries.len() as f32;
-        let mut space = PretrainedSpace {
+        Weighting {
             vectors: Vectors::shipped(),
             idf: frequency
                 .into_iter()
                 .map(|(word, count)| (word.to_string(), (total / count as f32).ln()))
                 .collect(),
             unseen_idf: total.ln(),
-            entries: EntryVectors::new(DIMS, [], Vec::new()),
-        };
-        let mut values = Vec::with_capacity(entries.len() * DIMS);
-        for entry in entries {
-            match space.locate(words_of(entry)) {
-                Some(position) => values.extend(position.0),
-                None => values.extend(std::iter::repeat_n(0.0, DIMS)),
-            }
         }
-        space.entries = EntryVectors::new(DIMS, entries.iter().map(|e| e.key), values);
-        Some(space)
     }
 
-    /// Places a message, given its words; `None` when no word has a vector.
-    pub fn locate<'a>(&self, words: impl IntoIterator<Item = &'a String>) -> Option<Position> {
+    /// The idf-weighted sum of the words' vectors; `None` when no word has
+    /// one.
+    fn locate<'a>(&self, words: impl IntoIterator<Item = &'a String>) -> Option<Position> {
         Position::sum(
             DIMS,
             words.into_iter().filter_map(|word| {
@@ -113,6 +99,37 @@ impl PretrainedSpace {
                 Some((idf, vector))
             }),
         )
+    }
+}
+
+/// The entries placed among the shipped word vectors.
+pub struct PretrainedSpace {
+    weighting: Weighting,
+    entries: EntryVectors,
+}
+
+impl PretrainedSpace {
+    /// Places each entry's questions and answer; `None` without entries.
+    pub fn build(entries: &[EntryWords]) -> Option<PretrainedSpace> {
+        if entries.is_empty() {
+            return None;
+        }
+        let weighting = Weighting::of(entries);
+        let placed = EntryVectors::placed(
+            DIMS,
+            entries
+                .iter()
+                .map(|entry| (entry.key, weighting.locate(words_of(entry)))),
+        );
+        Some(PretrainedSpace {
+            weighting,
+            entries: placed,
+        })
+    }
+
+    /// Places a message, given its words; `None` when no word has a vector.
+    pub fn locate<'a>(&self, words: impl IntoIterator<Item = &'a String>) -> Option<Position> {
+        self.weighting.locate(words)
     }
 
     /// Cosine (−1–1) between a message's position and an entry.

@@ -97,17 +97,14 @@ impl WordSpace {
             terms: words,
             vectors,
         };
-        let mut questions = Vec::with_capacity(entries.len() * dims);
-        for entry in entries {
-            match locate(&words, entry.questions.iter().copied().flatten()) {
-                Some(position) => questions.extend(position.0),
-                None => questions.extend(std::iter::repeat_n(0.0, dims)),
-            }
-        }
-        Some(WordSpace {
-            words,
-            questions: EntryVectors::new(dims, entries.iter().map(|e| e.key), questions),
-        })
+        let questions = EntryVectors::placed(
+            dims,
+            entries.iter().map(|entry| {
+                let position = locate(&words, entry.questions.iter().copied().flatten());
+                (entry.key, position)
+            }),
+        );
+        Some(WordSpace { words, questions })
     }
 
     /// Places a message, given its words, among the entries' questions;
